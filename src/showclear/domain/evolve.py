@@ -1,0 +1,468 @@
+"""evolve(state, event) -> state: fold one fact into the projection. Pure, total, fast.
+
+Events are facts that `decide` already judged, so nothing here refuses anything. Watchdog
+deadlines close on the first event whose clock is past them, which makes a rebuilt state
+identical to the live one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from showclear.domain import events as ev
+from showclear.domain.events import Event
+from showclear.domain.state import (
+    RECENT_ALERTS,
+    Alert,
+    Break,
+    Concern,
+    Container,
+    Credential,
+    Day,
+    Firearm,
+    Incident,
+    Lot,
+    Person,
+    ReturnWatch,
+    Setup,
+    State,
+    Stop,
+    with_changes,
+)
+from showclear.domain.values import Holder, Policy, container, parse_instant, person
+
+Data = Mapping[str, Any]
+Handler = Callable[[State, Event, datetime], State]
+
+
+def _put(mapping: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
+    new = dict(mapping)
+    new[key] = value
+    return new
+
+
+def _firearm(s: State, fid: str, **changes: Any) -> State:
+    return with_changes(s, firearms=_put(s.firearms, fid, with_changes(s.firearms[fid], **changes)))
+
+
+def _lot(s: State, lid: str, **changes: Any) -> State:
+    return with_changes(s, lots=_put(s.lots, lid, with_changes(s.lots[lid], **changes)))
+
+
+def _holder(data: Data) -> Holder:
+    h = data["holder"]
+    return Holder(h["kind"], h["id"])
+
+
+# -- setup ------------------------------------------------------------------------------------
+
+
+def _production_opened(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    return with_changes(
+        s,
+        production=d["production"],
+        title=d["title"],
+        opener=e.actor,
+        policy=Policy().merged(dict(d["policy"])),
+    )
+
+
+def _person_added(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    p = Person(d["person"], d["name"], frozenset(d["roles"]))
+    return with_changes(s, people=_put(s.people, p.id, p))
+
+
+def _credential_added(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    cred = Credential(d["kind"], date.fromisoformat(d["expires"]))
+    return with_changes(
+        s,
+        credentials=_put(s.credentials, d["person"], (*s.credentials.get(d["person"], ()), cred)),
+    )
+
+
+def _container_registered(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    c = Container(d["container"], d["kind"], d["lockable"])
+    return with_changes(s, containers=_put(s.containers, c.id, c))
+
+
+def _firearm_registered(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    f = Firearm(
+        d["firearm"],
+        d["kind"],
+        d["caliber"],
+        d.get("make"),
+        d.get("model"),
+        d.get("serial"),
+        custodian=person(e.actor),
+    )
+    return with_changes(s, firearms=_put(s.firearms, f.id, f))
+
+
+def _ammo_received(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    lot = Lot(d["lot"], d["kind"], d["caliber"], d["vendor"], d["count"], person(e.actor))
+    return with_changes(s, lots=_put(s.lots, lot.id, lot))
+
+
+def _lot_inspected(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    if d["passed"]:
+        return _lot(s, d["lot"], inspected_ok=True)
+    return s
+
+
+def _lot_quarantined(s: State, e: Event, at: datetime) -> State:
+    return _lot(s, e.data["lot"], quarantined=e.data["reason"])
+
+
+def _policy_set(s: State, e: Event, at: datetime) -> State:
+    return with_changes(s, policy=Policy().merged(dict(e.data["policy"])))
+
+
+# -- days and planning ------------------------------------------------------------------------
+
+
+def _day_started(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    number = s.days_started + 1
+    day = Day(date.fromisoformat(d["day"]), d["armorer"], d.get("assistant_armorer"), number)
+    lots = {k: with_changes(v, verified=0) if v.verified else v for k, v in s.lots.items()}
+    return with_changes(
+        s,
+        day=day,
+        last_day=day.day,
+        days_started=number,
+        meeting_attendees=frozenset(),
+        loads_today=frozenset(),
+        lots=lots,
+        tasks={},
+    )
+
+
+def _safety_meeting_held(s: State, e: Event, at: datetime) -> State:
+    return with_changes(s, meeting_attendees=s.meeting_attendees | set(e.data["attendees"]))
+
+
+def _setup_planned(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    setup = Setup(
+        d["setup"],
+        d["scene"],
+        tuple(d["firearms"]),
+        tuple(d["performers"]),
+        d["action"],
+        d["toward_people"],
+        d.get("distance_m"),
+        d["shields"],
+        d["remote_camera"],
+        d["rehearsal"],
+        day_no=s.day.number if s.day else 0,
+    )
+    return with_changes(s, setups=_put(s.setups, setup.id, setup))
+
+
+def _setup_approved(s: State, e: Event, at: datetime) -> State:
+    setup = s.setups[e.data["setup"]]
+    new = with_changes(setup, approvals=setup.approvals | {e.actor})
+    return with_changes(s, setups=_put(s.setups, setup.id, new))
+
+
+def _setup_completed(s: State, e: Event, at: datetime) -> State:
+    setup = s.setups[e.data["setup"]]
+    s = with_changes(s, setups=_put(s.setups, setup.id, with_changes(setup, completed=True)))
+    return _watch_returns(s, e.data["recall"], f"setup {setup.id} completed", at)
+
+
+def _watch_returns(s: State, firearms: Iterable[str], because: str, at: datetime) -> State:
+    minutes = timedelta(minutes=s.policy.return_minutes)
+    new = tuple(ReturnWatch(f, because, at + minutes, at + 2 * minutes) for f in firearms)
+    if not new:
+        return s
+    return _reschedule(with_changes(s, watches=s.watches + new))
+
+
+# -- ammunition and custody -------------------------------------------------------------------
+
+
+def _rounds_verified(s: State, e: Event, at: datetime) -> State:
+    lot = s.lots[e.data["lot"]]
+    return _lot(s, lot.id, verified=lot.verified + e.data["added"])
+
+
+def _firearm_loaded(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    fid, lid, n = d["firearm"], d["lot"], d["rounds"]
+    f, lot = s.firearms[fid], s.lots[lid]
+    loaded = dict(f.loaded)
+    loaded[lid] = loaded.get(lid, 0) + n
+    s = _firearm(
+        s,
+        fid,
+        loaded=tuple(loaded.items()),
+        loaded_kind=lot.kind,
+        dummies_since_inspection=f.dummies_since_inspection or lot.kind == "dummy",
+    )
+    s = _lot(s, lid, in_firearms=lot.in_firearms + n, verified=max(0, lot.verified - n))
+    return with_changes(s, loads_today=s.loads_today | {(fid, lid)})
+
+
+def _firearm_unloaded(s: State, e: Event, at: datetime) -> State:
+    fid = e.data["firearm"]
+    for lid, n in s.firearms[fid].loaded:
+        s = _lot(s, lid, in_firearms=s.lots[lid].in_firearms - n)
+    return _firearm(s, fid, loaded=(), loaded_kind=None)
+
+
+def _firearm_issued(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    return _firearm(s, d["firearm"], custodian=person(d["to"]), issued_to=d["to"],
+                    issued_setup=d["setup"])  # fmt: skip
+
+
+def _firearm_returned(s: State, e: Event, at: datetime) -> State:
+    fid = e.data["firearm"]
+    s = _firearm(s, fid, custodian=person(e.actor), issued_to=None, issued_setup=None)
+    if any(w.firearm == fid for w in s.watches):
+        s = _reschedule(with_changes(s, watches=tuple(w for w in s.watches if w.firearm != fid)))
+    return s
+
+
+def _item_moved(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    holder = container(d["container"]) if e.type == ev.ITEM_SECURED else person(e.actor)
+    if d["item"] == "firearm":
+        return _firearm(s, d["id"], custodian=holder)
+    return _lot(s, d["id"], custodian=holder)
+
+
+def _firearm_discharged(s: State, e: Event, at: datetime) -> State:
+    fid = e.data["firearm"]
+    f = s.firearms[fid]
+    spent: Mapping[str, int] = e.data["expended"]
+    for lid, n in spent.items():
+        lot = s.lots[lid]
+        s = _lot(s, lid, expended=lot.expended + n, in_firearms=lot.in_firearms - n)
+    remaining = tuple((lid, n - spent.get(lid, 0)) for lid, n in f.loaded if n > spent.get(lid, 0))
+    return _firearm(s, fid, loaded=remaining, loaded_kind=f.loaded_kind if remaining else None)
+
+
+def _misfire_reported(s: State, e: Event, at: datetime) -> State:
+    return _firearm(s, e.data["firearm"], out_of_service="misfire reported")
+
+
+def _firearm_out_of_service(s: State, e: Event, at: datetime) -> State:
+    return _firearm(s, e.data["firearm"], out_of_service=e.data["reason"])
+
+
+def _firearm_inspected(s: State, e: Event, at: datetime) -> State:
+    if e.data["barrel_clear"]:
+        return _firearm(s, e.data["firearm"], out_of_service=None, dummies_since_inspection=False)
+    return _firearm(s, e.data["firearm"], out_of_service="inspection: barrel not clear")
+
+
+# -- stop work, concerns, incidents -----------------------------------------------------------
+
+
+def _work_stopped(s: State, e: Event, at: datetime) -> State:
+    cause = e.data["cause"]
+    number = s.version + 1
+    needs = number if cause in ("SC-A02", "SC-S03") else None
+    if s.stop is None:
+        stop = Stop(e.at, e.actor, e.data["reason"], frozenset({cause}), (), needs)
+    else:  # a new stop while one is in force restarts the sign-offs (DRILLS.md)
+        stop = Stop(
+            s.stop.at,
+            s.stop.by,
+            s.stop.reason,
+            s.stop.causes | {cause},
+            (),
+            needs if needs is not None else s.stop.incident_needed_after,
+        )
+    return with_changes(s, stop=stop)
+
+
+def _resume_signed(s: State, e: Event, at: datetime) -> State:
+    assert s.stop is not None
+    return with_changes(s, stop=with_changes(s.stop, signoffs=(*s.stop.signoffs, e.actor)))
+
+
+def _work_resumed(s: State, e: Event, at: datetime) -> State:
+    return with_changes(s, stop=None)
+
+
+def _concern_raised(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    deadline = at + timedelta(hours=s.policy.concern_ack_hours)
+    c = Concern(d["concern"], d["text"], e.actor, at, deadline)
+    return _reschedule(with_changes(s, concerns=_put(s.concerns, c.id, c)))
+
+
+def _concern_acknowledged(s: State, e: Event, at: datetime) -> State:
+    c = with_changes(
+        s.concerns[e.data["concern"]], acknowledged_by=e.actor, response=e.data["response"]
+    )
+    return _reschedule(with_changes(s, concerns=_put(s.concerns, c.id, c)))
+
+
+def _incident(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    number = s.version + 1
+    inc = Incident(
+        d["incident"], d["cause"], d.get("related"), e.actor, e.at, number, d.get("rule")
+    )
+    filed = e.type == ev.INCIDENT_FILED and bool(d["cause"].strip())
+    return with_changes(
+        s,
+        incidents=_put(s.incidents, inc.id, inc),
+        last_incident_number=number if filed else s.last_incident_number,
+    )
+
+
+def _task_assigned(s: State, e: Event, at: datetime) -> State:
+    return with_changes(s, tasks=_put(s.tasks, e.data["person"], e.data["task"]))
+
+
+def _break_called(s: State, e: Event, at: datetime) -> State:
+    deadline = at + timedelta(minutes=s.policy.secure_minutes)
+    s = with_changes(s, brk=Break(e.data["kind"], e.at, deadline))
+    return _watch_returns(s, e.data["recall"], f"{e.data['kind']} break called", at)
+
+
+def _break_ended(s: State, e: Event, at: datetime) -> State:
+    return _reschedule(with_changes(s, brk=None))
+
+
+def _day_wrapped(s: State, e: Event, at: datetime) -> State:
+    lots = {k: with_changes(v, verified=0) if v.verified else v for k, v in s.lots.items()}
+    return _reschedule(with_changes(s, day=None, brk=None, watches=(), lots=lots, tasks={}))
+
+
+def _alert_raised(s: State, e: Event, at: datetime) -> State:
+    d = e.data
+    alert = Alert(s.version + 1, d["rule"], tuple(d["to"]), d["message"], e.at)
+    return with_changes(
+        s, alerts=(*s.alerts[-(RECENT_ALERTS - 1) :], alert), alert_count=s.alert_count + 1
+    )
+
+
+def _command_refused(s: State, e: Event, at: datetime) -> State:
+    return with_changes(s, refusal_count=s.refusal_count + 1)
+
+
+def _record_corrected(s: State, e: Event, at: datetime) -> State:
+    seq = int(e.data["corrects"])
+    entry = {"by": e.actor, "at": e.at, "reason": e.data["reason"], "changes": e.data["changes"]}
+    corrections = dict(s.corrections)
+    corrections[seq] = (*corrections.get(seq, ()), entry)
+    return with_changes(s, corrections=corrections)
+
+
+def _nothing(s: State, e: Event, at: datetime) -> State:
+    return s
+
+
+HANDLERS: dict[str, Handler] = {
+    ev.PRODUCTION_OPENED: _production_opened,
+    ev.PERSON_ADDED: _person_added,
+    ev.CREDENTIAL_ADDED: _credential_added,
+    ev.CONTAINER_REGISTERED: _container_registered,
+    ev.FIREARM_REGISTERED: _firearm_registered,
+    ev.AMMO_RECEIVED: _ammo_received,
+    ev.LOT_INSPECTED: _lot_inspected,
+    ev.LOT_QUARANTINED: _lot_quarantined,
+    ev.POLICY_SET: _policy_set,
+    ev.DAY_STARTED: _day_started,
+    ev.SAFETY_MEETING_HELD: _safety_meeting_held,
+    ev.SETUP_PLANNED: _setup_planned,
+    ev.SETUP_APPROVED: _setup_approved,
+    ev.SETUP_COMPLETED: _setup_completed,
+    ev.ROUNDS_VERIFIED: _rounds_verified,
+    ev.FIREARM_LOADED: _firearm_loaded,
+    ev.FIREARM_UNLOADED: _firearm_unloaded,
+    ev.FIREARM_ISSUED: _firearm_issued,
+    ev.FIREARM_RETURNED: _firearm_returned,
+    ev.ITEM_SECURED: _item_moved,
+    ev.ITEM_RETRIEVED: _item_moved,
+    ev.FIREARM_DISCHARGED: _firearm_discharged,
+    ev.MISFIRE_REPORTED: _misfire_reported,
+    ev.FIREARM_OUT_OF_SERVICE: _firearm_out_of_service,
+    ev.FIREARM_INSPECTED: _firearm_inspected,
+    ev.LIVE_ROUND_REPORTED: _nothing,  # its consequences are separate events
+    ev.CONCERN_RAISED: _concern_raised,
+    ev.CONCERN_ACKNOWLEDGED: _concern_acknowledged,
+    ev.WORK_STOPPED: _work_stopped,
+    ev.INCIDENT_FILED: _incident,
+    ev.INCIDENT_OPENED: _incident,
+    ev.RESUME_SIGNED: _resume_signed,
+    ev.WORK_RESUMED: _work_resumed,
+    ev.TASK_ASSIGNED: _task_assigned,
+    ev.BREAK_CALLED: _break_called,
+    ev.BREAK_ENDED: _break_ended,
+    ev.DAY_WRAPPED: _day_wrapped,
+    ev.CLOCK_TICKED: _nothing,
+    ev.ALERT_RAISED: _alert_raised,
+    ev.COMMAND_REFUSED: _command_refused,
+    ev.RECORD_CORRECTED: _record_corrected,
+}
+
+
+# -- watchdog deadlines -------------------------------------------------------------------------
+
+
+def _reschedule(s: State) -> State:
+    """Keep `next_deadline` = the earliest pending watchdog deadline, so most events skip them."""
+    pending: list[datetime] = []
+    for w in s.watches:
+        pending.append(w.first if w.stage == 0 else w.second)
+    if s.brk is not None and not s.brk.secure_checked:
+        pending.append(s.brk.secure_deadline)
+    pending.extend(
+        c.deadline for c in s.concerns.values() if c.acknowledged_by is None and not c.overdue
+    )
+    return with_changes(s, next_deadline=min(pending) if pending else None)
+
+
+def _close_deadlines(s: State, at: datetime) -> State:
+    """Every deadline strictly before `at` has now been looked at by `due` (watchdogs.py)."""
+    watches = []
+    for w in s.watches:
+        if w.stage == 0 and at > w.first:
+            w = with_changes(w, stage=1)
+        if not (w.stage == 1 and at > w.second):
+            watches.append(w)
+    brk = s.brk
+    if brk is not None and not brk.secure_checked and at > brk.secure_deadline:
+        brk = with_changes(brk, secure_checked=True)
+    concerns = {
+        k: with_changes(c, overdue=True)
+        if c.acknowledged_by is None and not c.overdue and at > c.deadline
+        else c
+        for k, c in s.concerns.items()
+    }
+    return _reschedule(with_changes(s, watches=tuple(watches), brk=brk, concerns=concerns))
+
+
+def evolve(state: State, event: Event) -> State:
+    """Apply one event. Unknown event types are a bug in the store, not bad input."""
+    at = parse_instant(event.at)
+    if state.next_deadline is not None and at > state.next_deadline:
+        state = _close_deadlines(state, at)
+    new = HANDLERS[event.type](state, event, at)
+    return with_changes(new, now=at, version=state.version + 1)
+
+
+def evolve_all(state: State, events: Iterable[Event]) -> State:
+    for e in events:
+        state = evolve(state, e)
+    return state
+
+
+__all__ = ["HANDLERS", "evolve", "evolve_all"]
+_ = (Break, _holder)  # Break is built in _break_called; _holder kept for stored holder payloads

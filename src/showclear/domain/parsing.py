@@ -1,0 +1,314 @@
+"""Turn a JSON object into a Command, or say exactly which field is wrong and why.
+
+The parser is driven by the annotations on the command dataclasses, so adding a field to a
+command is one line. It checks shape only (types, required fields, enumerations); whether a
+referenced firearm or lot exists is checked against state in `showclear.domain.validate`.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+
+from showclear.domain.commands import (
+    COMMANDS,
+    EXTRA_COMMANDS,
+    Alias,
+    Command,
+    Override,
+    PlanSetup,
+    PolicyPatch,
+    Ref,
+    Retrieve,
+    Secure,
+)
+from showclear.domain.values import POLICY_TYPES, parse_instant
+
+# Fields that introduce a new ID (or name one loosely): empty strings are never IDs.
+ID_FIELDS = frozenset(
+    {"production", "person", "firearm", "lot", "container", "concern", "incident", "setup"}
+)
+BASE_FIELDS = frozenset({"actor", "at", "at_text", "override", "command_id"})
+
+
+class Malformed(ValueError):
+    """The input is not a well-formed command; names the field and the reason."""
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"field '{field}': {reason}" if field else reason)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str  # Python attribute
+    wire: str  # JSON key
+    tp: Any  # the annotated type, Optional and Annotated stripped
+    optional: bool
+    ref: str | None  # kind of item it must name, if any
+
+
+def _strip(tp: Any) -> tuple[Any, bool, str | None, str | None]:
+    """Return (base type, optional, ref kind, alias)."""
+    optional = False
+    ref: str | None = None
+    alias: str | None = None
+    origin = get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        optional = len(args) < len(get_args(tp))
+        tp = args[0] if len(args) == 1 else tp
+    if get_origin(tp) is Annotated:
+        base, *meta = get_args(tp)
+        for m in meta:
+            if isinstance(m, Ref):
+                ref = m.kind
+            elif isinstance(m, Alias):
+                alias = m.name
+        tp = base
+    return tp, optional, ref, alias
+
+
+_SCHEMAS: dict[type[Command], tuple[FieldSpec, ...]] = {}
+
+
+def schema(cls: type[Command]) -> tuple[FieldSpec, ...]:
+    """The validated fields of a command class, read once from its annotations."""
+    if cls in _SCHEMAS:
+        return _SCHEMAS[cls]
+    hints = get_type_hints(cls, include_extras=True)
+    specs = []
+    for f in fields(cls):
+        if f.name in BASE_FIELDS:
+            continue
+        tp, optional, ref, alias = _strip(hints[f.name])
+        if tp is Any:
+            optional = True
+        specs.append(FieldSpec(f.name, alias or f.name, tp, optional, ref))
+    _SCHEMAS[cls] = tuple(specs)
+    return _SCHEMAS[cls]
+
+
+def _describe(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _convert(field: str, tp: Any, value: Any, ref: str | None) -> Any:
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise Malformed(field, f"must be text, got {_describe(value)}")
+        if (ref or field in ID_FIELDS) and not value.strip():
+            raise Malformed(field, "must not be empty")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise Malformed(field, f"must be true or false, got {_describe(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Malformed(field, f"must be a whole number, got {_describe(value)}")
+        if value < 0:
+            raise Malformed(field, f"must be zero or more, got {value}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Malformed(field, f"must be a number, got {_describe(value)}")
+        if not math.isfinite(value) or value < 0:
+            raise Malformed(field, f"must be a number zero or more, got {value}")
+        return value
+    if tp is date:
+        if not isinstance(value, str):
+            raise Malformed(field, f"must be a date like 2021-10-21, got {_describe(value)}")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise Malformed(
+                field, f"must be a date like 2021-10-21, got {_describe(value)}"
+            ) from None
+    if origin is Literal:
+        allowed = get_args(tp)
+        if value not in allowed or not isinstance(value, str):
+            raise Malformed(field, f"must be one of {', '.join(allowed)}; got {_describe(value)}")
+        return value
+    if origin is tuple:
+        item_tp, _, item_ref, _ = _strip(get_args(tp)[0])
+        if not isinstance(value, list):
+            raise Malformed(field, f"must be a list, got {_describe(value)}")
+        return tuple(
+            _convert(f"{field}[{i}]", item_tp, v, item_ref or ref) for i, v in enumerate(value)
+        )
+    if tp is PolicyPatch:
+        return _policy(field, value)
+    if origin is dict:
+        key_tp, val_tp = get_args(tp)
+        _, _, key_ref, _ = _strip(key_tp)
+        if not isinstance(value, dict):
+            raise Malformed(field, f"must be an object, got {_describe(value)}")
+        out = {}
+        for k, v in value.items():
+            if key_ref and not k.strip():
+                raise Malformed(field, "keys must not be empty")
+            out[k] = _convert(f"{field}.{k}", val_tp, v, None)
+        return out
+    raise TypeError(f"no parser for {tp!r}")  # a programming error, not bad input
+
+
+def _policy(field: str, value: Any) -> PolicyPatch:
+    if not isinstance(value, dict):
+        raise Malformed(field, f"must be an object, got {_describe(value)}")
+    patch = PolicyPatch()
+    for key, v in value.items():
+        kind = POLICY_TYPES.get(key)
+        if kind is None:
+            raise Malformed(
+                f"{field}.{key}", f"is not a policy setting; known: {', '.join(POLICY_TYPES)}"
+            )
+        patch[key] = _convert(f"{field}.{key}", kind, v, None)
+    return patch
+
+
+def _override(value: Any) -> Override:
+    if not isinstance(value, dict):
+        raise Malformed("override", 'must be an object like {"by": ["arm"], "reason": "..."}')
+    if "by" not in value:
+        raise Malformed("override.by", "is required")
+    if "reason" not in value:
+        raise Malformed("override.reason", "is required")
+    by = _convert("override.by", tuple[str, ...], value["by"], "person")
+    reason = _convert("override.reason", str, value["reason"], None)
+    return Override(by=by, reason=reason)
+
+
+def command_types() -> list[str]:
+    return list(COMMANDS)
+
+
+def parse_command(
+    raw: Any, *, actor: str | None = None, at: str | None = None, extra: bool = False
+) -> Command:
+    """Validate a JSON object and build its Command.
+
+    `actor` and `at`, when given, replace whatever the object says (the app sets them from the
+    session and the clock). `extra` admits record-keeping commands that drills never contain.
+    """
+    if not isinstance(raw, Mapping):
+        raise Malformed(None, "a command must be a JSON object")
+    type_name = raw.get("type")
+    if type_name is None:
+        raise Malformed("type", "is required")
+    if not isinstance(type_name, str):
+        raise Malformed("type", f"must be text, got {_describe(type_name)}")
+    cls = COMMANDS.get(type_name) or (EXTRA_COMMANDS.get(type_name) if extra else None)
+    if cls is None:
+        raise Malformed("type", f'unknown command type "{type_name}"')
+    at_text = at if at is not None else raw.get("at")
+    if at_text is None:
+        raise Malformed("at", "is required")
+    if not isinstance(at_text, str):
+        raise Malformed("at", f"must be an ISO 8601 timestamp, got {_describe(at_text)}")
+    try:
+        instant = parse_instant(at_text)
+    except ValueError as exc:
+        reason = str(exc) if "offset" in str(exc) else "must be an ISO 8601 timestamp"
+        raise Malformed("at", f"{reason}; got {_describe(at_text)}") from None
+    who = actor if actor is not None else raw.get("actor")
+    if who is None:
+        raise Malformed("actor", "is required")
+    who = _convert("actor", str, who, "person")
+    kwargs: dict[str, Any] = {"actor": who, "at": instant, "at_text": at_text}
+    if raw.get("override") is not None:
+        kwargs["override"] = _override(raw["override"])
+    if raw.get("command_id") is not None:
+        kwargs["command_id"] = _convert("command_id", str, raw["command_id"], "person")
+    for spec in schema(cls):
+        if spec.wire not in raw or (raw[spec.wire] is None and spec.optional):
+            if not spec.optional:
+                raise Malformed(spec.wire, "is required")
+            continue
+        kwargs[spec.name] = _convert(spec.wire, spec.tp, raw[spec.wire], spec.ref)
+    _cross_field_checks(cls, kwargs)
+    return cls(**kwargs)
+
+
+def _cross_field_checks(cls: type[Command], kwargs: dict[str, Any]) -> None:
+    if cls in (Secure, Retrieve):
+        named = [k for k in ("firearm", "lot") if kwargs.get(k) is not None]
+        if len(named) != 1:
+            raise Malformed("firearm", "give exactly one of firearm or lot")
+    if cls is PlanSetup and kwargs["toward_people"] and kwargs.get("distance_m") is None:
+        raise Malformed("distance_m", "is required when toward_people is true")
+
+
+def person_fields(cmd: Command) -> dict[str, tuple[str, ...]]:
+    """Every person ID the command names, keyed by wire field name."""
+    found: dict[str, tuple[str, ...]] = {}
+    for spec in schema(type(cmd)):
+        value = getattr(cmd, spec.name)
+        if value is None:
+            continue
+        item_ref = spec.ref
+        if get_origin(spec.tp) is tuple:
+            item_ref = item_ref or _strip(get_args(spec.tp)[0])[2]
+        if item_ref == "person":
+            found[spec.wire] = value if isinstance(value, tuple) else (value,)
+    if cmd.override is not None:
+        found["override.by"] = cmd.override.by
+    return found
+
+
+def item_refs(cmd: Command) -> list[tuple[str, str, str]]:
+    """Every (wire field, kind, id) naming a firearm, lot, container or concern."""
+    refs: list[tuple[str, str, str]] = []
+    for spec in schema(type(cmd)):
+        value = getattr(cmd, spec.name)
+        if value is None:
+            continue
+        tp_origin = get_origin(spec.tp)
+        if tp_origin is tuple:
+            kind = spec.ref or _strip(get_args(spec.tp)[0])[2]
+            if kind and kind != "person":
+                refs.extend((f"{spec.wire}[{i}]", kind, v) for i, v in enumerate(value))
+        elif tp_origin is dict:
+            kind = _strip(get_args(spec.tp)[0])[2]
+            if kind:
+                refs.extend((f"{spec.wire}.{k}", kind, k) for k in value)
+        elif spec.ref and spec.ref != "person":
+            refs.append((spec.wire, spec.ref, value))
+    return refs
+
+
+__all__ = ["Malformed", "command_types", "item_refs", "parse_command", "person_fields", "to_wire"]
+
+
+def to_wire(cmd: Command) -> dict[str, Any]:
+    """The command as the JSON object it came from (minus `at` and `actor`)."""
+    out: dict[str, Any] = {"type": cmd.TYPE}
+    for spec in schema(type(cmd)):
+        value = getattr(cmd, spec.name)
+        if value is None:
+            continue
+        out[spec.wire] = _jsonable(value)
+    if cmd.override is not None:
+        out["override"] = {"by": list(cmd.override.by), "reason": cmd.override.reason}
+    if cmd.command_id is not None:
+        out["command_id"] = cmd.command_id
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value

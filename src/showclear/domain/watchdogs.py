@@ -1,0 +1,56 @@
+"""Watchdogs (SC-C07, SC-C08, SC-S06): deadlines that fall due with the clock, not a command.
+
+`due(state, now)` is pure: it returns the alert events whose deadline passed before `now`.
+The shell calls it before every command and on a timer. Deadlines are inclusive: acting at
+the deadline is in time; the alert is raised at the first moment strictly after it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from showclear.domain import events as ev
+from showclear.domain.events import Event
+from showclear.domain.state import State
+
+SYSTEM = "showclear"  # the actor of events no person caused
+
+
+def _alert(at: str, rule: str, to: list[str], message: str, **subject: object) -> Event:
+    return Event(ev.ALERT_RAISED, SYSTEM, at,
+                 {"rule": rule, "to": to, "message": message, "subject": subject})  # fmt: skip
+
+
+def due(state: State, now: datetime, at_text: str | None = None) -> list[Event]:
+    """Alert events that have fallen due by `now` (strictly after their deadlines)."""
+    if state.next_deadline is None or now <= state.next_deadline:
+        return []
+    at = at_text or now.isoformat()
+    alerts: list[Event] = []
+    minutes = state.policy.return_minutes
+    for w in state.watches:
+        f = state.firearms.get(w.firearm)
+        if f is None or f.issued_to is None:
+            continue
+        if w.stage == 0 and now > w.first:
+            alerts.append(_alert(at, "SC-C07", ["armorer", "first_ad"],
+                f"{f.id} is still with {f.issued_to}, {minutes:g} min after the {w.because}: "
+                "bring it back to the armorer now.", firearm=f.id, holder=f.issued_to))  # fmt: skip
+        if now > w.second:
+            alerts.append(_alert(at, "SC-C07", ["producer"],
+                f"{f.id} is STILL with {f.issued_to}, {2 * minutes:g} min after the {w.because}.",
+                firearm=f.id, holder=f.issued_to, escalated=True))  # fmt: skip
+    brk = state.brk
+    if brk is not None and not brk.secure_checked and now > brk.secure_deadline:
+        firearms, lots = state.unsecured()
+        if firearms or lots:
+            items = [*firearms, *(f"lot {lot}" for lot in lots)]
+            alerts.append(_alert(at, "SC-C08", ["armorer", "first_ad", "safety_supervisor"],
+                f"Break called {state.policy.secure_minutes:g} min ago and not locked away: "
+                f"{', '.join(items)}.", firearms=firearms, lots=lots))  # fmt: skip
+    for c in state.concerns.values():
+        if c.acknowledged_by is None and not c.overdue and now > c.deadline:
+            alerts.append(_alert(at, "SC-S06", ["producer"],
+                f"Safety concern {c.id} from {c.raised_by} is unacknowledged after "
+                f"{state.policy.concern_ack_hours:g} h: {c.text}", concern=c.id))  # fmt: skip
+    return alerts

@@ -1,0 +1,123 @@
+"""The shell around the pure core: load state, decide, append durably, notify.
+
+    command -> Service.execute(command)
+        state  = projection at head (rebuilt from the store on first use)
+        outcome = domain.handle(state, command)        pure
+        store.append(production, state.version, events)  one durable transaction
+        state  = evolve_all(state, events); notify subscribers
+
+Concurrency is optimistic: when another writer appended first, the service re-reads and
+re-decides once (SC-C10: of two tablets issuing the same firearm, exactly one succeeds).
+Without a store the service runs purely in memory (drills without --db).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from showclear.domain import Command, Event, Outcome, State, evolve, handle
+from showclear.domain.evolve import HANDLERS, evolve_all
+from showclear.store.base import ConcurrencyError, EventStore, NewEvent, StoredEvent
+
+Subscriber = Callable[[str, Outcome, State], None]
+
+
+def event_from_payload(payload: bytes) -> Event:
+    env = json.loads(payload)
+    return Event(env["type"], env["actor"], env["at"], env["data"])
+
+
+def rebuild(payloads: Iterator[tuple[int, bytes]] | Iterator[bytes]) -> State:
+    """Fold stored events into a fresh state (the projection is never the truth)."""
+    state = State()
+    loads = json.loads
+    for item in payloads:
+        payload = item[1] if isinstance(item, tuple) else item
+        env = loads(payload)
+        if env["type"] not in HANDLERS:
+            raise ValueError(f"unknown event type {env['type']!r} at seq {env['seq']}")
+        state = evolve(state, Event(env["type"], env["actor"], env["at"], env["data"]))
+    return state
+
+
+class Service:
+    def __init__(
+        self,
+        store: EventStore | None = None,
+        on_commit: Callable[[str, list[StoredEvent]], Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.on_commit = on_commit
+        self._states: dict[str, State] = {}
+        self._subscribers: list[Subscriber] = []
+        self._lock = threading.RLock()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def state(self, production: str) -> State:
+        with self._lock:
+            if production not in self._states:
+                self._states[production] = self._load(production)
+            return self._states[production]
+
+    def _load(self, production: str) -> State:
+        if self.store is None:
+            return State()
+        return rebuild(self._payloads(production, 0))
+
+    def _payloads(self, production: str, after: int) -> Iterator[bytes]:
+        assert self.store is not None
+        reader = getattr(self.store, "read_payloads", None)
+        if reader is not None:
+            for _, payload in reader(production, after):
+                yield payload
+        else:
+            for e in self.store.read(production, after):
+                yield e.payload
+
+    def refresh(self, production: str) -> State:
+        """Fold in whatever other writers appended since our head."""
+        with self._lock:
+            state = self.state(production)
+            if self.store is not None:
+                for payload in self._payloads(production, state.version):
+                    state = evolve(state, event_from_payload(payload))
+            self._states[production] = state
+            return state
+
+    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
+        self._subscribers.append(fn)
+        return lambda: self._subscribers.remove(fn)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def execute(self, production: str, cmd: Command) -> Outcome:
+        """Decide and durably record one command. Raises domain.Malformed for bad input."""
+        with self._lock:
+            state = self.state(production)
+            for attempt in (1, 2):
+                outcome = handle(state, cmd)
+                try:
+                    self._append(production, state.version, outcome)
+                except ConcurrencyError:
+                    if attempt == 2:
+                        raise
+                    state = self.refresh(production)
+                    continue
+                state = evolve_all(state, outcome.events)
+                self._states[production] = state
+                break
+        for fn in list(self._subscribers):
+            fn(production, outcome, state)
+        return outcome
+
+    def _append(self, production: str, head: int, outcome: Outcome) -> None:
+        if self.store is None:
+            return
+        new = [NewEvent(e.type, e.actor, e.at, e.data) for e in outcome.events]
+        stored = self.store.append(production, head, new)
+        if self.on_commit is not None:
+            self.on_commit(production, stored)
