@@ -1,0 +1,286 @@
+"""The `showclear` command line (Typer + Rich). Thin: every command calls the service layer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from showclear import __version__
+from showclear.board import board
+from showclear.domain.state import State
+from showclear.drills import DrillRun, LineResult, summary
+from showclear.service import Service
+
+app = typer.Typer(
+    name="showclear",
+    help=(
+        "ShowClear keeps the chain of custody of every firearm and round on a film set, and "
+        "refuses what breaks the safety rules (see RULES.md).\n\n"
+        "Start with [bold]showclear demo[/bold], or replay a day with "
+        "[bold]showclear drill run drills/rust-day.jsonl[/bold]."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    add_completion=False,
+)
+drill_app = typer.Typer(help="Replay drills: shooting days written as JSON Lines (DRILLS.md).")
+app.add_typer(drill_app, name="drill")
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="SQLite store file (created by `showclear init`).")
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
+ProductionOption = Annotated[
+    str | None,
+    typer.Option("--production", "-p", help="Production ID (default: the only one in the store)."),
+]
+
+
+def _open_store(db: Path, must_exist: bool = True) -> Any:
+    from showclear.store.sqlite import SQLiteEventStore
+
+    if must_exist and not db.exists():
+        err.print(f"[red]No store at {db}.[/red] Create one with: showclear init --db {db}")
+        raise typer.Exit(2)
+    return SQLiteEventStore(db)
+
+
+def _pick_production(store: Any, production: str | None) -> str:
+    known: list[str] = store.productions()
+    if production is not None:
+        if production not in known:
+            err.print(f"[red]No production {production!r} in this store.[/red] Known: "
+                      f"{', '.join(known) or 'none'}")  # fmt: skip
+            raise typer.Exit(2)
+        return production
+    if len(known) != 1:
+        err.print(
+            "[red]Name the production with --production.[/red] In this store: "
+            + (", ".join(known) or "none")
+        )
+        raise typer.Exit(2)
+    return known[0]
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        console.print(f"showclear {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def init(db: DbOption = Path("showclear.db")) -> None:
+    """Create a store (and this node's signing key) for a production's set node.
+
+    Example: [bold]showclear init --db set.db[/bold]
+    """
+    store = _open_store(db, must_exist=False)
+    store.close()
+    console.print(f"Store ready at [bold]{db}[/bold].")
+
+
+# -- drills ------------------------------------------------------------------------------------
+
+
+def _print_line(r: LineResult) -> None:
+    colour = {"accepted": "green", "refused": "red", "error": "magenta"}[r.verdict]
+    mark = "" if r.passed is None else (" [green]ok[/green]" if r.passed else " [red]FAIL[/red]")
+    rules = " ".join(r.rules)
+    alerts = " ".join(f"alert:{a}" for a in r.alerts)
+    console.print(
+        f"line {r.line:>4}  {r.type or '?':<20} [{colour}]{r.verdict.upper():<8}[/{colour}] "
+        f"{rules} {alerts}{mark}".rstrip(),
+        soft_wrap=True,
+    )
+    if r.verdict != "accepted" or r.alerts:
+        console.print(f"           {r.message}", soft_wrap=True, style="dim")
+    if r.passed is False and r.mismatch and r.verdict != "error":
+        console.print(f"           [red]expectation failed: {r.mismatch}[/red]", soft_wrap=True)
+
+
+@drill_app.command("run")
+def drill_run(
+    file: Annotated[Path, typer.Argument(help="The drill file (.jsonl).", exists=True)],
+    json_out: JsonFlag = False,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Persist into this SQLite store; each verdict is printed "
+            "only once its events are durable.",
+        ),  # fmt: skip
+    ] = None,
+) -> None:
+    """Run a drill, line by line, and print each verdict; exit 0 only when nothing failed.
+
+    The last line printed is [bold]N passed, M failed[/bold] (lines with an `expect`, plus
+    every malformed line).
+
+    Examples:
+
+      showclear drill run drills/rust-day.jsonl
+
+      showclear drill run drills/action-day.jsonl --json --db day.db
+    """
+    store = _open_store(db, must_exist=False) if db is not None else None
+    run = DrillRun(Service(store))
+    results: list[LineResult] = []
+    with file.open(encoding="utf-8") as fh:
+        for r in run.run(fh):
+            results.append(r)
+            if json_out:
+                sys.stdout.write(json.dumps(r.as_json()) + "\n")
+                sys.stdout.flush()
+            else:
+                _print_line(r)
+    if store is not None:
+        store.close()
+    passed, failed = summary(results)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    raise typer.Exit(0 if failed == 0 else 1)
+
+
+# -- reading the record ------------------------------------------------------------------------
+
+
+@app.command()
+def events(
+    db: DbOption,
+    json_out: JsonFlag = False,
+    production: ProductionOption = None,
+) -> None:
+    """List stored events in order (refusals and alerts included).
+
+    Example: [bold]showclear events --db set.db --json[/bold]
+    """
+    store = _open_store(db)
+    source = store.read(production) if production else store.read_all()
+    for e in source:
+        env = json.loads(e.payload)
+        if json_out:
+            env.update(position=e.position, recorded_at=e.recorded_at, leaf_hash=e.leaf_hash.hex())
+            sys.stdout.write(json.dumps(env) + "\n")
+        else:
+            data = env["data"]
+            gist = data.get("message") or " ".join(
+                f"{k}={v}" for k, v in data.items() if v not in (None, [], {})
+            )
+            console.print(
+                f"{e.production}#{e.seq:<5} {e.at}  {e.actor:<10} {e.type:<22} {gist}",
+                soft_wrap=True,
+            )
+    store.close()
+
+
+def _state_for(db: Path, production: str | None) -> State:
+    store = _open_store(db)
+    name = _pick_production(store, production)
+    state = Service(store).state(name)
+    store.close()
+    return state
+
+
+def print_board(state: State) -> None:
+    b = board(state)
+    day = b["day"]
+    head = f"[bold]{b['title']}[/bold] ({b['production']})   "
+    head += f"day {day['day']}, armorer on duty {day['armorer']}" if day else "no day running"
+    console.print(head)
+    if b["stop"]:
+        s = b["stop"]
+        console.print(
+            Panel(
+                f"WORK STOPPED by {s['by']} at {s['at']}: {s['reason']}\n"
+                f"Causes: {', '.join(s['causes'])}.  Sign-offs still needed: "
+                f"{', '.join(s['missing_signoffs']) or 'none'}"
+                + (
+                    "\nAn incident with its cause must be filed first."
+                    if s["incident_needed"]
+                    else ""
+                ),  # fmt: skip
+                style="bold white on red",
+            )
+        )
+    t = Table(title="Firearms", expand=False)
+    for col in ("ID", "Kind", "Caliber", "Custodian", "Loaded", "Service"):
+        t.add_column(col)
+    for f in b["firearms"]:
+        loaded = (
+            ", ".join(f"{x['rounds']}×{f['loaded_kind']} ({x['lot']})" for x in f["loaded"])
+            or "empty"
+        )
+        service = (
+            "[green]in service[/green]"
+            if f["in_service"]
+            else f"[red]OUT: {f['out_of_service']}[/red]"
+        )
+        t.add_row(f["id"], f["kind"], f["caliber"], f["custodian_text"], loaded, service)
+    console.print(t)
+    t = Table(title="Ammunition lots", expand=False)
+    for col in ("Lot", "Kind", "Caliber", "Received", "On hand", "In firearms", "Expended",
+                "Location", "Status"):  # fmt: skip
+        t.add_column(col)
+    for lot in b["lots"]:
+        status = (
+            f"[red]QUARANTINED: {lot['quarantined']}[/red]"
+            if lot["quarantined"]
+            else ("usable" if lot["usable"] else "[yellow]not inspected[/yellow]")
+        )
+        t.add_row(lot["id"], lot["kind"], lot["caliber"], str(lot["received"]),
+                  str(lot["on_hand"]), str(lot["in_firearms"]), str(lot["expended"]),
+                  lot["custodian_text"], status)  # fmt: skip
+    console.print(t)
+    open_concerns = [c for c in b["concerns"] if not c["acknowledged_by"]]
+    if open_concerns:
+        console.print(f"[yellow]Unacknowledged concerns: {len(open_concerns)}[/yellow]")
+        for c in open_concerns:
+            console.print(f"  {c['id']} ({c['raised_by']}): {c['text']}")
+    if b["incidents"]:
+        console.print("Incidents: " + "; ".join(f"{i['id']}: {i['cause']}" for i in b["incidents"]))
+    console.print(
+        f"{b['head']} events, {b['refusal_count']} refusals, {b['alert_count']} alerts recorded."
+    )
+
+
+@app.command()
+def status(db: DbOption, json_out: JsonFlag = False, production: ProductionOption = None) -> None:
+    """The armory board: every firearm, its custodian and load; every lot; stop-work.
+
+    Example: [bold]showclear status --db set.db[/bold]
+    """
+    state = _state_for(db, production)
+    if json_out:
+        sys.stdout.write(json.dumps(board(state)) + "\n")
+    else:
+        print_board(state)
+
+
+# -- demo --------------------------------------------------------------------------------------
+
+DRILLS_DIR = Path(__file__).resolve().parents[2] / "drills"
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="Where to write the demo store.")] = Path(
+        "demo.db"
+    ),
+) -> None:
+    """Load a demo production from the drills into SQLite, show its board, and show where
+    ShowClear stopped the "Rust" day and why."""
+    from showclear.demo import load_demo
+
+    load_demo(db, DRILLS_DIR, console)
