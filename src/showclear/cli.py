@@ -121,7 +121,7 @@ def drill_run(
             "--db",
             help="Persist into this SQLite store; each verdict is printed "
             "only once its events are durable.",
-        ),  # fmt: skip
+        ),
     ] = None,
 ) -> None:
     """Run a drill, line by line, and print each verdict; exit 0 only when nothing failed.
@@ -210,7 +210,7 @@ def print_board(state: State) -> None:
                     "\nAn incident with its cause must be filed first."
                     if s["incident_needed"]
                     else ""
-                ),  # fmt: skip
+                ),
                 style="bold white on red",
             )
         )
