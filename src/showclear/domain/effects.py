@@ -35,6 +35,8 @@ Outcome = Effect | Nonsense
 
 
 def _event(cmd: c.Command, type_: str, **data: Any) -> Event:
+    if cmd.command_id is not None:  # lets the shell answer a duplicate submission once
+        data["command_id"] = cmd.command_id
     return Event(type_, cmd.actor, cmd.at_text, data)
 
 
