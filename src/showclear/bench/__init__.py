@@ -1,0 +1,1 @@
+"""Benchmarks and the baselines they are compared with."""

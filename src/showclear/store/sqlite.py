@@ -1,0 +1,376 @@
+"""The embedded event store: one SQLite file, stdlib `sqlite3`.
+
+Durability and sharing: WAL journal with ``synchronous=FULL``, so an acknowledged append has
+been fsynced and survives power loss. Several processes may open the same file; writers are
+serialised by SQLite's write lock (``BEGIN IMMEDIATE``, waiting up to 10 s), and a writer that
+lost the race sees a moved head and gets ConcurrencyError. Every ``sqlite3`` error leaves this
+module as a StoreError subclass (see `_translate`).
+
+A store object holds one connection and, like the connection, belongs to the thread that
+opened it; open another store object per thread or process (opening is cheap).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import starmap
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
+from showclear.store.base import (
+    ConcurrencyError,
+    CorruptStoreError,
+    NewEvent,
+    StoredEvent,
+    StoreError,
+)
+from showclear.store.migrations import applied_migrations, migrate_sqlite
+
+BUSY_TIMEOUT_MS = 10_000
+
+CheckpointHook = Callable[[str, list[StoredEvent]], tuple[int, bytes, str] | None]
+"""Called as ``hook(production, stored)`` inside the append transaction, before COMMIT.
+
+It sees the new events (``store.read`` from inside it includes them). Returning
+``(tree_size, root_hash, note)`` stores that checkpoint in the same transaction; returning
+None stores none; raising rolls the whole append back and re-raises.
+"""
+
+_EVENT_COLUMNS = (
+    "position, production, seq, type, version, actor, at, recorded_at, payload, leaf_hash"
+)
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_SELECT_PRODUCTION = (
+    f"SELECT {_EVENT_COLUMNS} FROM events WHERE production = ? AND seq > ? ORDER BY seq"
+)
+_SELECT_ALL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position"
+_SELECT_PAYLOADS = "SELECT seq, payload FROM events WHERE production = ? AND seq > ? ORDER BY seq"
+_SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = ?"
+_CHECKPOINT_COLUMNS = "production, tree_size, root_hash, note, created_at"
+
+# Primary result codes (the low byte of sqlite3.Error.sqlite_errorcode).
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+
+
+class StoreBusyError(StoreError):
+    """Another connection held the write lock for longer than the busy timeout."""
+
+
+class StoreClosedError(StoreError):
+    """The store was used after close()."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A signed tree head of one production's ledger, as stored."""
+
+    production: str
+    tree_size: int
+    root_hash: bytes
+    note: str  # signed-note text
+    created_at: str  # wall-clock time of the commit (ISO 8601, UTC)
+
+
+@contextmanager
+def _translate(label: str) -> Iterator[None]:
+    """The one place where sqlite3 errors become StoreErrors."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+            raise StoreBusyError(
+                f"{label}: store is busy: another process is writing "
+                f"(waited up to {BUSY_TIMEOUT_MS / 1000:g} s): {e}"
+            ) from e
+        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            raise CorruptStoreError(f"{label}: not a readable ShowClear store ({e})") from e
+        raise StoreError(f"{label}: {e}") from e
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class SQLiteEventStore:
+    """EventStore on a SQLite file (created and migrated on first open)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._label = str(path)
+        self._conn: sqlite3.Connection | None = None
+        with _translate(self._label):
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                self._configure(conn)
+                migrate_sqlite(conn, label=self._label)
+            except BaseException:
+                conn.close()
+                raise
+        self._conn = conn
+
+    def _configure(self, conn: sqlite3.Connection) -> None:
+        # busy_timeout first: switching a new file to WAL needs a lock another opener may hold.
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = self._switch_to_wal(conn)
+        if mode != "wal" and not (mode == "memory" and self._label == ":memory:"):
+            raise StoreError(f"{self._label}: cannot use WAL journal mode (got {mode!r})")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    @staticmethod
+    def _switch_to_wal(conn: sqlite3.Connection) -> str:
+        # SQLite answers SQLITE_BUSY to a journal-mode change at once, without the busy
+        # handler, when another process is opening the same new file; wait for it here.
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.001
+        while True:
+            try:
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            except sqlite3.OperationalError as e:
+                code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+                if code != _SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    # -- EventStore protocol -------------------------------------------------------------
+
+    def append(
+        self,
+        production: str,
+        expected_seq: int,
+        events: Sequence[NewEvent],
+        *,
+        checkpoint: CheckpointHook | None = None,
+    ) -> list[StoredEvent]:
+        """Append atomically after `expected_seq`; durable when this returns.
+
+        Raises ConcurrencyError (and writes nothing) when the head is not `expected_seq`.
+        """
+        if not events:
+            actual = self.head(production)
+            if actual != expected_seq:
+                raise ConcurrencyError(production, expected_seq, actual)
+            return []
+        # Sequences are known before locking (a success means head == expected_seq), so the
+        # expensive canonicalisation happens outside the write lock.
+        prepared: list[tuple[int, NewEvent, bytes, bytes]] = []
+        for offset, ev in enumerate(events, start=1):
+            seq = expected_seq + offset
+            payload = canonical_bytes(
+                envelope(production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data)
+            )
+            prepared.append((seq, ev, payload, leaf_hash(payload)))
+        conn = self._connection()
+        with _translate(self._label), self._write_transaction(conn):
+            actual = int(conn.execute(_SELECT_HEAD, (production,)).fetchone()[0])
+            if actual != expected_seq:
+                raise ConcurrencyError(production, expected_seq, actual)
+            last_position = int(
+                conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
+            )
+            recorded_at = _utc_now()
+            stored = [
+                StoredEvent(
+                    last_position + offset,
+                    production,
+                    seq,
+                    ev.type,
+                    ev.version,
+                    ev.actor,
+                    ev.at,
+                    recorded_at,
+                    payload,
+                    leaf,
+                )
+                for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
+            ]
+            conn.executemany(
+                _INSERT_EVENT,
+                (
+                    (
+                        s.position,
+                        s.production,
+                        s.seq,
+                        s.type,
+                        s.version,
+                        s.actor,
+                        s.at,
+                        s.recorded_at,
+                        s.payload,
+                        s.leaf_hash,
+                    )
+                    for s in stored
+                ),
+            )
+            if checkpoint is not None:
+                result = checkpoint(production, stored)
+                if result is not None:
+                    tree_size, root_hash, note = result
+                    self._insert_checkpoint(
+                        conn, production, tree_size, root_hash, note, stored[-1].seq
+                    )
+        return stored
+
+    def read(self, production: str, after_seq: int = 0) -> Iterator[StoredEvent]:
+        """The production's events with seq > after_seq, in order."""
+        return self._stream(_SELECT_PRODUCTION, (production, after_seq))
+
+    def read_all(self, after_position: int = 0) -> Iterator[StoredEvent]:
+        """Every event with position > after_position, in global order."""
+        return self._stream(_SELECT_ALL, (after_position,))
+
+    def read_payloads(self, production: str, after_seq: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(seq, canonical payload) of the production's events after `after_seq`: the fast path."""
+        conn = self._connection()
+        with _translate(self._label):
+            cursor = conn.execute(_SELECT_PAYLOADS, (production, after_seq))
+            yield from cursor
+
+    def head(self, production: str) -> int:
+        """The last seq of the production (0 when it has none)."""
+        conn = self._connection()
+        with _translate(self._label):
+            return int(conn.execute(_SELECT_HEAD, (production,)).fetchone()[0])
+
+    def productions(self) -> list[str]:
+        """Every production with at least one event, in order of first event."""
+        conn = self._connection()
+        with _translate(self._label):
+            rows = conn.execute("SELECT production FROM events WHERE seq = 1 ORDER BY position")
+            return [str(row[0]) for row in rows]
+
+    def close(self) -> None:
+        """Close the connection; later calls do nothing."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with _translate(self._label):
+                conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- checkpoints ----------------------------------------------------------------------
+
+    def add_checkpoint(
+        self, production: str, tree_size: int, root_hash: bytes, note: str
+    ) -> Checkpoint:
+        """Store a checkpoint of the production's first `tree_size` events."""
+        conn = self._connection()
+        with _translate(self._label), self._write_transaction(conn):
+            head = int(conn.execute(_SELECT_HEAD, (production,)).fetchone()[0])
+            return self._insert_checkpoint(conn, production, tree_size, root_hash, note, head)
+
+    def checkpoints(self, production: str) -> list[Checkpoint]:
+        """The production's checkpoints, smallest tree first."""
+        conn = self._connection()
+        with _translate(self._label):
+            rows = conn.execute(
+                f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE production = ? "
+                "ORDER BY tree_size",
+                (production,),
+            )
+            return list(starmap(Checkpoint, rows))
+
+    def latest_checkpoint(self, production: str) -> Checkpoint | None:
+        """The production's checkpoint with the largest tree, if any."""
+        conn = self._connection()
+        with _translate(self._label):
+            row = conn.execute(
+                f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE production = ? "
+                "ORDER BY tree_size DESC LIMIT 1",
+                (production,),
+            ).fetchone()
+        return None if row is None else Checkpoint(*row)
+
+    def _insert_checkpoint(
+        self,
+        conn: sqlite3.Connection,
+        production: str,
+        tree_size: int,
+        root_hash: bytes,
+        note: str,
+        head: int,
+    ) -> Checkpoint:
+        if not 1 <= tree_size <= head:
+            raise ValueError(
+                f"production {production!r}: checkpoint tree size {tree_size} outside 1..{head}"
+            )
+        created = Checkpoint(production, tree_size, bytes(root_hash), note, _utc_now())
+        conn.execute(
+            f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+            (created.production, created.tree_size, created.root_hash, note, created.created_at),
+        )
+        return created
+
+    # -- node metadata --------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A node-level setting, or None when unset."""
+        conn = self._connection()
+        with _translate(self._label):
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a node-level setting (durably)."""
+        conn = self._connection()
+        with _translate(self._label):
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def schema_version(self) -> int:
+        """The newest migration applied to this file."""
+        conn = self._connection()
+        with _translate(self._label):
+            return max(applied_migrations(conn), default=0)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreClosedError(f"{self._label}: store is closed")
+        return self._conn
+
+    def _stream(self, sql: str, params: tuple[Any, ...]) -> Iterator[StoredEvent]:
+        # Column order equals StoredEvent's field order, so rows go straight into the
+        # constructor at C speed; plain cursor iteration is as fast as fetchmany batches here.
+        conn = self._connection()
+        with _translate(self._label):
+            yield from starmap(StoredEvent, conn.execute(sql, params))
+
+    @staticmethod
+    @contextmanager
+    def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+        # IMMEDIATE takes the write lock up front, so the head read inside is the head the
+        # commit lands on; a deferred transaction could fail late with SQLITE_BUSY_SNAPSHOT.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
