@@ -26,7 +26,8 @@ class ConcurrencyError(StoreError):
 
     def __init__(self, production: str, expected: int, actual: int) -> None:
         super().__init__(
-            f"production {production!r}: expected head {expected}, found {actual}; re-read and retry"
+            f"production {production!r}: expected head {expected}, found {actual}; "
+            "re-read and retry"
         )
         self.production = production
         self.expected = expected
