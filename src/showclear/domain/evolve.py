@@ -331,7 +331,7 @@ def _task_assigned(s: State, e: Event, at: datetime) -> State:
 
 def _break_called(s: State, e: Event, at: datetime) -> State:
     deadline = at + timedelta(minutes=s.policy.secure_minutes)
-    s = with_changes(s, brk=Break(e.data["kind"], e.at, deadline))
+    s = _reschedule(with_changes(s, brk=Break(e.data["kind"], e.at, deadline)))
     return _watch_returns(s, e.data["recall"], f"{e.data['kind']} break called", at)
 
 
