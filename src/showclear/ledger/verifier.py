@@ -1,0 +1,319 @@
+"""Offline verification of one production's ledger, independent of any database.
+
+Input: the stored events in stored order as (seq, payload bytes, stored leaf hash), the signed
+checkpoint notes (C2SP signed-note over a C2SP tlog-checkpoint body, see note.py and
+checkpoint.py), the trusted verifier keys, and optionally a "witness" checkpoint saved
+elsewhere (a studio server, a printed report) that this log must still extend.
+
+Rules, applied in this order; the first problem found is reported:
+
+1. Every checkpoint (and the witness) must carry a valid signature by a trusted key
+   ("bad_signature", "unknown_key", "malformed").
+2. For each event, RFC 9162 §2.1.1 leaf = SHA-256(0x00 || payload) is recomputed from the stored
+   bytes, never from a re-serialisation, and must equal the stored leaf hash ("edited").
+3. The payload's envelope "seq" must equal the event's position (1-based) and the stored seq
+   column; a wrong seq is classified by looking at the rest of the log: a seq that is missing
+   everywhere ("deleted"), the remaining seqs being a permutation ("reordered"), or a seq seen
+   before or foreign to the log ("inserted").
+4. Whenever the log reaches a checkpoint's size, the RFC 9162 root of the events so far must
+   equal the checkpoint's root. On a mismatch the report names the first seq after the last
+   checkpoint that still matched ("edited"): the stored hashes were recomputed, so the change
+   lies somewhere between that seq and the failing checkpoint's size, and no finer position
+   can be proven without the original bytes.
+5. A checkpoint (or the witness) larger than the log means events were cut off the end
+   ("truncated"; the first missing seq is named).
+
+Hashing is a tight hashlib loop over a `CompactTree`; each payload is parsed once with
+`json.loads` only to read the envelope fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.hashing import EMPTY_ROOT, LEAF_PREFIX
+from showclear.ledger.merkle import CompactTree
+from showclear.ledger.note import (
+    BadSignatureError,
+    NoteError,
+    NoteVerifier,
+    UnknownKeyError,
+    open_checkpoint,
+)
+
+__all__ = ["EventRow", "LogReport", "ProblemKind", "verify_log"]
+
+ProblemKind = Literal[
+    "edited",
+    "deleted",
+    "inserted",
+    "reordered",
+    "truncated",
+    "bad_signature",
+    "unknown_key",
+    "malformed",
+]
+
+EventRow = tuple[int, bytes, bytes]
+"""(stored seq, canonical payload bytes, stored leaf hash), in stored order."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogReport:
+    """The outcome of `verify_log`.
+
+    On failure, `tree_size` and `root_hash` describe the prefix of events read before the
+    problem (those before `first_bad_seq` passed their own checks, though a later checkpoint may
+    still have shown them changed); on success they describe the whole log.
+    """
+
+    ok: bool
+    tree_size: int
+    root_hash: bytes
+    first_bad_seq: int | None
+    problem: ProblemKind | None
+    message: str
+    checkpoints_verified: int = 0
+    signers: tuple[str, ...] = ()
+    witness_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    checkpoint: Checkpoint
+    label: str
+
+
+class _Problem(Exception):
+    def __init__(self, kind: ProblemKind, first_bad_seq: int | None, message: str) -> None:
+        super().__init__(message)
+        self.kind: ProblemKind = kind
+        self.first_bad_seq = first_bad_seq
+        self.message = message
+
+
+def _open(
+    note: str, label: str, trusted: Sequence[NoteVerifier], origin: str | None
+) -> tuple[Checkpoint, list[str]]:
+    try:
+        checkpoint, names = open_checkpoint(note, trusted)
+    except BadSignatureError as e:
+        raise _Problem(
+            "bad_signature", None, f"{label}: {e}; it was altered or forged after signing"
+        ) from e
+    except UnknownKeyError as e:
+        raise _Problem("unknown_key", None, f"{label}: {e}") from e
+    except NoteError as e:
+        raise _Problem("malformed", None, f"{label}: {e}") from e
+    if origin is not None and checkpoint.origin != origin:
+        raise _Problem(
+            "malformed",
+            None,
+            f"{label} is for log {checkpoint.origin!r}, not {origin!r}",
+        )
+    return checkpoint, names
+
+
+# Parsing dominates the per-event cost. raw_decode on a str skips json.loads' encoding
+# sniffing and whitespace skipping, which canonical bytes (UTF-8, no whitespace, RFC 8785)
+# never need; anything that relies on them is not canonical and is reported as malformed.
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def _envelope_seq(payload: bytes) -> tuple[int, dict[str, Any]] | None:
+    try:
+        text = payload.decode("utf-8")
+        envelope, end = _raw_decode(text)
+    except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
+        return None
+    if end != len(text):
+        return None
+    if not isinstance(envelope, dict):
+        return None
+    seq = envelope.get("seq")
+    # bool is an int subclass, and JSON true must not pass for seq 1.
+    if type(seq) is not int:
+        return None
+    return seq, envelope
+
+
+def _classify_wrong_seq(position: int, seq: int, rest: Iterator[EventRow]) -> _Problem:
+    if seq < 1:
+        return _Problem("malformed", position, f"event at position {position} has seq {seq}")
+    if seq < position:
+        # Every seq below `position` has already been seen in order, so this one is a copy.
+        return _Problem(
+            "inserted",
+            position,
+            f"event {seq} appears a second time, at position {position}",
+        )
+    later = [seq]
+    for _, payload, _ in rest:
+        parsed = _envelope_seq(payload)
+        if parsed is not None:
+            later.append(parsed[0])
+    if sorted(later) == list(range(position, position + len(later))):
+        return _Problem(
+            "reordered",
+            position,
+            f"event {seq} is stored where event {position} belongs: "
+            f"events from {position} on are out of order",
+        )
+    if position not in later:
+        missing_to = min((s for s in later if s > position), default=seq) - 1
+        span = (
+            f"event {position} is"
+            if missing_to == position
+            else (f"events {position} to {missing_to} are")
+        )
+        return _Problem("deleted", position, f"{span} missing from the log")
+    return _Problem(
+        "inserted",
+        position,
+        f"event {seq} at position {position} does not belong there: "
+        f"event {position} comes later, so something was added before it",
+    )
+
+
+def verify_log(
+    events: Iterable[EventRow],
+    checkpoints: Iterable[str],
+    trusted: NoteVerifier | Iterable[NoteVerifier],
+    *,
+    witness: str | None = None,
+    origin: str | None = None,
+    production: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 4096,
+) -> LogReport:
+    """Verify one production's events against its signed checkpoints (see the module doc).
+
+    `trusted` keys open both the checkpoints and the witness (so include the studio server's
+    key to accept a witness it co-signed). `origin` (optional) is the log name every checkpoint
+    must carry; `production` (optional) is the production every envelope must name.
+    `progress(count)` is called every `progress_every` events and once at the end.
+    """
+    trusted_keys = [trusted] if isinstance(trusted, NoteVerifier) else list(trusted)
+    tree = CompactTree()
+    verified = 0
+    signers: list[str] = []
+    witness_size: int | None = None
+
+    def report(problem: _Problem | None, message: str = "") -> LogReport:
+        return LogReport(
+            ok=problem is None,
+            tree_size=tree.size,
+            root_hash=tree.root(),
+            first_bad_seq=problem.first_bad_seq if problem else None,
+            problem=problem.kind if problem else None,
+            message=problem.message if problem else message,
+            checkpoints_verified=verified,
+            signers=tuple(signers),
+            witness_size=witness_size,
+        )
+
+    targets: dict[int, list[_Target]] = {}
+    try:
+        notes = [
+            (note, f"checkpoint {number}", False) for number, note in enumerate(checkpoints, 1)
+        ]
+        if witness is not None:
+            notes.append((witness, "the witness checkpoint", True))
+        for note, label, is_witness in notes:
+            checkpoint, names = _open(note, label, trusted_keys, origin)
+            targets.setdefault(checkpoint.size, []).append(_Target(checkpoint, label))
+            signers.extend(name for name in names if name not in signers)
+            if is_witness:
+                witness_size = checkpoint.size
+        last_matching = 0
+        for target in targets.get(0, ()):
+            if target.checkpoint.root_hash != EMPTY_ROOT:
+                raise _Problem(
+                    "edited", 1, f"{target.label} signs an empty log with a non-empty root"
+                )
+            verified += 1
+
+        sha256 = hashlib.sha256
+        prefix = LEAF_PREFIX
+        append = tree.append
+        rows = iter(events)
+        size = 0
+        for stored_seq, payload, stored_leaf in rows:
+            position = size + 1
+            if sha256(prefix + payload).digest() != stored_leaf:
+                raise _Problem(
+                    "edited",
+                    position,
+                    f"event {position} was changed: its bytes no longer match its stored hash",
+                )
+            parsed = _envelope_seq(payload)
+            if parsed is None:
+                raise _Problem(
+                    "malformed",
+                    position,
+                    f"event at position {position} is not a JSON event with an integer seq",
+                )
+            seq, envelope = parsed
+            if seq != position:
+                raise _classify_wrong_seq(position, seq, rows)
+            if stored_seq != seq:
+                raise _Problem(
+                    "edited",
+                    position,
+                    f"event {seq} is filed under seq {stored_seq} in the store",
+                )
+            if production is not None and envelope.get("production") != production:
+                raise _Problem(
+                    "inserted",
+                    position,
+                    f"event {seq} belongs to production {envelope.get('production')!r}, "
+                    f"not {production!r}",
+                )
+            size = append(stored_leaf)
+            if size in targets:
+                root = tree.root()
+                for target in targets[size]:
+                    if target.checkpoint.root_hash != root:
+                        raise _Problem(
+                            "edited",
+                            last_matching + 1,
+                            f"{target.label} (size {size}) does not match the log: events "
+                            f"{last_matching + 1} to {size} were changed after it was signed "
+                            "(their stored hashes were recomputed to hide it)",
+                        )
+                    verified += 1
+                last_matching = size
+            if progress is not None and size % progress_every == 0:
+                progress(size)
+        if progress is not None:
+            progress(size)
+
+        beyond = [t for s, ts in targets.items() if s > size for t in ts]
+        if beyond:
+            largest = max(beyond, key=lambda t: t.checkpoint.size)
+            raise _Problem(
+                "truncated",
+                size + 1,
+                f"the log has {size} events, but {largest.label} was signed at "
+                f"{largest.checkpoint.size} events: events {size + 1} to "
+                f"{largest.checkpoint.size} were cut off",
+            )
+    except _Problem as problem:
+        return report(problem)
+
+    if not targets:
+        message = (
+            f"{size} events intact, but no signed checkpoint was given: "
+            "truncation and rewritten hashes cannot be detected"
+        )
+    else:
+        covered = max(targets)
+        message = f"{size} events intact; {verified} checkpoints verified"
+        if covered < size:
+            message += f"; events {covered + 1} to {size} are not yet covered by a checkpoint"
+    return report(None, message)
