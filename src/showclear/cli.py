@@ -13,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from showclear import __version__
+from showclear.bench.cli import bench_app
 from showclear.board import board
 from showclear.domain.state import State
 from showclear.drills import DrillRun, LineResult, summary
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 drill_app = typer.Typer(help="Replay drills: shooting days written as JSON Lines (DRILLS.md).")
 app.add_typer(drill_app, name="drill")
+app.add_typer(bench_app, name="bench", help="Benchmarks: append and rebuild, against baselines.")
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -1,0 +1,146 @@
+"""`showclear bench append`: decide + durable append, against baselines run alongside it.
+
+Each round runs three measurements back to back, each on a fresh SQLite file in a temporary
+directory, each with WAL and ``synchronous=FULL`` (every commit is fsynced):
+
+- ShowClear: `Service.execute` on a `SQLiteEventStore` for the handover mix of
+  `showclear.bench.workload` (one command = one durable transaction). The production is set up
+  first, untimed; commands are parsed before the clock starts. Per-command latency is the time
+  of `execute` (validate, watchdogs, every rule, effects, canonical bytes, leaf hash, the
+  transaction and its fsync, evolve).
+- raw SQLite: single-row INSERT + COMMIT transactions (`baselines.raw_sqlite_commits_per_s`).
+- eventsourcing: the `eventsourcing` library on SQLite, one event per save
+  (`baselines.eventsourcing_per_s`).
+
+The order of the three rotates from round to round, and the reported figures are medians over
+the rounds; the ratios are medians of the per-round ratios, so that each ratio compares runs
+made within seconds of each other on the same (shared, noisy) machine.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from showclear.bench.baselines import eventsourcing_per_s, raw_sqlite_commits_per_s
+from showclear.bench.workload import PRODUCTION, workload_commands
+from showclear.domain import Command, parse_command
+from showclear.service import Service
+from showclear.store.sqlite import SQLiteEventStore
+
+RESULT_KEYS = (
+    "events_per_s",
+    "p50_ms",
+    "p99_ms",
+    "sqlite_commits_per_s",
+    "eventsourcing_per_s",
+    "ratio_vs_sqlite",
+    "ratio_vs_eventsourcing",
+)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by the nearest-rank method."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def showclear_append(path: Path, n: int) -> dict[str, Any]:
+    """Execute `n` handover-mix commands durably; events/s, latency percentiles, refusals."""
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    setup, stream = workload_commands(n)
+    commands: list[Command] = [parse_command(raw) for raw in stream]
+    store = SQLiteEventStore(path)
+    try:
+        service = Service(store)
+        refusals = 0
+        for raw in setup:
+            if service.execute(PRODUCTION, parse_command(raw)).verdict != "accepted":
+                refusals += 1
+        latencies: list[float] = []
+        events = 0
+        clock = time.perf_counter
+        execute = service.execute
+        start = clock()
+        for cmd in commands:
+            t0 = clock()
+            outcome = execute(PRODUCTION, cmd)
+            latencies.append(clock() - t0)
+            events += len(outcome.events)
+            if outcome.verdict != "accepted":
+                refusals += 1
+        elapsed = clock() - start
+        if store.head(PRODUCTION) != len(setup) + events:
+            raise RuntimeError("the store does not hold every event the service reported")
+    finally:
+        store.close()
+    return {
+        "events": events,
+        "commands": n,
+        "refusals": refusals,
+        "events_per_s": events / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "max_ms": max(latencies) * 1000,
+    }
+
+
+def run_append(
+    events: int = 2000,
+    rounds: int = 3,
+    directory: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Interleaved rounds of ShowClear and both baselines; medians, with per-round figures."""
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}")
+    per_round: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="showclear-bench-", dir=directory) as tmp:
+        base = Path(tmp)
+        for r in range(rounds):
+            steps: list[tuple[str, Callable[[], Any]]] = [
+                ("showclear", partial(showclear_append, base / f"showclear-{r}.db", events)),
+                ("sqlite", partial(raw_sqlite_commits_per_s, base / f"raw-{r}.db", events)),
+                ("eventsourcing", partial(eventsourcing_per_s, base / f"es-{r}.db", events)),
+            ]
+            shift = r % len(steps)
+            results: dict[str, Any] = {}
+            for name, measure in steps[shift:] + steps[:shift]:
+                if progress is not None:
+                    progress(f"round {r + 1}/{rounds}: {name}")
+                results[name] = measure()
+            sc = results["showclear"]
+            per_round.append(
+                {
+                    **sc,
+                    "sqlite_commits_per_s": results["sqlite"],
+                    "eventsourcing_per_s": results["eventsourcing"],
+                    "ratio_vs_sqlite": sc["events_per_s"] / results["sqlite"],
+                    "ratio_vs_eventsourcing": sc["events_per_s"] / results["eventsourcing"],
+                }
+            )
+
+    def median(key: str) -> float:
+        return statistics.median(float(r[key]) for r in per_round)
+
+    result: dict[str, Any] = {key: median(key) for key in RESULT_KEYS}
+    result.update(
+        events=events,
+        rounds=rounds,
+        refusals=sum(r["refusals"] for r in per_round),
+        per_round=per_round,
+    )
+    return result
+
+
+__all__ = ["RESULT_KEYS", "percentile", "run_append", "showclear_append"]

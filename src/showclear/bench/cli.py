@@ -1,0 +1,158 @@
+"""`showclear bench ...`: the benchmarks, each printed as ratios to a baseline run alongside.
+
+Registered on the main app in showclear.cli as ``app.add_typer(bench_app, name="bench")``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+bench_app = typer.Typer(
+    help="Benchmarks, measured against baselines in the same run (see bench/README.md).",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
+RoundsOption = Annotated[
+    int,
+    typer.Option("--rounds", min=1, help="Interleaved rounds; medians are reported."),
+]
+DirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        help="Where the benchmark's files go (default: the system temporary directory).",
+        file_okay=False,
+    ),
+]
+
+# Targets from the issue: a bench prints whether each one is met.
+APPEND_MIN_RATIO_SQLITE = 0.5
+APPEND_MIN_RATIO_EVENTSOURCING = 1.0
+APPEND_MAX_P99_MS = 5.0
+REBUILD_MIN_EVENTS_PER_S = 100_000
+
+
+def _mark(ok: bool) -> str:
+    return "[green]met[/green]" if ok else "[red]missed[/red]"
+
+
+def _progress(enabled: bool) -> Any:
+    def report(message: str) -> None:
+        if enabled:
+            err.print(f"[dim]{message}[/dim]")
+
+    return report
+
+
+@bench_app.command("append")
+def append_cmd(
+    events: Annotated[
+        int, typer.Option("--events", min=1, help="Events appended per measurement.")
+    ] = 2000,
+    rounds: RoundsOption = 3,
+    json_out: JsonFlag = False,
+    directory: DirOption = None,
+) -> None:
+    """Decide + durable append (SQLite, WAL, synchronous=FULL) for the handover mix.
+
+    Each round appends EVENTS events through the service, then runs the two baselines with
+    the same number of events and the same durability: raw single-row SQLite commits, and
+    the eventsourcing library. Example: [bold]showclear bench append --events 2000 --json[/bold]
+    """
+    from showclear.bench.append import run_append
+
+    result = run_append(events, rounds, directory, progress=_progress(not json_out))
+    if json_out:
+        print(json.dumps(result))
+        return
+    table = Table(title=f"bench append: {events:,} events x {rounds} rounds (medians)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row("ShowClear events/s", f"{result['events_per_s']:,.0f}", "")
+    table.add_row("latency p50", f"{result['p50_ms']:.3f} ms", "")
+    table.add_row(
+        "latency p99",
+        f"{result['p99_ms']:.3f} ms",
+        f"< {APPEND_MAX_P99_MS:g} ms {_mark(result['p99_ms'] < APPEND_MAX_P99_MS)}",
+    )
+    table.add_row("raw SQLite commits/s", f"{result['sqlite_commits_per_s']:,.0f}", "")
+    table.add_row("eventsourcing events/s", f"{result['eventsourcing_per_s']:,.0f}", "")
+    ratio_sqlite = result["ratio_vs_sqlite"]
+    ratio_es = result["ratio_vs_eventsourcing"]
+    table.add_row(
+        "ShowClear / raw SQLite",
+        f"{ratio_sqlite:.2f}x",
+        f">= {APPEND_MIN_RATIO_SQLITE:g}x {_mark(ratio_sqlite >= APPEND_MIN_RATIO_SQLITE)}",
+    )
+    table.add_row(
+        "ShowClear / eventsourcing",
+        f"{ratio_es:.2f}x",
+        f">= {APPEND_MIN_RATIO_EVENTSOURCING:g}x "
+        f"{_mark(ratio_es >= APPEND_MIN_RATIO_EVENTSOURCING)}",
+    )
+    table.add_row("refused commands", str(result["refusals"]), "0")
+    console.print(table)
+
+
+@bench_app.command("rebuild")
+def rebuild_cmd(
+    events: Annotated[
+        int, typer.Option("--events", min=1, help="Stored events to rebuild from.")
+    ] = 1_000_000,
+    rounds: RoundsOption = 3,
+    json_out: JsonFlag = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Build a fresh store instead of reusing a cached one."),
+    ] = False,
+    directory: DirOption = None,
+) -> None:
+    """Rebuild a production's state from EVENTS stored events, against reading them alone.
+
+    The store (the handover mix, about a minute per million events to build) is cached in
+    the temporary directory, keyed by EVENTS. The baseline reads the same payloads and only
+    parses their JSON. Example: [bold]showclear bench rebuild --events 1000000[/bold]
+    """
+    from showclear.bench.rebuild import run_rebuild
+
+    result = run_rebuild(
+        events,
+        rounds,
+        use_cache=not no_cache,
+        directory=directory,
+        progress=_progress(not json_out),
+    )
+    if json_out:
+        print(json.dumps(result))
+        return
+    rate = result["rebuild_events_per_s"]
+    table = Table(title=f"bench rebuild: {result['events']:,} events x {rounds} rounds (medians)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    table.add_row(
+        "rebuild events/s",
+        f"{rate:,.0f}",
+        f">= {REBUILD_MIN_EVENTS_PER_S:,} {_mark(rate >= REBUILD_MIN_EVENTS_PER_S)}",
+    )
+    table.add_row("rebuild time", f"{result['rebuild_s']:.2f} s", "")
+    table.add_row("read + json.loads events/s", f"{result['reads_per_s']:,.0f}", "")
+    table.add_row("rebuild / reads", f"{result['ratio_vs_reads']:.2f}x", "")
+    source = "cached" if result["store_cached"] else "built"
+    table.add_row(f"store ({source})", f"{result['store_build_s']:.1f} s", "")
+    console.print(table)
+
+
+__all__ = ["bench_app"]
