@@ -51,6 +51,7 @@ def decide(state: State, cmd: Command) -> Decision:
     violations: list[Violation] = []
     overridden: list[str] = []
     for r in rules_for(cmd.TYPE):
+        assert r.check is not None  # ALERT rules are never registered for a command
         finding = r.check(state, cmd)
         if finding is None:
             continue

@@ -14,7 +14,7 @@ from typing import Any
 from showclear.domain import commands as c
 from showclear.domain import events as ev
 from showclear.domain.events import Event
-from showclear.domain.rules import distinct_people_fill
+from showclear.domain.rules import alert_rule, distinct_people_fill
 from showclear.domain.rules.stopwork import signoff_roles
 from showclear.domain.state import State, with_changes
 from showclear.domain.values import EVERYONE
@@ -244,6 +244,7 @@ def retrieve(s: State, cmd: c.Retrieve) -> Outcome:
 # -- firing and out of service ----------------------------------------------------------------
 
 
+@alert_rule("SC-S03", "a discharge not inside an approved fire_blanks setup")
 def discharge(s: State, cmd: c.Discharge) -> Outcome:
     f = s.firearms[cmd.firearm]
     planned = cmd.planned and bool(s.blank_setups_for(f.id))
@@ -281,6 +282,7 @@ def inspect_firearm(s: State, cmd: c.InspectFirearm) -> Outcome:
                 firearm=cmd.firearm, barrel_clear=cmd.barrel_clear)  # fmt: skip
 
 
+@alert_rule("SC-A02", "report_live_round")
 def report_live_round(s: State, cmd: c.ReportLiveRound) -> Outcome:
     """SC-A02: stop everything, quarantine the lot and its vendor's lots, sideline firearms."""
     named: set[str] = {cmd.lot} if cmd.lot else set()
@@ -373,6 +375,7 @@ def end_break(s: State, cmd: c.EndBreak) -> Outcome:
     return _one(cmd, ev.BREAK_ENDED, "Break over.")
 
 
+@alert_rule("SC-A08", "wrap_day with lots that do not reconcile")
 def wrap_day(s: State, cmd: c.WrapDay) -> Outcome:
     """Wrap, and SC-A08: every lot reconciles, or an incident opens and people are alerted."""
     if s.day is None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from showclear.domain import events as ev
 from showclear.domain.events import Event
+from showclear.domain.rules import alert_rule
 from showclear.domain.state import State
 
 SYSTEM = "showclear"  # the actor of events no person caused
@@ -21,11 +22,8 @@ def _alert(at: str, rule: str, to: list[str], message: str, **subject: object) -
                  {"rule": rule, "to": to, "message": message, "subject": subject})  # fmt: skip
 
 
-def due(state: State, now: datetime, at_text: str | None = None) -> list[Event]:
-    """Alert events that have fallen due by `now` (strictly after their deadlines)."""
-    if state.next_deadline is None or now <= state.next_deadline:
-        return []
-    at = at_text or now.isoformat()
+@alert_rule("SC-C07", "a firearm not back with the armorer after a setup or break")
+def return_after_use(state: State, now: datetime, at: str) -> list[Event]:
     alerts: list[Event] = []
     minutes = state.policy.return_minutes
     for w in state.watches:
@@ -40,17 +38,46 @@ def due(state: State, now: datetime, at_text: str | None = None) -> list[Event]:
             alerts.append(_alert(at, "SC-C07", ["producer"],
                 f"{f.id} is STILL with {f.issued_to}, {2 * minutes:g} min after the {w.because}.",
                 firearm=f.id, holder=f.issued_to, escalated=True))  # fmt: skip
-    brk = state.brk
-    if brk is not None and not brk.secure_checked and now > brk.secure_deadline:
-        firearms, lots = state.unsecured()
-        if firearms or lots:
-            items = [*firearms, *(f"lot {lot}" for lot in lots)]
-            alerts.append(_alert(at, "SC-C08", ["armorer", "first_ad", "safety_supervisor"],
-                f"Break called {state.policy.secure_minutes:g} min ago and not locked away: "
-                f"{', '.join(items)}.", firearms=firearms, lots=lots))  # fmt: skip
-    for c in state.concerns.values():
-        if c.acknowledged_by is None and not c.overdue and now > c.deadline:
-            alerts.append(_alert(at, "SC-S06", ["producer"],
-                f"Safety concern {c.id} from {c.raised_by} is unacknowledged after "
-                f"{state.policy.concern_ack_hours:g} h: {c.text}", concern=c.id))  # fmt: skip
     return alerts
+
+
+@alert_rule("SC-C08", "firearms or lots not locked away within secure_minutes of a break")
+def break_recall(state: State, now: datetime, at: str) -> list[Event]:
+    brk = state.brk
+    if brk is None or brk.secure_checked or now <= brk.secure_deadline:
+        return []
+    firearms, lots = state.unsecured()
+    if not firearms and not lots:
+        return []
+    items = [*firearms, *(f"lot {lot}" for lot in lots)]
+    return [_alert(at, "SC-C08", ["armorer", "first_ad", "safety_supervisor"],
+                   f"Break called {state.policy.secure_minutes:g} min ago and not locked away: "
+                   f"{', '.join(items)}.", firearms=firearms, lots=lots)]  # fmt: skip
+
+
+@alert_rule("SC-S06", "a concern unacknowledged after concern_ack_hours")
+def concern_overdue(state: State, now: datetime, at: str) -> list[Event]:
+    return [
+        _alert(
+            at,
+            "SC-S06",
+            ["producer"],
+            f"Safety concern {c.id} from {c.raised_by} is unacknowledged after "
+            f"{state.policy.concern_ack_hours:g} h: {c.text}",
+            concern=c.id,
+        )
+        for c in state.concerns.values()
+        if c.acknowledged_by is None and not c.overdue and now > c.deadline
+    ]
+
+
+def due(state: State, now: datetime, at_text: str | None = None) -> list[Event]:
+    """Alert events that have fallen due by `now` (strictly after their deadlines)."""
+    if state.next_deadline is None or now <= state.next_deadline:
+        return []
+    at = at_text or now.isoformat()
+    return [
+        *return_after_use(state, now, at),
+        *break_recall(state, now, at),
+        *concern_overdue(state, now, at),
+    ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 from showclear.domain.commands import Command
 from showclear.domain.state import State
@@ -33,13 +33,14 @@ Check = Callable[[State, Command], Finding | None]
 class Rule:
     id: str
     severity: Severity
-    commands: frozenset[str]
-    check: Check
+    commands: frozenset[str]  # the commands `decide` checks it on (none for ALERT rules)
+    check: Check | None
     override_roles: tuple[frozenset[str], ...] = ()
+    raised_by: str = ""  # ALERT rules: the function that raises it, and when
 
     @property
     def name(self) -> str:
-        return self.check.__name__
+        return self.check.__name__ if self.check else self.raised_by
 
 
 REGISTRY: list[Rule] = []
@@ -60,6 +61,21 @@ def rule(
             )
         )
         return check
+
+    return register
+
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def alert_rule(rule_id: str, when: str) -> Callable[[F], F]:
+    """Register an ALERT rule: it never refuses; the tagged function raises its alert events."""
+
+    def register(fn: F) -> F:
+        REGISTRY.append(
+            Rule(rule_id, "ALERT", frozenset(), None, raised_by=f"{fn.__name__}: {when}")
+        )
+        return fn
 
     return register
 
@@ -107,6 +123,7 @@ __all__ = [
     "REGISTRY",
     "Finding",
     "Rule",
+    "alert_rule",
     "distinct_people_fill",
     "load_all",
     "override_satisfies",
