@@ -205,11 +205,18 @@ def _firearm_loaded(s: State, e: Event, at: datetime) -> State:
     s = _firearm(
         s,
         fid,
+        custodian=person(e.actor),  # the armory member who acts becomes the custodian
         loaded=tuple(loaded.items()),
         loaded_kind=lot.kind,
         dummies_since_inspection=f.dummies_since_inspection or lot.kind == "dummy",
     )
-    s = _lot(s, lid, in_firearms=lot.in_firearms + n, verified=max(0, lot.verified - n))
+    s = _lot(
+        s,
+        lid,
+        custodian=person(e.actor),
+        in_firearms=lot.in_firearms + n,
+        verified=max(0, lot.verified - n),
+    )
     return with_changes(s, loads_today=s.loads_today | {(fid, lid)})
 
 
@@ -217,7 +224,7 @@ def _firearm_unloaded(s: State, e: Event, at: datetime) -> State:
     fid = e.data["firearm"]
     for lid, n in s.firearms[fid].loaded:
         s = _lot(s, lid, in_firearms=s.lots[lid].in_firearms - n)
-    return _firearm(s, fid, loaded=(), loaded_kind=None)
+    return _firearm(s, fid, custodian=person(e.actor), loaded=(), loaded_kind=None)
 
 
 def _firearm_issued(s: State, e: Event, at: datetime) -> State:
@@ -410,6 +417,7 @@ HANDLERS: dict[str, Handler] = {
     ev.ALERT_RAISED: _alert_raised,
     ev.COMMAND_REFUSED: _command_refused,
     ev.RECORD_CORRECTED: _record_corrected,
+    ev.PIN_LOCKED_OUT: _nothing,  # a record for investigators; sign-in state lives elsewhere
 }
 
 
