@@ -62,3 +62,5 @@ CLOCK_TICKED = "clock_ticked"
 ALERT_RAISED = "alert_raised"
 COMMAND_REFUSED = "command_refused"
 RECORD_CORRECTED = "record_corrected"
+# Recorded by the shell, not decided by a command: five wrong PINs locked a person out.
+PIN_LOCKED_OUT = "pin_locked_out"
