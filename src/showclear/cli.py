@@ -89,9 +89,16 @@ def init(db: DbOption = Path("showclear.db")) -> None:
 
     Example: [bold]showclear init --db set.db[/bold]
     """
-    store = _open_store(db, must_exist=False)
-    store.close()
+    from showclear.bootstrap import open_service
+
+    service = open_service(db)
+    ledger = service.ledger
+    assert service.store is not None and ledger is not None
+    service.store.close()
     console.print(f"Store ready at [bold]{db}[/bold].")
+    console.print(f"Ledger origin: {ledger.origin}")
+    console.print(f"Signing key fingerprint: [bold]{ledger.key_fingerprint}[/bold]")
+    console.print(f"Verifier key: {ledger.verifier.vkey()}", soft_wrap=True)
 
 
 # -- drills ------------------------------------------------------------------------------------
@@ -137,8 +144,11 @@ def drill_run(
 
       showclear drill run drills/action-day.jsonl --json --db day.db
     """
-    store = _open_store(db, must_exist=False) if db is not None else None
-    run = DrillRun(Service(store))
+    from showclear.bootstrap import open_service
+
+    service = open_service(db) if db is not None else Service()
+    store = service.store
+    run = DrillRun(service)
     results: list[LineResult] = []
     with file.open(encoding="utf-8") as fh:
         for r in run.run(fh):
@@ -188,11 +198,21 @@ def events(
 
 
 def _state_for(db: Path, production: str | None) -> State:
-    store = _open_store(db)
-    name = _pick_production(store, production)
-    state = Service(store).state(name)
-    store.close()
-    return state
+    return _state_and_ledger(db, production)[0]
+
+
+def _state_and_ledger(db: Path, production: str | None) -> tuple[State, dict[str, Any]]:
+    from showclear.bootstrap import open_service
+
+    _open_store(db).close()  # refuse a missing store before creating anything
+    service = open_service(db)
+    store = service.store
+    assert store is not None and service.ledger is not None
+    try:
+        name = _pick_production(store, production)
+        return service.state(name), service.ledger.status(name)
+    finally:
+        store.close()
 
 
 def print_board(state: State) -> None:
@@ -263,11 +283,16 @@ def status(db: DbOption, json_out: JsonFlag = False, production: ProductionOptio
 
     Example: [bold]showclear status --db set.db[/bold]
     """
-    state = _state_for(db, production)
+    state, ledger = _state_and_ledger(db, production)
     if json_out:
-        sys.stdout.write(json.dumps(board(state)) + "\n")
+        sys.stdout.write(json.dumps({**board(state), **ledger}) + "\n")
     else:
         print_board(state)
+        console.print(
+            f"Ledger: {ledger['tree_size']} events, root {ledger['root_hash']}\n"
+            f"Signing key: {ledger['key_fingerprint']}",
+            soft_wrap=True,
+        )
 
 
 # -- demo --------------------------------------------------------------------------------------

@@ -6,9 +6,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from showclear.bootstrap import open_service
 from showclear.drills import DrillRun
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
 
 DEMO_DRILL = "action-day.jsonl"  # a well-run action day: production "demo"
 RUST_DRILL = "rust-day.jsonl"
@@ -19,9 +18,10 @@ def load_demo(db: Path, drills: Path, console: Console) -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     if not (drills / DEMO_DRILL).exists():
         raise SystemExit(f"Demo drills not found in {drills}; run from a ShowClear checkout.")
-    store = SQLiteEventStore(db)
+    service = open_service(db)
+    store = service.store
+    assert store is not None
     try:
-        service = Service(store)
         day = list(DrillRun(service).run((drills / DEMO_DRILL).open(encoding="utf-8")))
         rust_run = DrillRun(service)
         rust = list(rust_run.run((drills / RUST_DRILL).open(encoding="utf-8")))

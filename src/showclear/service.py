@@ -48,9 +48,12 @@ class Service:
         self,
         store: EventStore | None = None,
         on_commit: Callable[[str, list[StoredEvent]], Any] | None = None,
+        ledger: Any | None = None,
     ) -> None:
         self.store = store
         self.on_commit = on_commit
+        # A showclear.ledger.node.LedgerNode: signs a checkpoint inside every append.
+        self.ledger = ledger
         self._states: dict[str, State] = {}
         self._subscribers: list[Subscriber] = []
         self._lock = threading.RLock()
@@ -118,6 +121,11 @@ class Service:
         if self.store is None:
             return
         new = [NewEvent(e.type, e.actor, e.at, e.data) for e in outcome.events]
-        stored = self.store.append(production, head, new)
+        if self.ledger is not None:
+            stored = self.store.append(  # type: ignore[call-arg]
+                production, head, new, checkpoint=self.ledger.checkpoint_hook
+            )
+        else:
+            stored = self.store.append(production, head, new)
         if self.on_commit is not None:
             self.on_commit(production, stored)

@@ -1,0 +1,188 @@
+"""This set node's side of the ledger: its signing key and one Merkle frontier per production.
+
+The node signs a C2SP checkpoint after every commit, inside the append transaction (see
+`SQLiteEventStore.append(..., checkpoint=hook)`), so an event is never durable without a signed
+tree head that covers it.
+
+- Keys live next to the store, in ``<db>.keys/`` (``showclear init`` creates them; the first
+  write creates them when missing).
+- The node's origin name is the store meta "origin", set once ("showclear.set/<8 hex>"); the
+  checkpoint origin of a production is ``f"{origin}/{production}"``.
+- Each checkpoint body carries one extension line, ``time <at>``: the latest event's command
+  time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.keys import (
+    VERIFIER_KEY_FILE,
+    KeyFileError,
+    fingerprint,
+    generate_keypair,
+    load_signer,
+    load_verifier,
+)
+from showclear.ledger.merkle import CompactTree
+from showclear.ledger.note import NoteSigner, NoteVerifier, sign_checkpoint
+
+if TYPE_CHECKING:
+    from showclear.store.base import StoredEvent
+    from showclear.store.sqlite import SQLiteEventStore
+
+__all__ = ["ORIGIN_META_KEY", "LedgerNode", "checkpoint_origin", "keys_dir", "node_origin"]
+
+ORIGIN_META_KEY = "origin"
+TIME_EXTENSION = "time "
+
+
+def keys_dir(store_path: str | os.PathLike[str]) -> Path:
+    """The key directory of a store file: ``<db>.keys/``."""
+    return Path(f"{os.fspath(store_path)}.keys")
+
+
+def checkpoint_origin(origin: str, production: str) -> str:
+    return f"{origin}/{production}"
+
+
+def node_origin(store: SQLiteEventStore) -> str:
+    """The store's origin name, set on first use (a fresh random one)."""
+    origin = store.get_meta(ORIGIN_META_KEY)
+    if origin is None:
+        store.set_meta(ORIGIN_META_KEY, f"showclear.set/{secrets.token_hex(4)}")
+        origin = store.get_meta(ORIGIN_META_KEY)
+        assert origin is not None
+    return origin
+
+
+def _key_name(origin: str) -> str:
+    # Signed-note key names may not contain "+" or spaces; the origin never does.
+    return origin
+
+
+def ensure_keys(store_path: str | os.PathLike[str], origin: str) -> tuple[NoteSigner, bool]:
+    """Load this node's signer from ``<db>.keys/``, creating the key pair when missing.
+
+    Returns (signer, created).
+    """
+    folder = keys_dir(store_path)
+    created = False
+    if not (folder / VERIFIER_KEY_FILE).exists():
+        try:
+            generate_keypair(folder, _key_name(origin))
+            created = True
+        except KeyFileError:
+            pass  # another process created it first
+    return load_signer(folder), created
+
+
+class LedgerNode:
+    """The signer and the per-production CompactTree frontiers of one store."""
+
+    def __init__(self, store: SQLiteEventStore, signer: NoteSigner, origin: str) -> None:
+        self.store = store
+        self.signer = signer
+        self.origin = origin
+        self.created_keys = False
+        self._trees: dict[str, CompactTree] = {}
+
+    @classmethod
+    def open(
+        cls, store_path: str | os.PathLike[str], store: SQLiteEventStore | None = None
+    ) -> LedgerNode:
+        """The node of the store at `store_path` (opened unless `store` is given)."""
+        if store is None:
+            from showclear.store.sqlite import SQLiteEventStore
+
+            store = SQLiteEventStore(Path(store_path))
+        origin = node_origin(store)
+        signer, created = ensure_keys(store_path, origin)
+        node = cls(store, signer, origin)
+        node.created_keys = created
+        return node
+
+    @property
+    def verifier(self) -> NoteVerifier:
+        return self.signer.verifier
+
+    @property
+    def key_fingerprint(self) -> str:
+        return fingerprint(self.signer.verifier)
+
+    def origin_for(self, production: str) -> str:
+        return checkpoint_origin(self.origin, production)
+
+    def _load(self, production: str, below_seq: int | None = None) -> CompactTree:
+        tree = CompactTree()
+        tree.extend(_leaves(self.store.read(production), below_seq))
+        return tree
+
+    def tree(self, production: str) -> CompactTree:
+        """The production's frontier over every stored event (loaded on first use)."""
+        tree = self._trees.get(production)
+        if tree is None or tree.size != self.store.head(production):
+            tree = self._load(production)
+            self._trees[production] = tree
+        return tree
+
+    def checkpoint_hook(
+        self, production: str, stored: list[StoredEvent]
+    ) -> tuple[int, bytes, str] | None:
+        """Extend the frontier with `stored` and sign a checkpoint of the new tree.
+
+        Runs inside the append transaction; raising rolls the append back.
+        """
+        if not stored:
+            return None
+        first = stored[0].seq
+        tree = self._trees.get(production)
+        if tree is None or tree.size != first - 1:
+            # First use, or another writer appended since: rebuild from the stored leaves.
+            tree = self._load(production, below_seq=first)
+        new = tree.copy()
+        new.extend(e.leaf_hash for e in stored)
+        if new.size != stored[-1].seq:
+            raise ValueError(
+                f"production {production!r}: ledger frontier at {new.size}, "
+                f"store at seq {stored[-1].seq}"
+            )
+        root = new.root()
+        body = Checkpoint(
+            self.origin_for(production),
+            new.size,
+            root,
+            (TIME_EXTENSION + stored[-1].at,),
+        )
+        note = sign_checkpoint(body, self.signer)
+        # Keep the new frontier only once the transaction commits; a rollback leaves a frontier
+        # one step ahead, which the size check above detects and rebuilds.
+        self._trees[production] = new
+        return new.size, root, note
+
+    def status(self, production: str) -> dict[str, Any]:
+        tree = self.tree(production)
+        return {
+            "tree_size": tree.size,
+            "root_hash": tree.root().hex(),
+            "key_fingerprint": self.key_fingerprint,
+            "origin": self.origin_for(production),
+            "verifier_key": self.verifier.vkey(),
+        }
+
+
+def _leaves(events: Iterable[StoredEvent], below_seq: int | None) -> Iterable[bytes]:
+    for e in events:
+        if below_seq is not None and e.seq >= below_seq:
+            break
+        yield e.leaf_hash
+
+
+def node_verifier(store_path: str | os.PathLike[str]) -> NoteVerifier:
+    """The verifier key kept in ``<db>.keys/`` (raises KeyFileError when missing)."""
+    return load_verifier(keys_dir(store_path) / VERIFIER_KEY_FILE)
