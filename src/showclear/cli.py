@@ -311,3 +311,8 @@ def demo(
     from showclear.demo import load_demo
 
     load_demo(db, DRILLS_DIR, console)
+
+
+from showclear.api.cli import register as _register_web  # noqa: E402  (serve, pin)
+
+_register_web(app)

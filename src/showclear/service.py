@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from showclear.domain import Command, Event, Outcome, State, evolve, handle
+from showclear.domain import Command, Decision, Event, Outcome, State, evolve, handle
 from showclear.domain.evolve import HANDLERS, evolve_all
 from showclear.store.base import ConcurrencyError, EventStore, NewEvent, StoredEvent
 
@@ -111,6 +111,33 @@ class Service:
                     state = self.refresh(production)
                     continue
                 state = evolve_all(state, outcome.events)
+                self._states[production] = state
+                break
+        for fn in list(self._subscribers):
+            fn(production, outcome, state)
+        return outcome
+
+    def record_system_event(
+        self, production: str, type_: str, actor: str, at: str, data: dict[str, Any]
+    ) -> Outcome:
+        """Append a fact the shell observed rather than a command decided (a PIN lockout).
+
+        Not a back door around `decide`: only event types whose evolve handler changes no
+        safety state belong here.
+        """
+        event = Event(type_, actor, at, data)
+        outcome = Outcome("accepted", (), (), f"Recorded {type_}.", (event,),
+                          Decision(True, (event,)))  # fmt: skip
+        with self._lock:
+            for attempt in (1, 2):
+                state = self.state(production) if attempt == 1 else self.refresh(production)
+                try:
+                    self._append(production, state.version, outcome)
+                except ConcurrencyError:
+                    if attempt == 2:
+                        raise
+                    continue
+                state = evolve(state, event)
                 self._states[production] = state
                 break
         for fn in list(self._subscribers):

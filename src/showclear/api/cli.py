@@ -1,0 +1,106 @@
+"""`showclear serve` and `showclear pin set`: registered on the main Typer app by `register`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
+
+
+def serve(
+    db: Annotated[
+        Path, typer.Option("--db", help="SQLite store file (created if missing).")
+    ] = Path("showclear.db"),
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Load the demo production `demo` and its documented PINs."),
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            help="Always mark cookies Secure (behind an https proxy). Without it they are "
+            "Secure only on https requests, so plain http on loopback works.",
+        ),
+    ] = False,
+) -> None:
+    """Run the tablet web app and REST API (FastAPI on uvicorn).
+
+    Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000
+    """
+    import uvicorn
+
+    from showclear.api.app import create_app
+    from showclear.api.demo import DEMO, ensure_demo
+
+    app = create_app(db, secure_cookies=secure_cookies)
+    ctx = app.state.ctx
+    url = f"http://{host}:{port}"
+    if demo:
+        rows = ensure_demo(ctx.runtime, ctx.auth)
+        t = Table(title=f"Demo production '{DEMO}': sign in with a person and their PIN")
+        for col in ("Person", "Name", "Roles", "PIN"):
+            t.add_column(col)
+        for row in rows:
+            t.add_row(*row)
+        console.print(t)
+        console.print(
+            f"Open [bold]{url}/p/{DEMO}/[/bold] and sign in as [bold]arm[/bold] (PIN 2002) "
+            "for the armorer's cart screen; witnesses confirm a handover with their own PIN."
+        )
+    else:
+        console.print(f"ShowClear on [bold]{url}[/bold] (store {db})")
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+
+
+@pin_app.command("set")
+def pin_set(
+    db: Annotated[Path, typer.Option("--db", help="SQLite store file.")],
+    production: Annotated[str, typer.Option("--production", "-p", help="Production ID.")],
+    person: Annotated[str, typer.Option("--person", help="Person ID on that production.")],
+) -> None:
+    """Set a person's PIN (asked twice, hidden). Only its argon2id hash is stored."""
+    from showclear.api.auth import Auth, pin_problem
+    from showclear.service import Service
+    from showclear.store.sqlite import SQLiteEventStore
+
+    if not db.exists():
+        err.print(f"[red]No store at {db}.[/red]")
+        raise typer.Exit(2)
+    store = SQLiteEventStore(db)  # also applies the auth migration to an older file
+    try:
+        state = Service(store).state(production)
+    finally:
+        store.close()
+    if state.production is None:
+        err.print(f"[red]No production {production!r} in {db}.[/red]")
+        raise typer.Exit(2)
+    if person not in state.people:
+        err.print(f"[red]No person {person!r} on {production}.[/red]")
+        raise typer.Exit(2)
+    pin = typer.prompt("New PIN", hide_input=True, confirmation_prompt=True)
+    problem = pin_problem(pin)
+    if problem:
+        err.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2)
+    auth = Auth(db)
+    try:
+        auth.set_pin(production, person, pin, set_by="cli")
+    finally:
+        auth.close()
+    console.print(f"PIN set for {person} on {production}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(pin_app, name="pin")

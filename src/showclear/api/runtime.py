@@ -1,0 +1,295 @@
+"""The one path from a signed-in request to the service: clock, actor, duplicates, the writer.
+
+    raw JSON + signed-in person
+      -> parse_command(raw, actor=person, at=server clock)     422 when malformed
+      -> same command_id seen before?  answer it again from the record, record nothing
+      -> Service.execute (on the writer thread)                 200 accepted | 409 refused
+                                                                403 when refused by SC-R05
+
+A single writer thread owns the SQLite store (a `sqlite3` connection belongs to the thread
+that opened it) and runs every command and every read of the projection. Commands are
+serialised by the service anyway, so one thread costs no throughput, and checking a
+command_id and executing the command can never interleave with a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from showclear.domain import Malformed, Outcome, State, parse_command
+from showclear.domain import events as ev
+from showclear.domain.rules.records import WHO, may_act_as
+from showclear.service import Service
+from showclear.store.sqlite import SQLiteEventStore
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def command_time(state: State, clock: Clock) -> str:
+    """The server's wall clock, never earlier than the record's clock.
+
+    A store that holds later times (a drill replayed from the future) would otherwise make
+    every command malformed ("time goes backwards"); the record then keeps its last time.
+    """
+    now = clock()
+    if state.now is not None and now < state.now:
+        now = state.now
+    return now.isoformat(timespec="seconds")
+
+
+def forbidden_type(state: State, person: str, type_name: str) -> bool:
+    """DRILLS.md "who": this person can never issue this command type (SC-R05)."""
+    roles = WHO.get(type_name)
+    return roles is not None and not may_act_as(state, person, roles)
+
+
+@dataclass
+class Answer:
+    """What the API says about one command; `status` is 200, 403 or 409."""
+
+    status: int
+    verdict: str
+    type: str
+    message: str
+    command_id: str | None = None
+    actor: str = ""
+    rules: list[dict[str, str]] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    head: int = 0
+    duplicate: bool = False
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "type": self.type,
+            "message": self.message,
+            "command_id": self.command_id,
+            "rules": self.rules,
+            "alerts": self.alerts,
+            "events": self.events,
+            "head": self.head,
+            "duplicate": self.duplicate,
+        }
+
+
+class UnknownProduction(LookupError):
+    pass
+
+
+class IdReused(ValueError):
+    """A command_id came back with a different command (type or actor)."""
+
+
+def _status(outcome: Outcome, forbidden: bool) -> int:
+    if outcome.verdict == "accepted":
+        return 200
+    return 403 if forbidden and "SC-R05" in outcome.rules else 409
+
+
+class Runtime:
+    """Owns the store, the service and the writer thread."""
+
+    def __init__(self, store_path: str | Path, clock: Clock = local_now) -> None:
+        self.clock = clock
+        self.path = Path(store_path)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="showclear-writer")
+        self.store: SQLiteEventStore
+        self.service: Service
+        self.store, self.service = self._writer.submit(self._open).result()
+        # production -> command_id -> the answer given (rebuilt from the record on first use)
+        self._answers: dict[str, dict[str, Answer]] = {}
+
+    def _open(self) -> tuple[SQLiteEventStore, Service]:
+        store = SQLiteEventStore(self.path)
+        return store, Service(store)
+
+    def close(self) -> None:
+        self._writer.submit(self.store.close).result()
+        self._writer.shutdown()
+
+    # -- running on the writer thread ---------------------------------------------------------
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn` on the writer thread and wait (from any other thread)."""
+        return self._writer.submit(fn, *args).result()
+
+    async def acall(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+
+    # -- everything below runs on the writer thread --------------------------------------------
+
+    def state(self, production: str) -> State:
+        state = self.service.state(production)
+        if state.production is None:
+            raise UnknownProduction(production)
+        return state
+
+    def productions(self) -> list[tuple[str, str]]:
+        return [(p, self.service.state(p).title) for p in self.store.productions()]
+
+    def stored_events(self, production: str) -> list[dict[str, Any]]:
+        """Every event of the production, as envelopes with their sequence numbers."""
+        out = []
+        for seq, payload in self.store.read_payloads(production, 0):
+            env = json.loads(payload)
+            env["seq"] = seq
+            out.append(env)
+        return out
+
+    def execute(self, production: str, raw: dict[str, Any], actor: str) -> Answer:
+        """Parse, de-duplicate and execute one command as `actor`. Raises Malformed/IdReused."""
+        state = self.state(production)
+        cmd = parse_command(raw, actor=actor, at=command_time(state, self.clock), extra=True)
+        answers = self._answers_for(production)
+        if cmd.command_id is not None and cmd.command_id in answers:
+            seen = answers[cmd.command_id]
+            if seen.type != cmd.TYPE or seen.actor != actor:
+                raise IdReused(cmd.command_id)
+            return replace(seen, duplicate=True)
+        forbidden = forbidden_type(state, actor, cmd.TYPE)
+        outcome = self.service.execute(production, cmd)
+        head = self.service.state(production).version
+        first = head - len(outcome.events) + 1
+        decision = outcome.decision
+        answer = Answer(
+            _status(outcome, forbidden),
+            outcome.verdict,
+            cmd.TYPE,
+            outcome.message,
+            cmd.command_id,
+            actor,
+            [
+                {"rule": v.rule, "reason": v.reason, "next_step": v.next_step}
+                for v in decision.violations
+            ],
+            list(outcome.alerts),
+            [{"seq": first + i, "type": e.type} for i, e in enumerate(outcome.events)],
+            head,
+        )
+        if cmd.command_id is not None:
+            answers[cmd.command_id] = answer
+        return answer
+
+    def _answers_for(self, production: str) -> dict[str, Answer]:
+        if production not in self._answers:
+            self._answers[production] = self._answers_from_record(production)
+        return self._answers[production]
+
+    def _answers_from_record(self, production: str) -> dict[str, Answer]:
+        """Rebuild the answers to earlier command IDs from the events they caused."""
+        found: dict[str, Answer] = {}
+        for env in self.stored_events(production):
+            data = env["data"]
+            if env["type"] == ev.COMMAND_REFUSED:
+                command = data.get("command", {})
+                cid = command.get("command_id")
+                if cid is None or cid in found:
+                    continue
+                rules = [
+                    {"rule": r, "reason": data["message"], "next_step": ""} for r in data["rules"]
+                ]
+                state = self.service.state(production)
+                forbidden = forbidden_type(state, env["actor"], command.get("type", ""))
+                status = 403 if forbidden and "SC-R05" in data["rules"] else 409
+                found[cid] = Answer(
+                    status,
+                    "refused",
+                    command.get("type", ""),
+                    data["message"],
+                    cid,
+                    env["actor"],
+                    rules,
+                    head=env["seq"],
+                    events=[{"seq": env["seq"], "type": env["type"]}],
+                )
+            elif (cid := data.get("command_id")) is not None:
+                if cid in found:
+                    found[cid].events.append({"seq": env["seq"], "type": env["type"]})
+                    found[cid].head = env["seq"]
+                    continue
+                found[cid] = Answer(
+                    200,
+                    "accepted",
+                    _command_type(env["type"]),
+                    "Already recorded.",
+                    cid,
+                    env["actor"],
+                    head=env["seq"],
+                    events=[{"seq": env["seq"], "type": env["type"]}],
+                )
+        return found
+
+    def record_lockout(self, production: str, person: str, until: datetime, where: str) -> None:
+        state = self.state(production)
+        self.service.record_system_event(
+            production,
+            ev.PIN_LOCKED_OUT,
+            person,
+            command_time(state, self.clock),
+            {
+                "person": person,
+                "until": until.isoformat(timespec="seconds"),
+                "where": where,
+                "failures": 5,
+            },
+        )
+
+
+# Event type -> the command type that causes it, for answers rebuilt from the record.
+_CAUSED_BY = {
+    ev.PRODUCTION_OPENED: "open_production",
+    ev.PERSON_ADDED: "add_person",
+    ev.CREDENTIAL_ADDED: "add_credential",
+    ev.CONTAINER_REGISTERED: "register_container",
+    ev.FIREARM_REGISTERED: "register_firearm",
+    ev.AMMO_RECEIVED: "receive_ammo",
+    ev.LOT_INSPECTED: "inspect_lot",
+    ev.POLICY_SET: "set_policy",
+    ev.DAY_STARTED: "start_day",
+    ev.SAFETY_MEETING_HELD: "safety_meeting",
+    ev.SETUP_PLANNED: "plan_setup",
+    ev.SETUP_APPROVED: "approve_setup",
+    ev.SETUP_COMPLETED: "complete_setup",
+    ev.ROUNDS_VERIFIED: "verify_rounds",
+    ev.FIREARM_LOADED: "load",
+    ev.FIREARM_UNLOADED: "unload",
+    ev.FIREARM_ISSUED: "issue",
+    ev.FIREARM_RETURNED: "return",
+    ev.ITEM_SECURED: "secure",
+    ev.ITEM_RETRIEVED: "retrieve",
+    ev.FIREARM_DISCHARGED: "discharge",
+    ev.MISFIRE_REPORTED: "report_misfire",
+    ev.FIREARM_INSPECTED: "inspect_firearm",
+    ev.LIVE_ROUND_REPORTED: "report_live_round",
+    ev.CONCERN_RAISED: "report_concern",
+    ev.CONCERN_ACKNOWLEDGED: "acknowledge_concern",
+    ev.WORK_STOPPED: "stop_work",
+    ev.INCIDENT_FILED: "file_incident",
+    ev.RESUME_SIGNED: "resume_work",
+    ev.TASK_ASSIGNED: "assign_task",
+    ev.BREAK_CALLED: "call_break",
+    ev.BREAK_ENDED: "end_break",
+    ev.DAY_WRAPPED: "wrap_day",
+    ev.CLOCK_TICKED: "tick",
+    ev.RECORD_CORRECTED: "correct",
+}
+
+
+def _command_type(event_type: str) -> str:
+    return _CAUSED_BY.get(event_type, event_type)
+
+
+__all__ = ["Answer", "IdReused", "Malformed", "Runtime", "UnknownProduction", "command_time"]
