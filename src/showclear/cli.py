@@ -316,3 +316,7 @@ def demo(
 from showclear.api.cli import register as _register_web  # noqa: E402  (serve, pin)
 
 _register_web(app)
+
+from showclear.ledger_cli import register as _register_ledger  # noqa: E402  (verify, export, proof)
+
+_register_ledger(app)
