@@ -144,7 +144,10 @@ def _store_source(db: Path) -> tuple[_Source, Any]:
 
     def events(production: str) -> Iterator[EventRow]:
         for e in store.read(production):
-            yield e.seq, e.payload, e.leaf_hash
+            # A file edited by hand may hold TEXT where BLOBs belong: hash what is there.
+            payload = e.payload.encode("utf-8") if isinstance(e.payload, str) else e.payload
+            leaf = e.leaf_hash if isinstance(e.leaf_hash, bytes) else bytes(32)
+            yield e.seq, payload, leaf
 
     def counts(production: str) -> int:
         row = conn.execute(
