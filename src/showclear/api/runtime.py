@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from showclear.domain import Malformed, Outcome, State, parse_command
 from showclear.domain import events as ev
 from showclear.domain.rules.records import WHO, may_act_as
+from showclear.bootstrap import open_service
 from showclear.service import Service
 from showclear.store.sqlite import SQLiteEventStore
 
@@ -113,8 +114,10 @@ class Runtime:
         self._answers: dict[str, dict[str, Answer]] = {}
 
     def _open(self) -> tuple[SQLiteEventStore, Service]:
-        store = SQLiteEventStore(self.path)
-        return store, Service(store)
+        # open_service adds the ledger: every append signs a checkpoint (SC-R04).
+        service = open_service(self.path)
+        store: SQLiteEventStore = service.store  # type: ignore[assignment]
+        return store, service
 
     def close(self) -> None:
         self._writer.submit(self.store.close).result()

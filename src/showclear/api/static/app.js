@@ -49,6 +49,17 @@
         : String(Date.now()) + Math.random()).replace(/-/g, "");
     }
   });
+  // PINs never linger on the shared tablet; after a handover the screen is ready for the next.
+  body.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form");
+    if (!form || e.detail.requestConfig.verb !== "post") return;
+    form.querySelectorAll("input[type=password]").forEach(function (i) { i.value = ""; });
+    if (form.id === "handover" && e.detail.xhr.status === 200) {
+      form.reset();
+      document.getElementById("handover-preview").innerHTML = "";
+      document.getElementById("ho-firearm").focus();
+    }
+  });
   // htmx 2 does not swap error responses by default; ours carry the red refusal screen.
   body.addEventListener("htmx:beforeSwap", function (e) {
     var s = e.detail.xhr.status;

@@ -1,0 +1,36 @@
+"""Fixtures for the web tests: a real SQLite file, the demo seed, uvicorn on a loopback port."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from showclear.api.app import Ctx, create_app
+from showclear.api.background import BackgroundServer
+from showclear.api.demo import ensure_demo
+from web.support import CHROMIUM, CHROMIUM_ARGS, Live
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    app = create_app(tmp_path / "web.db")
+    ctx: Ctx = app.state.ctx
+    ensure_demo(ctx.runtime, ctx.auth)
+    with BackgroundServer(app) as url:
+        yield Live(url, ctx, tmp_path / "web.db")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} missing: run scripts/install-system-deps.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -1,0 +1,133 @@
+"""Browser tests in Debian's Chromium (Playwright), against the app on a loopback port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from web.support import Live
+
+TABLET = {"width": 1024, "height": 768}
+
+
+def sign_in(page: Page, live: Live, person: str, pin: str) -> None:
+    page.goto(f"{live.url}/p/demo/signin")
+    page.fill("#person", person)
+    page.fill("#pin", pin)
+    page.click("#signin")
+    page.wait_for_url(f"{live.url}/p/demo/")
+
+
+def start_handover(page: Page, live: Live, firearm: str, to: str) -> None:
+    # Typed like a keyboard-wedge scanner: the code, then Enter, in the focused field.
+    page.goto(f"{live.url}/p/demo/handover")
+    expect(page.locator("#ho-firearm")).to_be_focused()
+    page.keyboard.type(firearm)
+    page.keyboard.press("Enter")
+    expect(page.locator("#ho-to")).to_be_focused()
+    page.keyboard.type(to)
+    page.keyboard.press("Enter")
+    expect(page.locator("#ho-pin-performer")).to_be_visible()
+
+
+def test_full_handover_with_two_witness_pins(browser: Any, live: Live) -> None:
+    page = browser.new_page(viewport=TABLET)
+    sign_in(page, live, "arm", "2002")
+    start_handover(page, live, "colt45", "lead")
+    expect(page.locator("#ho-step")).to_contain_text("SHOW CLEAR")
+    expect(page.locator("#ho-setup")).to_have_value("sc12-saloon")
+    page.check("#ho-shown")
+    page.fill("#ho-pin-performer", "5005")
+    page.select_option("#ho-supervisor", "ad")
+    page.fill("#ho-pin-supervisor", "3003")
+    page.click("#ho-submit")
+    result = page.locator("#handover-result .result.accepted")
+    expect(result).to_contain_text("DONE")
+    expect(result).to_contain_text("Issued colt45 to lead")
+    page.goto(f"{live.url}/p/demo/")
+    expect(page.locator("#firearm-colt45")).to_contain_text("Lee Lead (lead)")
+    # The record names both witnesses, each confirmed by their own PIN.
+    events = live.events()
+    issued = [e for e in events if e["type"] == "firearm_issued"]
+    assert issued[-1]["data"]["witnesses"] == ["lead", "ad"]
+    assert issued[-1]["actor"] == "arm"
+    page.close()
+
+
+def test_refusal_shows_rule_reason_and_next_step(browser: Any, live: Live) -> None:
+    page = browser.new_page(viewport=TABLET)
+    sign_in(page, live, "arm", "2002")
+    start_handover(page, live, "g17", "villain")
+    page.fill("#ho-pin-performer", "6006")
+    page.fill("#ho-pin-supervisor", "3003")
+    page.click("#ho-submit")  # the show-clear was not ticked
+    refusal = page.locator("#handover-result .result.refused")
+    expect(refusal).to_contain_text("REFUSED")
+    expect(refusal.locator(".rule .id")).to_have_text("SC-C03")
+    expect(refusal.locator(".rule .reason")).to_contain_text("not shown")
+    expect(refusal.locator(".rule .next")).to_contain_text("Next: Do the show-clear")
+    # Large and red: the rule ID is drawn big on a red panel.
+    size = refusal.locator(".rule .id").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 24
+    # A wrong witness PIN is not a refusal: nothing is recorded, the witness tries again.
+    page.fill("#ho-pin-performer", "0000")
+    page.fill("#ho-pin-supervisor", "3003")
+    page.check("#ho-shown")
+    page.click("#ho-submit")
+    expect(page.locator("#handover-result .result.pin")).to_contain_text("Wrong PIN for villain")
+    page.close()
+
+
+def test_stop_work_banner_reaches_a_second_viewer_within_two_seconds(
+    browser: Any, live: Live
+) -> None:
+    armorer = browser.new_context(viewport=TABLET)
+    producer = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    a, p = armorer.new_page(), producer.new_page()
+    sign_in(a, live, "arm", "2002")
+    sign_in(p, live, "prod", "1001")
+    expect(p.locator(".stop-banner")).to_have_count(0)
+    # Both screens hold their live stream open before work is stopped.
+    for _ in range(100):
+        if live.ctx.broker.clients("demo") >= 2:
+            break
+        a.wait_for_timeout(20)
+    a.click("#stop-button")
+    a.fill("#stop-reason", "crew in the line of fire")
+    a.click("#stop-confirm")
+    banner = p.locator(".stop-banner")
+    expect(banner).to_be_visible(timeout=2000)
+    expect(banner).to_contain_text("WORK STOPPED by arm")
+    expect(banner).to_contain_text("crew in the line of fire")
+    expect(banner).to_contain_text("armorer, safety supervisor, producer")
+    armorer.close()
+    producer.close()
+
+
+def test_five_wrong_pins_lock_the_person_out_and_the_lockout_is_recorded(
+    browser: Any, live: Live
+) -> None:
+    page = browser.new_page(viewport=TABLET)
+    for i in range(5):
+        page.goto(f"{live.url}/p/demo/signin")
+        page.fill("#person", "lead")
+        page.fill("#pin", "9999")
+        page.click("#signin")
+        expect(page.locator("#signin-error")).to_be_visible()
+        if i < 4:
+            expect(page.locator("#signin-error")).to_contain_text("Wrong PIN for lead")
+    expect(page.locator("#signin-error")).to_contain_text("locked out")
+    # Even the right PIN is refused now.
+    page.fill("#person", "lead")
+    page.fill("#pin", "5005")
+    page.click("#signin")
+    expect(page.locator("#signin-error")).to_contain_text("locked out")
+    events = live.events()
+    locks = [e for e in events if e["type"] == "pin_locked_out"]
+    assert len(locks) == 1 and locks[0]["data"]["person"] == "lead"
+    # The producer sees it in lead's history.
+    sign_in(page, live, "prod", "1001")
+    page.goto(f"{live.url}/p/demo/history?kind=person&id=lead")
+    expect(page.locator("body")).to_contain_text("PIN lockout")
+    page.close()
