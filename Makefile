@@ -16,9 +16,12 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/showclear demo
 
+# bench/ holds scripts and results; lint it only when it is there.
+LINT_PATHS = src tests $(wildcard bench)
+
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: install
 	$(BIN)/mypy --strict src/showclear/domain src/showclear/ledger
