@@ -155,4 +155,39 @@ def rebuild_cmd(
     console.print(table)
 
 
+@bench_app.command("verify")
+def verify_cmd(
+    events: Annotated[
+        int, typer.Option("--events", min=1, help="Events in the store to verify.")
+    ] = 100_000,
+    rounds: RoundsOption = 3,
+    commits: Annotated[
+        int, typer.Option("--commits", min=1, help="Single-event commits per append timing.")
+    ] = 1000,
+    json_out: JsonFlag = False,
+    directory: DirOption = None,
+) -> None:
+    """Full ledger verification, proofs and the append overhead of signing every commit.
+
+    Example: [bold]showclear bench verify --events 100000 --json[/bold]
+    """
+    from showclear.bench.verify import run_verify
+
+    result = run_verify(events, rounds, commits, directory, progress=_progress(not json_out))
+    if json_out:
+        print(json.dumps(result))
+        return
+    table = Table(title=f"bench verify: {events:,} events (medians of {rounds} rounds)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("verify events/s", f"{result['verify_events_per_s']:,.0f}")
+    table.add_row("raw SHA-256 leaves/s", f"{result['raw_sha256_leaves_per_s']:,.0f}")
+    table.add_row("inclusion proof p99", f"{result['inclusion_proof_p99_ms']:.3f} ms")
+    table.add_row("consistency proof p99", f"{result['consistency_proof_p99_ms']:.3f} ms")
+    pymerkle = result["pymerkle_inclusion_p50_ms"]
+    table.add_row("pymerkle inclusion p50", "n/a" if pymerkle is None else f"{pymerkle:.3f} ms")
+    table.add_row(f"append overhead ({commits:,} commits)", f"{result['append_overhead']:+.1%}")
+    console.print(table)
+
+
 __all__ = ["bench_app"]
