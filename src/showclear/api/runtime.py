@@ -23,10 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from showclear.bootstrap import open_service
 from showclear.domain import Malformed, Outcome, State, parse_command
 from showclear.domain import events as ev
 from showclear.domain.rules.records import WHO, may_act_as
-from showclear.bootstrap import open_service
 from showclear.service import Service
 from showclear.store.sqlite import SQLiteEventStore
 
