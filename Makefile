@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install demo test lint typecheck unit clean
+.PHONY: install system-deps demo test lint typecheck unit clean
 
 install: $(VENV)/.installed
 
@@ -26,7 +26,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy --strict src/showclear/domain src/showclear/ledger
 
-unit: install
+system-deps:
+	bash scripts/install-system-deps.sh
+
+unit: install system-deps
 	$(BIN)/pytest -q -n 2
 
 test: lint typecheck unit
