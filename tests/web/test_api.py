@@ -13,9 +13,15 @@ from showclear.api.background import BackgroundServer
 from web.support import Live
 
 PROBLEM = "application/problem+json"
-ISSUE = {"type": "issue", "firearm": "colt45", "to": "lead", "setup": "sc12-saloon",
-         "shown": True, "witnesses": ["lead", "ad"],
-         "witness_pins": {"lead": "5005", "ad": "3003"}}  # fmt: skip
+ISSUE = {
+    "type": "issue",
+    "firearm": "colt45",
+    "to": "lead",
+    "setup": "sc12-saloon",
+    "shown": True,
+    "witnesses": ["lead", "ad"],
+    "witness_pins": {"lead": "5005", "ad": "3003"},
+}
 
 
 def test_401_not_signed_in_and_403_role_not_allowed_are_distinct(live: Live) -> None:
@@ -43,8 +49,9 @@ def test_csrf_token_is_required_for_cookie_posts(live: Live) -> None:
     token = arm.headers.pop("X-CSRF-Token")
     r = arm.post("/api/productions/demo/commands", json={"type": "tick"})
     assert r.status_code == 403 and r.json()["type"] == "/api/problems/csrf"
-    r = arm.post("/api/productions/demo/commands", json={"type": "tick"},
-                 headers={"X-CSRF-Token": token})  # fmt: skip
+    r = arm.post(
+        "/api/productions/demo/commands", json={"type": "tick"}, headers={"X-CSRF-Token": token}
+    )
     assert r.status_code == 200
 
 
@@ -58,7 +65,7 @@ def test_actor_and_time_are_set_by_the_server(live: Live) -> None:
             "text": "loose cable",
             "actor": "prod",
             "at": "2000-01-01T00:00:00+00:00",
-        },  # fmt: skip
+        },
     )
     assert r.status_code == 200, r.text
     raised = [e for e in live.events() if e["type"] == "concern_raised"][-1]
@@ -81,8 +88,10 @@ def test_refusal_is_409_with_rules_reasons_and_next_steps(live: Live) -> None:
 
 def test_malformed_is_422_naming_the_field(live: Live) -> None:
     arm = live.client("arm", "2002")
-    r = arm.post("/api/productions/demo/commands", json={"type": "load", "firearm": "nope",
-                                                           "lot": "blank9", "rounds": 2})  # fmt: skip
+    r = arm.post(
+        "/api/productions/demo/commands",
+        json={"type": "load", "firearm": "nope", "lot": "blank9", "rounds": 2},
+    )
     assert r.status_code == 422 and r.json()["field"] == "firearm"
     r = arm.post("/api/productions/demo/commands", content=b"not json")
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
@@ -108,20 +117,32 @@ def test_duplicate_command_id_is_answered_once_and_recorded_once(live: Live) -> 
     tagged = [e for e in live.events() if e["data"].get("command_id") == "tablet-1-0001"]
     assert [e["type"] for e in tagged] == ["firearm_issued"]
     # Same ID, different command: rejected, not answered with someone else's outcome.
-    r = arm.post("/api/productions/demo/commands", json={"type": "tick",
-                                                           "command_id": "tablet-1-0001"})  # fmt: skip
+    r = arm.post(
+        "/api/productions/demo/commands", json={"type": "tick", "command_id": "tablet-1-0001"}
+    )
     assert r.status_code == 422 and r.json()["field"] == "command_id"
     # A refused command repeated: the same 409, one refusal in the record.
-    bad = {**ISSUE, "firearm": "g17", "to": "villain", "setup": "sc14-alley", "shown": False,
-           "witnesses": ["villain", "ad"], "witness_pins": {"villain": "6006", "ad": "3003"},
-           "command_id": "tablet-1-0002"}  # fmt: skip
+    bad = {
+        **ISSUE,
+        "firearm": "g17",
+        "to": "villain",
+        "setup": "sc14-alley",
+        "shown": False,
+        "witnesses": ["villain", "ad"],
+        "witness_pins": {"villain": "6006", "ad": "3003"},
+        "command_id": "tablet-1-0002",
+    }
     first = arm.post("/api/productions/demo/commands", json=bad)
     again = arm.post("/api/productions/demo/commands", json=bad)
     assert first.status_code == again.status_code == 409
     assert again.json()["duplicate"] is True
     assert first.json()["instance"] == again.json()["instance"]
-    refusals = [e for e in live.events() if e["type"] == "command_refused"
-                and e["data"]["command"].get("command_id") == "tablet-1-0002"]  # fmt: skip
+    refusals = [
+        e
+        for e in live.events()
+        if e["type"] == "command_refused"
+        and e["data"]["command"].get("command_id") == "tablet-1-0002"
+    ]
     assert len(refusals) == 1
 
 
@@ -141,8 +162,10 @@ def test_duplicates_are_recognised_after_a_restart(live: Live) -> None:
 def test_every_witness_confirms_with_their_own_pin(live: Live) -> None:
     arm = live.client("arm", "2002")
     head = len(live.events())
-    for pins, field in (({"lead": "5005"}, "witness_pins.ad"),
-                        ({"lead": "5005", "ad": "0000"}, "witness_pins.ad")):  # fmt: skip
+    for pins, field in (
+        ({"lead": "5005"}, "witness_pins.ad"),
+        ({"lead": "5005", "ad": "0000"}, "witness_pins.ad"),
+    ):
         r = arm.post("/api/productions/demo/commands", json={**ISSUE, "witness_pins": pins})
         assert r.status_code == 422 and r.json()["field"] == field
         assert r.json()["type"] == "/api/problems/pin-rejected"
@@ -216,8 +239,15 @@ def test_corrections_show_beside_the_original(live: Live) -> None:
     arm = live.client("arm", "2002")
     rows = arm.get("/api/productions/demo/history", params={"firearm": "g17"}).json()
     seq = rows[0]["seq"]
-    r = arm.post("/api/productions/demo/commands", json={"type": "correct", "corrects": seq,
-                 "reason": "serial misread", "changes": {"serial": "GBK-0018"}})  # fmt: skip
+    r = arm.post(
+        "/api/productions/demo/commands",
+        json={
+            "type": "correct",
+            "corrects": seq,
+            "reason": "serial misread",
+            "changes": {"serial": "GBK-0018"},
+        },
+    )
     assert r.status_code == 200, r.text
     rows = arm.get("/api/productions/demo/history", params={"firearm": "g17"}).json()
     assert rows[0]["data"]["serial"] == "GBK-0017"  # the original stays
@@ -230,8 +260,11 @@ def test_sse_stream_announces_each_commit(live: Live) -> None:
         lines = stream.iter_lines()
         assert next(lines) == "event: change"
         assert json.loads(next(lines)[len("data: ") :])["hello"] is True
-        threading.Thread(target=lambda: live.client("arm", "2002").post(
-            "/api/productions/demo/commands", json={"type": "stop_work", "reason": "test"})).start()  # fmt: skip
+        threading.Thread(
+            target=lambda: live.client("arm", "2002").post(
+                "/api/productions/demo/commands", json={"type": "stop_work", "reason": "test"}
+            )
+        ).start()
         for line in lines:
             if line.startswith("data: "):
                 data = json.loads(line[len("data: ") :])

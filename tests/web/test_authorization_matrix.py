@@ -23,8 +23,16 @@ from showclear.api.background import BackgroundServer
 from showclear.domain import parse_command
 from showclear.domain.commands import COMMANDS
 
-ROLES = ["armorer", "assistant_armorer", "prop_master", "first_ad", "safety_supervisor",
-         "producer", "performer", "crew"]  # fmt: skip
+ROLES = [
+    "armorer",
+    "assistant_armorer",
+    "prop_master",
+    "first_ad",
+    "safety_supervisor",
+    "producer",
+    "performer",
+    "crew",
+]
 PIN = "2468"
 TODAY = datetime.now().astimezone().date().isoformat()
 
@@ -62,11 +70,19 @@ BY_RULE: dict[str, tuple[set[str], str]] = {
     "approve_setup": (ARMORER | {"first_ad"}, "SC-P01"),
     "resume_work": ({"armorer", "safety_supervisor", "producer"}, "SC-S02"),
 }
-ANYONE = {"discharge", "report_misfire", "report_live_round", "report_concern", "stop_work",
-          "tick"}  # fmt: skip
+ANYONE = {"discharge", "report_misfire", "report_live_round", "report_concern", "stop_work", "tick"}
 # Accepting these changes the state so that a second allowed role could not repeat them.
-ONE_EACH = {"start_day", "unload", "issue", "return", "secure", "retrieve", "wrap_day",
-            "call_break", "end_break"}  # fmt: skip
+ONE_EACH = {
+    "start_day",
+    "unload",
+    "issue",
+    "return",
+    "secure",
+    "retrieve",
+    "wrap_day",
+    "call_break",
+    "end_break",
+}
 
 
 def who(role: str) -> str:
@@ -90,28 +106,48 @@ def body(type_name: str, role: str) -> dict[str, Any]:
     bodies: dict[str, dict[str, Any]] = {
         "open_production": {"production": "x", "title": "x"},
         "add_person": {"person": f"p-{r}", "name": "New", "roles": ["crew"]},
-        "add_credential": {"person": who("crew"), "kind": "firearms_training",
-                           "expires": "2099-01-01"},
+        "add_credential": {
+            "person": who("crew"),
+            "kind": "firearms_training",
+            "expires": "2099-01-01",
+        },
         "register_container": {"container": f"k-{r}", "kind": "lockbox", "lockable": True},
         "register_firearm": {"firearm": f"n-{r}", "kind": "non_firing", "caliber": "n/a"},
-        "receive_ammo": {"lot": f"r-{r}", "kind": "dummy", "caliber": "9mm", "count": 10,
-                         "vendor": "v"},
+        "receive_ammo": {
+            "lot": f"r-{r}",
+            "kind": "dummy",
+            "caliber": "9mm",
+            "count": 10,
+            "vendor": "v",
+        },
         "inspect_lot": {"lot": "dum", "method": "rattle", "checked": 100, "failed": 0},
         "set_policy": {"policy": {"return_minutes": 6}, "agreed_by": who("armorer")},
         "start_day": {"day": TODAY, "armorer": who("armorer")},
         "safety_meeting": {"attendees": [who("crew")]},
-        "plan_setup": {"setup": f"ps-{r}", "scene": "1", "firearms": ["g5"],
-                       "performers": [who("performer")], "action": "display",
-                       "toward_people": False, "shields": False, "remote_camera": False,
-                       "rehearsal": False},
+        "plan_setup": {
+            "setup": f"ps-{r}",
+            "scene": "1",
+            "firearms": ["g5"],
+            "performers": [who("performer")],
+            "action": "display",
+            "toward_people": False,
+            "shields": False,
+            "remote_camera": False,
+            "rehearsal": False,
+        },
         "approve_setup": {"setup": "s-pending"},
         "complete_setup": {"setup": f"s-{r}"},
         "verify_rounds": {"lot": "blk", "count": 1, "method": "visual"},
         "load": {"firearm": "g1", "lot": "dum", "rounds": 1},
         "unload": {"firearm": "g2"},
-        "issue": {"firearm": "g1", "to": who("performer"), "setup": "s-main", "shown": True,
-                  "witnesses": [who("performer"), who("first_ad")],
-                  "witness_pins": {who("performer"): PIN, who("first_ad"): PIN}},
+        "issue": {
+            "firearm": "g1",
+            "to": who("performer"),
+            "setup": "s-main",
+            "shown": True,
+            "witnesses": [who("performer"), who("first_ad")],
+            "witness_pins": {who("performer"): PIN, who("first_ad"): PIN},
+        },
         "return": {"firearm": "g3", "from": who("performer")},
         "secure": {"firearm": "g1", "container": "safe1"},
         "retrieve": {"firearm": "g4", "container": "safe1"},
@@ -129,7 +165,7 @@ def body(type_name: str, role: str) -> dict[str, Any]:
         "end_break": {},
         "wrap_day": {"counts": {"dum": 100, "blk": 100}},
         "tick": {},
-    }  # fmt: skip
+    }
     return {"type": type_name, **bodies[type_name]}
 
 
@@ -138,53 +174,153 @@ def seed_lines(type_name: str) -> list[dict[str, Any]]:
     # The opener adds themselves first (DRILLS.md: setup while the production has no people).
     lines: list[dict[str, Any]] = [
         {"actor": m("producer"), "type": "open_production", "production": "?", "title": "Matrix"},
-        *({"actor": m("producer"), "type": "add_person", "person": m(r), "name": r,
-           "roles": [r]} for r in sorted(ROLES, key=lambda r: r != "producer")),
-        {"actor": m("producer"), "type": "add_credential", "person": m("armorer"),
-         "kind": "armorer_license", "expires": "2099-01-01"},
-        {"actor": m("armorer"), "type": "add_credential", "person": m("performer"),
-         "kind": "firearms_training", "expires": "2099-01-01"},
-        {"actor": m("armorer"), "type": "register_container", "container": "safe1",
-         "kind": "safe", "lockable": True},
-        *({"actor": m("armorer"), "type": "register_firearm", "firearm": g,
-           "kind": "blank_firing", "caliber": "9mm"} for g in ("g1", "g2", "g3", "g4")),
-        {"actor": m("armorer"), "type": "register_firearm", "firearm": "g5", "kind": "rubber",
-         "caliber": "n/a"},
-        {"actor": m("armorer"), "type": "receive_ammo", "lot": "dum", "kind": "dummy",
-         "caliber": "9mm", "count": 100, "vendor": "v"},
-        {"actor": m("armorer"), "type": "inspect_lot", "lot": "dum", "method": "rattle",
-         "checked": 100, "failed": 0},
-        {"actor": m("armorer"), "type": "receive_ammo", "lot": "blk", "kind": "blank",
-         "caliber": "9mm", "count": 100, "vendor": "w"},
+        *(
+            {"actor": m("producer"), "type": "add_person", "person": m(r), "name": r, "roles": [r]}
+            for r in sorted(ROLES, key=lambda r: r != "producer")
+        ),
+        {
+            "actor": m("producer"),
+            "type": "add_credential",
+            "person": m("armorer"),
+            "kind": "armorer_license",
+            "expires": "2099-01-01",
+        },
+        {
+            "actor": m("armorer"),
+            "type": "add_credential",
+            "person": m("performer"),
+            "kind": "firearms_training",
+            "expires": "2099-01-01",
+        },
+        {
+            "actor": m("armorer"),
+            "type": "register_container",
+            "container": "safe1",
+            "kind": "safe",
+            "lockable": True,
+        },
+        *(
+            {
+                "actor": m("armorer"),
+                "type": "register_firearm",
+                "firearm": g,
+                "kind": "blank_firing",
+                "caliber": "9mm",
+            }
+            for g in ("g1", "g2", "g3", "g4")
+        ),
+        {
+            "actor": m("armorer"),
+            "type": "register_firearm",
+            "firearm": "g5",
+            "kind": "rubber",
+            "caliber": "n/a",
+        },
+        {
+            "actor": m("armorer"),
+            "type": "receive_ammo",
+            "lot": "dum",
+            "kind": "dummy",
+            "caliber": "9mm",
+            "count": 100,
+            "vendor": "v",
+        },
+        {
+            "actor": m("armorer"),
+            "type": "inspect_lot",
+            "lot": "dum",
+            "method": "rattle",
+            "checked": 100,
+            "failed": 0,
+        },
+        {
+            "actor": m("armorer"),
+            "type": "receive_ammo",
+            "lot": "blk",
+            "kind": "blank",
+            "caliber": "9mm",
+            "count": 100,
+            "vendor": "w",
+        },
         {"actor": m("armorer"), "type": "secure", "firearm": "g4", "container": "safe1"},
-    ]  # fmt: skip
+    ]
     if type_name == "start_day":
         return lines
     lines += [
-        {"actor": m("armorer"), "type": "start_day", "day": TODAY, "armorer": m("armorer"),
-         "assistant_armorer": m("assistant_armorer")},
+        {
+            "actor": m("armorer"),
+            "type": "start_day",
+            "day": TODAY,
+            "armorer": m("armorer"),
+            "assistant_armorer": m("assistant_armorer"),
+        },
         {"actor": m("first_ad"), "type": "safety_meeting", "attendees": [m(r) for r in ROLES]},
-        *({"actor": m("crew"), "type": "report_concern", "concern": f"c-{r}", "text": "x"}
-          for r in ROLES),
-        {"actor": m("armorer"), "type": "plan_setup", "setup": "s-main", "scene": "1",
-         "firearms": ["g1", "g2", "g3", "g5"], "performers": [m("performer")],
-         "action": "display", "toward_people": False, "shields": False,
-         "remote_camera": False, "rehearsal": False},
+        *(
+            {"actor": m("crew"), "type": "report_concern", "concern": f"c-{r}", "text": "x"}
+            for r in ROLES
+        ),
+        {
+            "actor": m("armorer"),
+            "type": "plan_setup",
+            "setup": "s-main",
+            "scene": "1",
+            "firearms": ["g1", "g2", "g3", "g5"],
+            "performers": [m("performer")],
+            "action": "display",
+            "toward_people": False,
+            "shields": False,
+            "remote_camera": False,
+            "rehearsal": False,
+        },
         {"actor": m("armorer"), "type": "approve_setup", "setup": "s-main"},
         {"actor": m("first_ad"), "type": "approve_setup", "setup": "s-main"},
-        {"actor": m("armorer"), "type": "plan_setup", "setup": "s-pending", "scene": "2",
-         "firearms": ["g5"], "performers": [m("performer")], "action": "display",
-         "toward_people": False, "shields": False, "remote_camera": False, "rehearsal": False},
-        *({"actor": m("armorer"), "type": "plan_setup", "setup": f"s-{r}", "scene": "3",
-           "firearms": ["g5"], "performers": [m("performer")], "action": "display",
-           "toward_people": False, "shields": False, "remote_camera": False,
-           "rehearsal": False} for r in ROLES),
-        {"actor": m("armorer"), "type": "verify_rounds", "lot": "dum", "count": 50,
-         "method": "rattle"},
+        {
+            "actor": m("armorer"),
+            "type": "plan_setup",
+            "setup": "s-pending",
+            "scene": "2",
+            "firearms": ["g5"],
+            "performers": [m("performer")],
+            "action": "display",
+            "toward_people": False,
+            "shields": False,
+            "remote_camera": False,
+            "rehearsal": False,
+        },
+        *(
+            {
+                "actor": m("armorer"),
+                "type": "plan_setup",
+                "setup": f"s-{r}",
+                "scene": "3",
+                "firearms": ["g5"],
+                "performers": [m("performer")],
+                "action": "display",
+                "toward_people": False,
+                "shields": False,
+                "remote_camera": False,
+                "rehearsal": False,
+            }
+            for r in ROLES
+        ),
+        {
+            "actor": m("armorer"),
+            "type": "verify_rounds",
+            "lot": "dum",
+            "count": 50,
+            "method": "rattle",
+        },
         {"actor": m("armorer"), "type": "load", "firearm": "g2", "lot": "dum", "rounds": 2},
-        {"actor": m("armorer"), "type": "issue", "firearm": "g3", "to": m("performer"),
-         "setup": "s-main", "shown": True, "witnesses": [m("performer"), m("first_ad")]},
-    ]  # fmt: skip
+        {
+            "actor": m("armorer"),
+            "type": "issue",
+            "firearm": "g3",
+            "to": m("performer"),
+            "setup": "s-main",
+            "shown": True,
+            "witnesses": [m("performer"), m("first_ad")],
+        },
+    ]
     if type_name == "resume_work":
         lines.append({"actor": m("crew"), "type": "stop_work", "reason": "check"})
     if type_name == "end_break":
@@ -193,11 +329,15 @@ def seed_lines(type_name: str) -> list[dict[str, Any]]:
         lines += [
             {"actor": m("armorer"), "type": "return", "firearm": "g3", "from": m("performer")},
             {"actor": m("armorer"), "type": "unload", "firearm": "g2"},
-            *({"actor": m("armorer"), "type": "secure", "firearm": g, "container": "safe1"}
-              for g in ("g1", "g2", "g3", "g5")),
-            *({"actor": m("armorer"), "type": "secure", "lot": lot, "container": "safe1"}
-              for lot in ("dum", "blk")),
-        ]  # fmt: skip
+            *(
+                {"actor": m("armorer"), "type": "secure", "firearm": g, "container": "safe1"}
+                for g in ("g1", "g2", "g3", "g5")
+            ),
+            *(
+                {"actor": m("armorer"), "type": "secure", "lot": lot, "container": "safe1"}
+                for lot in ("dum", "blk")
+            ),
+        ]
     return lines
 
 
@@ -244,8 +384,11 @@ def test_every_role_for(type_name: str, server: tuple[str, Ctx]) -> None:
     refused = [r for r in ROLES if r not in allowed]
     # Refusals change nothing, so they all run first on one production; allowed roles share
     # it too unless accepting the command once would stop a second role from repeating it.
-    groups = [refused + allowed] if type_name not in ONE_EACH else [
-        refused + allowed[:1], *([r] for r in allowed[1:])]  # fmt: skip
+    groups = (
+        [refused + allowed]
+        if type_name not in ONE_EACH
+        else [refused + allowed[:1], *([r] for r in allowed[1:])]
+    )
     mismatches = []
     for n, roles in enumerate(groups):
         production = f"m-{type_name}-{n}"
@@ -255,8 +398,10 @@ def test_every_role_for(type_name: str, server: tuple[str, Ctx]) -> None:
             r = attempt(url, production, role, type_name)
             got_rules = [x["rule"] for x in r.json().get("rules") or []]
             if r.status_code != status or (rule is not None and rule not in got_rules):
-                mismatches.append(f"{role}: expected {status} {rule or ''}, got "
-                                  f"{r.status_code} {got_rules} {r.json().get('detail', '')}")  # fmt: skip
+                mismatches.append(
+                    f"{role}: expected {status} {rule or ''}, got "
+                    f"{r.status_code} {got_rules} {r.json().get('detail', '')}"
+                )
     assert not mismatches, "\n".join(mismatches)
 
 
