@@ -13,8 +13,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+# A fresh demo store each time: production `demo` dated today, served on http://127.0.0.1:8000
+# (sign-in people and PINs are printed). The drills' demo replay is `showclear demo`.
 demo: install
-	$(BIN)/showclear demo
+	rm -rf demo.db demo.db-wal demo.db-shm demo.db.keys
+	$(BIN)/showclear serve --db demo.db --demo
 
 # bench/ holds scripts and results; lint it only when it is there.
 LINT_PATHS = src tests $(wildcard bench)

@@ -191,3 +191,7 @@ def verify_cmd(
 
 
 __all__ = ["bench_app"]
+
+from showclear.bench.http import register as _register_http  # noqa: E402  (bench http)
+
+_register_http(bench_app)
