@@ -56,7 +56,8 @@ def _one(cmd: c.Command, type_: str, message: str, **data: Any) -> Effect:
 
 
 def _in_use(kind: str, ident: str) -> Nonsense:
-    return Nonsense(f"A {kind} with ID {ident} already exists; choose another ID.")
+    article = "An" if kind[0] in "aeiou" else "A"
+    return Nonsense(f"{article} {kind} with ID {ident} already exists; choose another ID.")
 
 
 # -- setup ------------------------------------------------------------------------------------
