@@ -43,12 +43,36 @@ def _put(mapping: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
     return new
 
 
+# `_firearm` and `_lot` run for most events of a rebuild, so they inline `with_changes` (copy
+# the instance dict, apply the changes, give it to a new instance) for the item and the state.
+_new = object.__new__
+_set = object.__setattr__  # the frozen dataclasses' own __setattr__ refuses
+
+
 def _firearm(s: State, fid: str, **changes: Any) -> State:
-    return with_changes(s, firearms=_put(s.firearms, fid, with_changes(s.firearms[fid], **changes)))
+    firearms = dict(s.firearms)
+    d = firearms[fid].__dict__.copy()
+    d.update(changes)
+    firearms[fid] = f = _new(Firearm)
+    _set(f, "__dict__", d)
+    d = s.__dict__.copy()
+    d["firearms"] = firearms
+    new = _new(State)
+    _set(new, "__dict__", d)
+    return new
 
 
 def _lot(s: State, lid: str, **changes: Any) -> State:
-    return with_changes(s, lots=_put(s.lots, lid, with_changes(s.lots[lid], **changes)))
+    lots = dict(s.lots)
+    d = lots[lid].__dict__.copy()
+    d.update(changes)
+    lots[lid] = lot = _new(Lot)
+    _set(lot, "__dict__", d)
+    d = s.__dict__.copy()
+    d["lots"] = lots
+    new = _new(State)
+    _set(new, "__dict__", d)
+    return new
 
 
 def _holder(data: Data) -> Holder:
@@ -236,7 +260,7 @@ def _firearm_issued(s: State, e: Event, at: datetime) -> State:
 def _firearm_returned(s: State, e: Event, at: datetime) -> State:
     fid = e.data["firearm"]
     s = _firearm(s, fid, custodian=person(e.actor), issued_to=None, issued_setup=None)
-    if any(w.firearm == fid for w in s.watches):
+    if s.watches and any(w.firearm == fid for w in s.watches):
         s = _reschedule(with_changes(s, watches=tuple(w for w in s.watches if w.firearm != fid)))
     return s
 
@@ -458,12 +482,23 @@ def _close_deadlines(s: State, at: datetime) -> State:
 
 
 def evolve(state: State, event: Event) -> State:
-    """Apply one event. Unknown event types are a bug in the store, not bad input."""
+    """Apply one event. Unknown event types are a bug in the store, not bad input.
+
+    Handlers return the state they were given or a State they built for this call; the
+    second, not yet seen by anyone else, gets its clock and version set in place, which
+    spares a copy of the whole state per event (the hot path of a rebuild).
+    """
     at = parse_instant(event.at)
+    given = state
     if state.next_deadline is not None and at > state.next_deadline:
         state = _close_deadlines(state, at)
     new = HANDLERS[event.type](state, event, at)
-    return with_changes(new, now=at, version=state.version + 1)
+    if new is given:
+        return with_changes(new, now=at, version=given.version + 1)
+    d = new.__dict__
+    d["now"] = at
+    d["version"] = given.version + 1
+    return new
 
 
 def evolve_all(state: State, events: Iterable[Event]) -> State:

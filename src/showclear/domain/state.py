@@ -22,10 +22,10 @@ def with_changes(obj: T, **changes: Any) -> T:
     Several times faster than dataclasses.replace, which matters when a million events are
     folded at start-up. Only for the non-slotted dataclasses of this module.
     """
-    new = object.__new__(type(obj))
-    d = new.__dict__
-    d.update(obj.__dict__)
+    d = obj.__dict__.copy()
     d.update(changes)
+    new = object.__new__(type(obj))
+    object.__setattr__(new, "__dict__", d)  # the frozen __setattr__ refuses plain assignment
     return new
 
 

@@ -76,12 +76,29 @@ class Holder:
         return {"kind": self.kind, "id": self.id}
 
 
+# Holders are immutable values, so one instance per ID serves every firearm and lot that the
+# ID holds; folding a million custody events then builds no new Holder per event.
+_PEOPLE: dict[str, Holder] = {}
+_CONTAINERS: dict[str, Holder] = {}
+_HOLDER_CACHE_MAX = 10_000
+
+
 def person(pid: str) -> Holder:
-    return Holder("person", pid)
+    h = _PEOPLE.get(pid)
+    if h is None:
+        h = Holder("person", pid)
+        if len(_PEOPLE) < _HOLDER_CACHE_MAX:
+            _PEOPLE[pid] = h
+    return h
 
 
 def container(cid: str) -> Holder:
-    return Holder("container", cid)
+    h = _CONTAINERS.get(cid)
+    if h is None:
+        h = Holder("container", cid)
+        if len(_CONTAINERS) < _HOLDER_CACHE_MAX:
+            _CONTAINERS[cid] = h
+    return h
 
 
 def parse_instant(text: str) -> datetime:
