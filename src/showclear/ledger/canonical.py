@@ -40,8 +40,46 @@ def envelope(
 
 
 def canonical_bytes(value: Any) -> bytes:
-    """RFC 8785 canonical JSON bytes of a JSON-compatible value."""
+    """RFC 8785 canonical JSON bytes of a JSON-compatible value.
+
+    Values made only of dicts with BMP-only string keys, lists, strings, booleans, None and
+    integers within +-(2**53 - 1) (every event ShowClear writes, bar the rare one carrying a
+    float) take the stdlib's C encoder, which writes the same bytes for them: keys sorted by
+    code point (the UTF-16 order for BMP keys), the same string escapes, integers in decimal.
+    Anything else, floats first of all (ECMAScript number formatting), goes to `rfc8785`;
+    tests/test_canonical_fastpath.py checks the two agree.
+    """
+    if _plain(value):
+        try:
+            return _ENCODER.encode(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: rfc8785 refuses it with its own error
     return bytes(rfc8785.dumps(value))
+
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+)
+_SAFE_INT = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    """Whether the stdlib encoder writes `value` exactly as RFC 8785 does."""
+    t = type(value)
+    if t is str or t is bool or value is None:
+        return True
+    if t is int:
+        return bool(-_SAFE_INT <= value <= _SAFE_INT)
+    if t is dict:
+        for k, v in value.items():
+            if type(k) is not str or not (k.isascii() or max(k) <= "\uffff"):
+                return False
+            if not _plain(v):
+                return False
+        return True
+    if t is list or t is tuple:
+        return all(_plain(v) for v in value)
+    return False
 
 
 def leaf_hash(payload: bytes) -> bytes:
