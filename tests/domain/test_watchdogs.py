@@ -65,6 +65,14 @@ def test_c07_first_line_strictly_after_the_deadline_raises_it() -> None:
     assert d.run("return", "arm", firearm="g1", from_="lead").verdict == "accepted"
 
 
+def test_c07_returned_between_the_deadlines_no_second_alert() -> None:
+    d, t = completed_with_g1_out()
+    assert tick(d, t + 6 * MIN) == ("SC-C07",)
+    assert d.run("return", "arm", at=t + 7 * MIN, firearm="g1", from_="lead").alerts == ()
+    assert tick(d, t + 30 * MIN) == ()
+    assert len(alerts_of(d, "SC-C07")) == 1
+
+
 def test_c07_both_deadlines_passed_at_once_raise_both_alerts() -> None:
     d, t = completed_with_g1_out()
     out = d.run("tick", "crew", at=t + 11 * MIN)
