@@ -53,6 +53,8 @@ _SELECT_PRODUCTION = (
 _SELECT_ALL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position"
 _SELECT_PAYLOADS = "SELECT seq, payload FROM events WHERE production = ? AND seq > ? ORDER BY seq"
 _SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = ?"
+# One statement for both heads an append needs: the production's and the whole log's.
+_SELECT_HEADS = f"SELECT ({_SELECT_HEAD}), (SELECT COALESCE(MAX(position), 0) FROM events)"
 _CHECKPOINT_COLUMNS = "production, tree_size, root_hash, note, created_at"
 
 # Primary result codes (the low byte of sqlite3.Error.sqlite_errorcode).
@@ -174,15 +176,13 @@ class SQLiteEventStore:
             prepared.append((seq, ev, payload, leaf_hash(payload)))
         conn = self._connection()
         with _translate(self._label), self._write_transaction(conn):
-            actual = int(conn.execute(_SELECT_HEAD, (production,)).fetchone()[0])
+            actual, last_position = conn.execute(_SELECT_HEADS, (production,)).fetchone()
             if actual != expected_seq:
-                raise ConcurrencyError(production, expected_seq, actual)
-            last_position = int(
-                conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
-            )
+                raise ConcurrencyError(production, expected_seq, int(actual))
             recorded_at = _utc_now()
-            stored = [
-                StoredEvent(
+            # Column order equals StoredEvent's field order: one tuple serves both.
+            rows = [
+                (
                     last_position + offset,
                     production,
                     seq,
@@ -196,24 +196,11 @@ class SQLiteEventStore:
                 )
                 for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
             ]
-            conn.executemany(
-                _INSERT_EVENT,
-                (
-                    (
-                        s.position,
-                        s.production,
-                        s.seq,
-                        s.type,
-                        s.version,
-                        s.actor,
-                        s.at,
-                        s.recorded_at,
-                        s.payload,
-                        s.leaf_hash,
-                    )
-                    for s in stored
-                ),
-            )
+            if len(rows) == 1:
+                conn.execute(_INSERT_EVENT, rows[0])
+            else:
+                conn.executemany(_INSERT_EVENT, rows)
+            stored = list(starmap(StoredEvent, rows))
             if checkpoint is not None:
                 result = checkpoint(production, stored)
                 if result is not None:
