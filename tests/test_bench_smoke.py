@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from showclear.bench.append import LEDGER_KEYS, percentile, run_append
 from showclear.bench.append import RESULT_KEYS as APPEND_KEYS
-from showclear.bench.append import percentile, run_append
 from showclear.bench.cli import bench_app
 from showclear.bench.rebuild import RESULT_KEYS as REBUILD_KEYS
 from showclear.bench.rebuild import build_store, run_rebuild
@@ -56,7 +56,7 @@ def test_percentile_nearest_rank() -> None:
 
 def test_append_reports_every_figure(tmp_path: Path) -> None:
     result = run_append(50, rounds=1, directory=tmp_path)
-    for key in APPEND_KEYS:
+    for key in APPEND_KEYS + LEDGER_KEYS:
         assert result[key] > 0, key
     assert result["refusals"] == 0
     assert len(result["per_round"]) == 1

@@ -30,6 +30,7 @@ from typing import Any
 
 from showclear.bench.baselines import eventsourcing_per_s, raw_sqlite_commits_per_s
 from showclear.bench.workload import PRODUCTION, workload_commands
+from showclear.bootstrap import open_service
 from showclear.domain import Command, parse_command
 from showclear.service import Service
 from showclear.store.sqlite import SQLiteEventStore
@@ -43,6 +44,12 @@ RESULT_KEYS = (
     "ratio_vs_sqlite",
     "ratio_vs_eventsourcing",
 )
+LEDGER_FIGURES = ("events_per_s", "p50_ms", "p99_ms")
+LEDGER_KEYS = (
+    *(f"ledger_{k}" for k in LEDGER_FIGURES),
+    "ledger_ratio_vs_sqlite",
+    "ledger_ratio_vs_eventsourcing",
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -54,15 +61,26 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def showclear_append(path: Path, n: int) -> dict[str, Any]:
-    """Execute `n` handover-mix commands durably; events/s, latency percentiles, refusals."""
+def showclear_append(path: Path, n: int, *, ledger: bool = False) -> dict[str, Any]:
+    """Execute `n` handover-mix commands durably; events/s, latency percentiles, refusals.
+
+    With `ledger`, the service is wired as a set node runs it (`bootstrap.open_service`): every
+    append also signs a checkpoint of the production's Merkle tree in the same transaction.
+    """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
+    if path.exists():
+        raise FileExistsError(f"{path} already exists; the benchmark needs a fresh path")
     setup, stream = workload_commands(n)
     commands: list[Command] = [parse_command(raw) for raw in stream]
-    store = SQLiteEventStore(path)
-    try:
+    if ledger:
+        service = open_service(path)
+        assert isinstance(service.store, SQLiteEventStore)
+        store = service.store
+    else:
+        store = SQLiteEventStore(path)
         service = Service(store)
+    try:
         refusals = 0
         for raw in setup:
             if service.execute(PRODUCTION, parse_command(raw)).verdict != "accepted":
@@ -100,8 +118,15 @@ def run_append(
     rounds: int = 3,
     directory: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    *,
+    ledger: bool = True,
 ) -> dict[str, Any]:
-    """Interleaved rounds of ShowClear and both baselines; medians, with per-round figures."""
+    """Interleaved rounds of ShowClear and both baselines; medians, with per-round figures.
+
+    The named figures are the service on the store alone; with `ledger`, each round also
+    measures the service as a set node wires it (a signed checkpoint per append), reported
+    under ``ledger_*`` keys.
+    """
     if rounds < 1:
         raise ValueError(f"rounds must be at least 1, got {rounds}")
     per_round: list[dict[str, Any]] = []
@@ -113,6 +138,10 @@ def run_append(
                 ("sqlite", partial(raw_sqlite_commits_per_s, base / f"raw-{r}.db", events)),
                 ("eventsourcing", partial(eventsourcing_per_s, base / f"es-{r}.db", events)),
             ]
+            if ledger:
+                path = base / f"ledger-{r}.db"
+                signed = partial(showclear_append, path, events, ledger=True)
+                steps.append(("showclear+ledger", signed))
             shift = r % len(steps)
             results: dict[str, Any] = {}
             for name, measure in steps[shift:] + steps[:shift]:
@@ -120,20 +149,26 @@ def run_append(
                     progress(f"round {r + 1}/{rounds}: {name}")
                 results[name] = measure()
             sc = results["showclear"]
-            per_round.append(
-                {
-                    **sc,
-                    "sqlite_commits_per_s": results["sqlite"],
-                    "eventsourcing_per_s": results["eventsourcing"],
-                    "ratio_vs_sqlite": sc["events_per_s"] / results["sqlite"],
-                    "ratio_vs_eventsourcing": sc["events_per_s"] / results["eventsourcing"],
-                }
-            )
+            row = {
+                **sc,
+                "sqlite_commits_per_s": results["sqlite"],
+                "eventsourcing_per_s": results["eventsourcing"],
+                "ratio_vs_sqlite": sc["events_per_s"] / results["sqlite"],
+                "ratio_vs_eventsourcing": sc["events_per_s"] / results["eventsourcing"],
+            }
+            if ledger:
+                lg = results["showclear+ledger"]
+                row.update({f"ledger_{k}": v for k, v in lg.items() if k in LEDGER_FIGURES})
+                row["ledger_ratio_vs_sqlite"] = lg["events_per_s"] / results["sqlite"]
+                row["ledger_ratio_vs_eventsourcing"] = lg["events_per_s"] / results["eventsourcing"]
+                row["refusals"] += lg["refusals"]
+            per_round.append(row)
 
     def median(key: str) -> float:
         return statistics.median(float(r[key]) for r in per_round)
 
-    result: dict[str, Any] = {key: median(key) for key in RESULT_KEYS}
+    keys = RESULT_KEYS + (LEDGER_KEYS if ledger else ())
+    result: dict[str, Any] = {key: median(key) for key in keys}
     result.update(
         events=events,
         rounds=rounds,
@@ -143,4 +178,4 @@ def run_append(
     return result
 
 
-__all__ = ["RESULT_KEYS", "percentile", "run_append", "showclear_append"]
+__all__ = ["LEDGER_KEYS", "RESULT_KEYS", "percentile", "run_append", "showclear_append"]

@@ -63,6 +63,14 @@ def append_cmd(
     rounds: RoundsOption = 3,
     json_out: JsonFlag = False,
     directory: DirOption = None,
+    ledger: Annotated[
+        bool,
+        typer.Option(
+            "--ledger/--no-ledger",
+            help="Also measure the service as a set node runs it (a signed checkpoint per "
+            "append), reported under ledger_* keys.",
+        ),
+    ] = True,
 ) -> None:
     """Decide + durable append (SQLite, WAL, synchronous=FULL) for the handover mix.
 
@@ -72,7 +80,7 @@ def append_cmd(
     """
     from showclear.bench.append import run_append
 
-    result = run_append(events, rounds, directory, progress=_progress(not json_out))
+    result = run_append(events, rounds, directory, progress=_progress(not json_out), ledger=ledger)
     if json_out:
         print(json.dumps(result))
         return
@@ -102,6 +110,14 @@ def append_cmd(
         f">= {APPEND_MIN_RATIO_EVENTSOURCING:g}x "
         f"{_mark(ratio_es >= APPEND_MIN_RATIO_EVENTSOURCING)}",
     )
+    if ledger:
+        p50, p99 = result["ledger_p50_ms"], result["ledger_p99_ms"]
+        vs_sqlite, vs_es = result["ledger_ratio_vs_sqlite"], result["ledger_ratio_vs_eventsourcing"]
+        table.add_row(
+            "set node (+ signed checkpoint) events/s", f"{result['ledger_events_per_s']:,.0f}"
+        )
+        table.add_row("  latency p50 / p99", f"{p50:.3f} / {p99:.3f} ms")
+        table.add_row("  / raw SQLite, / eventsourcing", f"{vs_sqlite:.2f}x, {vs_es:.2f}x")
     table.add_row("refused commands", str(result["refusals"]), "0")
     console.print(table)
 
