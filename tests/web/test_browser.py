@@ -70,6 +70,9 @@ def test_refusal_shows_rule_reason_and_next_step(browser: Any, live: Live) -> No
     # Large and red: the rule ID is drawn big on a red panel.
     size = refusal.locator(".rule .id").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 24
+    # PINs never linger: the screen clears them once the answer is in.
+    expect(page.locator("#ho-pin-performer")).to_have_value("")
+    expect(page.locator("#ho-pin-supervisor")).to_have_value("")
     # A wrong witness PIN is not a refusal: nothing is recorded, the witness tries again.
     page.fill("#ho-pin-performer", "0000")
     page.fill("#ho-pin-supervisor", "3003")
