@@ -143,11 +143,13 @@ def _store_source(db: Path) -> tuple[_Source, Any]:
     productions = [str(r[0]) for r in rows]
 
     def events(production: str) -> Iterator[EventRow]:
-        for e in store.read(production):
+        for seq, payload, leaf in store.read_leaves(production):
             # A file edited by hand may hold TEXT where BLOBs belong: hash what is there.
-            payload = e.payload.encode("utf-8") if isinstance(e.payload, str) else e.payload
-            leaf = e.leaf_hash if isinstance(e.leaf_hash, bytes) else bytes(32)
-            yield e.seq, payload, leaf
+            if type(payload) is not bytes:
+                payload = payload.encode("utf-8") if isinstance(payload, str) else bytes(0)
+            if type(leaf) is not bytes:
+                leaf = bytes(32)
+            yield seq, payload, leaf
 
     def counts(production: str) -> int:
         row = conn.execute(

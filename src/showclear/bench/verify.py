@@ -81,7 +81,7 @@ def _verify_once(node: LedgerNode) -> tuple[float, int]:
     store = node.store
     start = time.perf_counter()
     report = verify_log(
-        ((e.seq, e.payload, e.leaf_hash) for e in store.read(PRODUCTION)),
+        store.read_leaves(PRODUCTION),
         [c.note for c in store.checkpoints(PRODUCTION)],
         node.verifier,
         origin=node.origin_for(PRODUCTION),

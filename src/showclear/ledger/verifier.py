@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from showclear.ledger.canonical import canonical_bytes
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.hashing import EMPTY_ROOT, LEAF_PREFIX
 from showclear.ledger.merkle import CompactTree
@@ -123,6 +124,40 @@ def _open(
 # sniffing and whitespace skipping, which canonical bytes (UTF-8, no whitespace, RFC 8785)
 # never need; anything that relies on them is not canonical and is reported as malformed.
 _raw_decode = json.JSONDecoder().raw_decode
+
+
+# RFC 8785 sorts keys, so a canonical envelope always ends with its top-level
+# production, seq, type and v, in that order, after "data". Inside a JSON string a quote is
+# always escaped, and keys nested in "data" all come before the top-level "production", so the
+# LAST `,"production":"` of a canonical envelope is the top-level one. Reading the tail exactly
+# costs less than hashing; the full parse below stays the fallback for anything else.
+_ENVELOPE_START = b'{"actor":'
+_DIGITS = frozenset(b"0123456789")
+
+
+def _tail_fields(payload: bytes) -> tuple[int, bytes] | None:
+    """(seq, raw production bytes) read from a canonical envelope's tail, else None.
+
+    Checks the exact shape `,"production":"P","seq":N,"type":"T","v":V}` at the end of the
+    bytes, where P and T contain no unescaped quote (so no `","` inside them).
+    """
+    if not payload.startswith(_ENVELOPE_START) or not payload.endswith(b"}"):
+        return None
+    v = payload.rfind(b'","v":')
+    t = payload.rfind(b',"type":"', 0, v)
+    q = payload.rfind(b',"seq":', 0, t)
+    p = payload.rfind(b',"production":"', 0, q)
+    if p < 0 or payload[q - 1] != 0x22 or payload.find(b'","', p + 15, q - 1) >= 0:
+        return None
+    if payload.find(b'","', t + 9, v) >= 0:
+        return None
+    digits, version = payload[q + 7 : t], payload[v + 6 : -1]
+    for number in (digits, version):
+        if not number or not _DIGITS.issuperset(number) or (number[0] == 0x30 and len(number) > 1):
+            return None
+    if len(digits) > 18:
+        return None
+    return int(digits), payload[p + 15 : q - 1]
 
 
 def _envelope_seq(payload: bytes) -> tuple[int, dict[str, Any]] | None:
@@ -240,6 +275,9 @@ def verify_log(
 
         sha256 = hashlib.sha256
         prefix = LEAF_PREFIX
+        tail_fields = _tail_fields
+        # The production as it appears between the quotes of its canonical JSON string.
+        wanted = canonical_bytes(production)[1:-1] if production is not None else b""
         append = tree.append
         rows = iter(events)
         size = 0
@@ -251,14 +289,19 @@ def verify_log(
                     position,
                     f"event {position} was changed: its bytes no longer match its stored hash",
                 )
-            parsed = _envelope_seq(payload)
-            if parsed is None:
-                raise _Problem(
-                    "malformed",
-                    position,
-                    f"event at position {position} is not a JSON event with an integer seq",
-                )
-            seq, envelope = parsed
+            tail = tail_fields(payload)
+            if tail is not None and (production is None or tail[1] == wanted):
+                seq = tail[0]
+                envelope = None
+            else:
+                parsed = _envelope_seq(payload)
+                if parsed is None:
+                    raise _Problem(
+                        "malformed",
+                        position,
+                        f"event at position {position} is not a JSON event with an integer seq",
+                    )
+                seq, envelope = parsed
             if seq != position:
                 raise _classify_wrong_seq(position, seq, rows)
             if stored_seq != seq:
@@ -267,7 +310,11 @@ def verify_log(
                     position,
                     f"event {seq} is filed under seq {stored_seq} in the store",
                 )
-            if production is not None and envelope.get("production") != production:
+            if (
+                production is not None
+                and envelope is not None
+                and envelope.get("production") != production
+            ):
                 raise _Problem(
                     "inserted",
                     position,

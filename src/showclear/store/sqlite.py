@@ -52,6 +52,9 @@ _SELECT_PRODUCTION = (
 )
 _SELECT_ALL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position"
 _SELECT_PAYLOADS = "SELECT seq, payload FROM events WHERE production = ? AND seq > ? ORDER BY seq"
+_SELECT_LEAVES = (
+    "SELECT seq, payload, leaf_hash FROM events WHERE production = ? AND seq > ? ORDER BY seq"
+)
 _SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = ?"
 # One statement for both heads an append needs: the production's and the whole log's.
 _SELECT_HEADS = f"SELECT ({_SELECT_HEAD}), (SELECT COALESCE(MAX(position), 0) FROM events)"
@@ -223,6 +226,15 @@ class SQLiteEventStore:
         conn = self._connection()
         with _translate(self._label):
             cursor = conn.execute(_SELECT_PAYLOADS, (production, after_seq))
+            yield from cursor
+
+    def read_leaves(
+        self, production: str, after_seq: int = 0
+    ) -> Iterator[tuple[int, bytes, bytes]]:
+        """(seq, payload, leaf hash) rows as stored, for verification (no per-row objects)."""
+        conn = self._connection()
+        with _translate(self._label):
+            cursor = conn.execute(_SELECT_LEAVES, (production, after_seq))
             yield from cursor
 
     def head(self, production: str) -> int:

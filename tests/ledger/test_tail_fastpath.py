@@ -1,0 +1,54 @@
+"""The verifier's tail reader agrees with a full JSON parse on every canonical envelope."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from showclear.ledger.canonical import canonical_bytes, envelope
+from showclear.ledger.verifier import _tail_fields
+
+# Strings that try to fool a byte search: quotes, backslashes, the key names themselves.
+tricky = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(['","seq":7,"', '\\"production\\":"x"', ',"production":"', "\\", '"', "é✓"]),
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | tricky,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.one_of(tricky, st.sampled_from(["production", "seq", "v"])), inner, max_size=3
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    production=tricky.filter(bool),
+    seq=st.integers(1, 10**12),
+    type_=tricky,
+    data=st.dictionaries(
+        st.one_of(tricky, st.sampled_from(["production", "seq"])), json_values, max_size=4
+    ),
+)
+def test_tail_matches_full_parse(production: str, seq: int, type_: str, data: dict) -> None:
+    payload = canonical_bytes(envelope(production, seq, type_, 1, "arm", "2021-10-21", data))
+    tail = _tail_fields(payload)
+    assert tail is not None
+    parsed = json.loads(payload)
+    assert tail[0] == parsed["seq"] == seq
+    assert tail[1] == canonical_bytes(parsed["production"])[1:-1]
+
+
+def test_tail_refuses_what_is_not_an_envelope_tail() -> None:
+    good = canonical_bytes(envelope("p", 3, "t", 1, "a", "x", {}))
+    assert _tail_fields(good) == (3, b"p")
+    assert _tail_fields(good + b" ") is None
+    assert _tail_fields(good.replace(b'"seq":3', b'"seq":03')) is None
+    assert _tail_fields(good.replace(b'"seq":3', b'"seq":true')) is None
+    assert _tail_fields(b"[" + good + b"]") is None
