@@ -1,0 +1,91 @@
+"""PDF reports: Jinja2 templates (src/showclear/reports/templates) rendered with WeasyPrint.
+
+Every page footer carries the production, the ledger tree size and root hash of the checkpoint
+the report was produced from, and the signing key fingerprint.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from showclear.reports.document import Document
+from showclear.reports.source import Seal
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# Column widths (percent) per report kind; numeric columns are right-aligned.
+WIDTHS: dict[str, list[int]] = {
+    "daily": [4, 7, 11, 9, 15, 22, 28, 4],
+    "incident": [4, 7, 11, 9, 15, 20, 30, 4],
+    "firearm": [4, 13, 10, 14, 19, 21, 15, 4],
+    "reconciliation": [14, 8, 12, 9, 9, 9, 9, 9, 9, 12],
+}
+NUMERIC = frozenset(
+    {"seq", "received", "expended", "in_firearms", "on_hand", "reported", "difference"}
+)
+
+
+@functools.cache
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=False,
+    )
+
+
+@functools.cache
+def stylesheet() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+def footer_lines(seal: Seal, title: str = "") -> list[str]:
+    head = f"Production {seal.production}" + (f" ({title})" if title else "")
+    return [
+        f"{head} · ledger tree size {seal.tree_size} · signing key {seal.key_fingerprint}",
+        f"root hash {seal.root_hash}",
+    ]
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal (JSON escapes are valid CSS escapes for these characters)."""
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", "\\A ")
+    )
+    return f'"{escaped}"'
+
+
+def footer_css(seal: Seal, title: str = "") -> str:
+    return css_string("\n".join(footer_lines(seal, title)))
+
+
+def render_html(doc: Document) -> str:
+    offsets = {str(r.get("at", ""))[19:] for r in doc.rows if r.get("at")}
+    offset = ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
+    template = environment().get_template("report.html")
+    return template.render(
+        doc=doc,
+        css=stylesheet(),
+        footer_css=footer_css(doc.seal, doc.production_title),
+        widths=WIDTHS.get(doc.kind),
+        numeric=NUMERIC,
+        offset=offset,
+    )
+
+
+def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
+    from weasyprint import HTML
+
+    pdf: Any = HTML(string=html, base_url=base_url or str(TEMPLATES)).write_pdf()
+    return bytes(pdf)
+
+
+def render_pdf(doc: Document) -> bytes:
+    return html_to_pdf(render_html(doc))
+
+
+__all__ = ["css_string", "footer_css", "footer_lines", "render_html", "render_pdf"]
