@@ -6,6 +6,9 @@
         store.append(production, state.version, events)  one durable transaction
         state  = evolve_all(state, events); notify subscribers
 
+`execute_many` does the same for a batch (group commit): each command decided on the state
+the previous ones left, all their events appended in one transaction.
+
 Concurrency is optimistic: when another writer appended first, the service re-reads and
 re-decides once (SC-C10: of two tablets issuing the same firearm, exactly one succeeds).
 Without a store the service runs purely in memory (drills without --db).
@@ -15,35 +18,30 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from showclear.domain import Command, Decision, Event, Outcome, State, evolve, handle
+import orjson
+
+from showclear.domain import Command, Decision, Event, Malformed, Outcome, State, evolve, handle
 from showclear.domain.evolve import HANDLERS, evolve_all
 from showclear.store.base import ConcurrencyError, EventStore, NewEvent, StoredEvent
 
 Subscriber = Callable[[str, Outcome, State], None]
 
 
-# The C scanner that json.loads uses (typeshed does not declare the attribute).
-_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
 def load_payload(payload: bytes) -> Any:
     """`json.loads(payload)`, faster for stored payloads.
 
-    Canonical payloads are UTF-8 JSON with no surrounding whitespace, so the scanner that
-    json.loads uses reads them in one call, without json.loads's encoding detection and
-    whitespace matching. Anything else takes json.loads itself, with its result or error.
+    orjson parses the canonical UTF-8 payloads about twice as fast as the stdlib, which is most
+    of a rebuild's time. The two agree on every value a payload can hold (RFC 8785 keeps
+    integers within 2**53; orjson differs only past 64 bits). Invalid JSON gets json.loads's
+    own error.
     """
     try:
-        text = payload.decode("utf-8", "surrogatepass")
-        value, end = _scan_once(text, 0)
-        if end == len(text):
-            return value
-    except (ValueError, StopIteration):
-        pass
-    return json.loads(payload)
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)
 
 
 def event_from_payload(payload: bytes) -> Event:
@@ -143,6 +141,63 @@ class Service:
             fn(production, outcome, state)
         return outcome
 
+    def execute_many(
+        self,
+        production: str,
+        cmds: Sequence[Command],
+        *,
+        decided_on: list[State] | None = None,
+    ) -> list[Outcome | Malformed]:
+        """Decide `cmds` one after another and record all their events in one append.
+
+        Group commit: each command is decided on the state the ones before it left, exactly as
+        if executed one by one; a command the core finds malformed gets its Malformed in its
+        place and records nothing. The events of the whole batch then go to the store in one
+        durable transaction (one fsync, one signed checkpoint), and only then are subscribers
+        told, once per outcome, with the state just after it. When another writer appended
+        first, the batch is re-read and re-decided once, as `execute` does.
+
+        `decided_on`, when given, is filled with the state each command was handed to
+        `domain.handle` (one per command, malformed ones included).
+        """
+        results: list[Outcome | Malformed] = []
+        after: list[State] = []  # the state after each outcome, for the subscribers
+        with self._lock:
+            state = self.state(production)
+            for attempt in (1, 2):
+                results, after = [], []
+                events: list[Event] = []
+                if decided_on is not None:
+                    decided_on.clear()
+                current = state
+                for cmd in cmds:
+                    if decided_on is not None:
+                        decided_on.append(current)
+                    try:
+                        outcome = handle(current, cmd)
+                    except Malformed as exc:
+                        results.append(exc)
+                        continue
+                    current = evolve_all(current, outcome.events)
+                    results.append(outcome)
+                    after.append(current)
+                    events.extend(outcome.events)
+                try:
+                    if events:  # a batch of only malformed commands records nothing
+                        self._append_events(production, state.version, events)
+                except ConcurrencyError:
+                    if attempt == 2:
+                        raise
+                    state = self.refresh(production)
+                    continue
+                self._states[production] = current
+                break
+        outcomes = [r for r in results if isinstance(r, Outcome)]
+        for outcome, state_after in zip(outcomes, after, strict=True):
+            for fn in list(self._subscribers):
+                fn(production, outcome, state_after)
+        return results
+
     def record_system_event(
         self, production: str, type_: str, actor: str, at: str, data: dict[str, Any]
     ) -> Outcome:
@@ -171,9 +226,12 @@ class Service:
         return outcome
 
     def _append(self, production: str, head: int, outcome: Outcome) -> None:
+        self._append_events(production, head, outcome.events)
+
+    def _append_events(self, production: str, head: int, events: Sequence[Event]) -> None:
         if self.store is None:
             return
-        new = [NewEvent(e.type, e.actor, e.at, e.data) for e in outcome.events]
+        new = [NewEvent(e.type, e.actor, e.at, e.data) for e in events]
         if self.ledger is not None:
             stored = self.store.append(  # type: ignore[call-arg]
                 production, head, new, checkpoint=self.ledger.checkpoint_hook

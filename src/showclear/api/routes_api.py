@@ -138,7 +138,7 @@ def witness_failures(checks: dict[str, PinCheck]) -> list[str]:
 async def run_command(ctx: Ctx, production: str, raw: Json, person: str) -> Answer:
     """Run one command for the signed-in person: Malformed -> 422, busy store -> 503."""
     try:
-        return await ctx.runtime.acall(ctx.runtime.execute, production, raw, person)
+        return await ctx.runtime.aexecute(production, raw, person)
     except Malformed as exc:
         raise ProblemError(422, "malformed", str(exc), field=exc.field) from None
     except IdReused as exc:

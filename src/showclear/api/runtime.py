@@ -3,28 +3,34 @@
     raw JSON + signed-in person
       -> parse_command(raw, actor=person, at=server clock)     422 when malformed
       -> same command_id seen before?  answer it again from the record, record nothing
-      -> Service.execute (on the writer thread)                 200 accepted | 409 refused
+      -> Service.execute_many (on the writer thread)            200 accepted | 409 refused
                                                                 403 when refused by SC-R05
 
 A single writer thread owns the SQLite store (a `sqlite3` connection belongs to the thread
 that opened it) and runs every command and every read of the projection. Commands are
 serialised by the service anyway, so one thread costs no throughput, and checking a
 command_id and executing the command can never interleave with a duplicate.
+
+Group commit: requests queue up (`submit`) while the writer is busy; its next turn decides
+all of them in arrival order, each on the state the previous ones left, and records them in
+one durable transaction (one fsync, one signed checkpoint). Nobody is answered before the
+commit that holds their events.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from showclear.bootstrap import open_service
-from showclear.domain import Malformed, Outcome, State, parse_command
+from showclear.domain import Command, Malformed, Outcome, State, parse_command
 from showclear.domain import events as ev
 from showclear.domain.rules.records import WHO, may_act_as
 from showclear.service import Service
@@ -112,6 +118,10 @@ class Runtime:
         self.store, self.service = self._writer.submit(self._open).result()
         # production -> command_id -> the answer given (rebuilt from the record on first use)
         self._answers: dict[str, dict[str, Answer]] = {}
+        # Commands waiting for the writer's next batch (see `submit`).
+        self._queue: list[tuple[str, dict[str, Any], str, Future[Answer]]] = []
+        self._queue_lock = threading.Lock()
+        self._drain_scheduled = False
 
     def _open(self) -> tuple[SQLiteEventStore, Service]:
         # open_service adds the ledger: every append signs a checkpoint (SC-R04).
@@ -154,37 +164,144 @@ class Runtime:
 
     def execute(self, production: str, raw: dict[str, Any], actor: str) -> Answer:
         """Parse, de-duplicate and execute one command as `actor`. Raises Malformed/IdReused."""
+        result = self.execute_batch(production, [(raw, actor)])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def execute_batch(
+        self, production: str, items: list[tuple[dict[str, Any], str]]
+    ) -> list[Answer | Exception]:
+        """`execute` for each (raw, actor) in order, recorded in one append (group commit).
+
+        Each item gets its answer or the exception `execute` would raise for it (Malformed,
+        IdReused). A command_id repeated inside the batch is answered like a repeat of an
+        earlier request: the first one's answer, marked duplicate, nothing recorded twice.
+        An error of the whole batch (unknown production, busy store) is raised.
+        """
         state = self.state(production)
-        cmd = parse_command(raw, actor=actor, at=command_time(state, self.clock), extra=True)
         answers = self._answers_for(production)
-        if cmd.command_id is not None and cmd.command_id in answers:
-            seen = answers[cmd.command_id]
-            if seen.type != cmd.TYPE or seen.actor != actor:
-                raise IdReused(cmd.command_id)
-            return replace(seen, duplicate=True)
-        forbidden = forbidden_type(state, actor, cmd.TYPE)
-        outcome = self.service.execute(production, cmd)
-        head = self.service.state(production).version
-        first = head - len(outcome.events) + 1
-        decision = outcome.decision
-        answer = Answer(
+        results: list[Answer | Exception | None] = [None] * len(items)
+        cmds: list[Command] = []
+        slots: list[int] = []  # the item index of each command in cmds
+        first_in_batch: dict[str, int] = {}  # command_id -> the item that brought it first
+        repeats: list[tuple[int, int, Command]] = []  # (item, the first item, command)
+        for i, (raw, actor) in enumerate(items):
+            try:
+                cmd = parse_command(
+                    raw, actor=actor, at=command_time(state, self.clock), extra=True
+                )
+            except Malformed as exc:
+                results[i] = exc
+                continue
+            cid = cmd.command_id
+            if cid is not None and cid in answers:
+                seen = answers[cid]
+                if seen.type != cmd.TYPE or seen.actor != actor:
+                    results[i] = IdReused(cid)
+                else:
+                    results[i] = replace(seen, duplicate=True)
+                continue
+            if cid is not None and cid in first_in_batch:
+                repeats.append((i, first_in_batch[cid], cmd))
+                continue
+            if cid is not None:
+                first_in_batch[cid] = i
+            cmds.append(cmd)
+            slots.append(i)
+        if cmds:
+            decided_on: list[State] = []
+            outcomes = self.service.execute_many(production, cmds, decided_on=decided_on)
+            head = self.service.state(production).version
+            seq = head - sum(len(o.events) for o in outcomes if isinstance(o, Outcome)) + 1
+            for i, cmd, before, outcome in zip(slots, cmds, decided_on, outcomes, strict=True):
+                if isinstance(outcome, Malformed):
+                    results[i] = outcome
+                    continue
+                forbidden = forbidden_type(before, cmd.actor, cmd.TYPE)
+                answer = self._answer(cmd, outcome, forbidden, seq)
+                seq += len(outcome.events)
+                if cmd.command_id is not None:
+                    answers[cmd.command_id] = answer
+                results[i] = answer
+        retry: list[int] = []
+        for i, first, cmd in repeats:
+            earlier = results[first]
+            if not isinstance(earlier, Answer):  # the first recorded nothing: decide this one
+                retry.append(i)
+            elif earlier.type != cmd.TYPE or earlier.actor != cmd.actor:
+                results[i] = IdReused(cmd.command_id)
+            else:
+                results[i] = replace(earlier, duplicate=True)
+        if retry:
+            again = self.execute_batch(production, [items[i] for i in retry])
+            for i, result in zip(retry, again, strict=True):
+                results[i] = result
+        return [r if r is not None else RuntimeError("no answer") for r in results]
+
+    @staticmethod
+    def _answer(cmd: Command, outcome: Outcome, forbidden: bool, first_seq: int) -> Answer:
+        last = first_seq + len(outcome.events) - 1
+        return Answer(
             _status(outcome, forbidden),
             outcome.verdict,
             cmd.TYPE,
             outcome.message,
             cmd.command_id,
-            actor,
+            cmd.actor,
             [
                 {"rule": v.rule, "reason": v.reason, "next_step": v.next_step}
-                for v in decision.violations
+                for v in outcome.decision.violations
             ],
             list(outcome.alerts),
-            [{"seq": first + i, "type": e.type} for i, e in enumerate(outcome.events)],
-            head,
+            [{"seq": first_seq + i, "type": e.type} for i, e in enumerate(outcome.events)],
+            last,
         )
-        if cmd.command_id is not None:
-            answers[cmd.command_id] = answer
-        return answer
+
+    # -- group commit: requests queue up, the writer drains them in batches -------------------
+
+    def submit(self, production: str, raw: dict[str, Any], actor: str) -> Future[Answer]:
+        """Queue a command for the writer (from any thread); the future gets its answer.
+
+        While the writer is busy (deciding, fsyncing), commands pile up here; its next turn
+        takes all of them and records them in one transaction per production (one fsync and
+        one signed checkpoint for the lot). Each answer is given only after that commit.
+        """
+        future: Future[Answer] = Future()
+        with self._queue_lock:
+            self._queue.append((production, raw, actor, future))
+            if not self._drain_scheduled:
+                self._drain_scheduled = True
+                self._writer.submit(self._drain)
+        return future
+
+    async def aexecute(self, production: str, raw: dict[str, Any], actor: str) -> Answer:
+        """`execute` through the writer's queue, awaited (group commit with its neighbours)."""
+        return await asyncio.wrap_future(self.submit(production, raw, actor))
+
+    def _drain(self) -> None:
+        """Writer thread: answer every queued command, one batch per production."""
+        with self._queue_lock:
+            queued, self._queue = self._queue, []
+            self._drain_scheduled = False
+        groups: dict[str, list[tuple[dict[str, Any], str, Future[Answer]]]] = {}
+        for production, raw, actor, future in queued:
+            if future.set_running_or_notify_cancel():  # skip requests given up meanwhile
+                groups.setdefault(production, []).append((raw, actor, future))
+        for production, group in groups.items():
+            try:
+                results = self.execute_batch(production, [(raw, actor) for raw, actor, _ in group])
+            except BaseException as exc:
+                for _, _, future in group:
+                    future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_, _, future), result in zip(group, results, strict=True):
+                if isinstance(result, Answer):
+                    future.set_result(result)
+                else:
+                    future.set_exception(result)
 
     def _answers_for(self, production: str) -> dict[str, Answer]:
         if production not in self._answers:
