@@ -320,3 +320,7 @@ _register_web(app)
 from showclear.ledger_cli import register as _register_ledger  # noqa: E402  (verify, export, proof)
 
 _register_ledger(app)
+
+from showclear.reports.cli import register as _register_reports  # noqa: E402  (report, labels)
+
+_register_reports(app)
