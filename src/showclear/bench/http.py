@@ -183,8 +183,10 @@ async def _clients(
                 for body in (issue_body(i), return_body(i)):
                     if rate is not None:
                         due += pace.expovariate(rate)
+                        if due >= deadline:
+                            return
                         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                    if time.perf_counter() >= deadline:
+                    elif time.perf_counter() >= deadline:
                         return
                     t0 = due if rate is not None else time.perf_counter()
                     r = await c.post(path, json=body)
