@@ -211,3 +211,7 @@ __all__ = ["bench_app"]
 from showclear.bench.http import register as _register_http  # noqa: E402  (bench http)
 
 _register_http(bench_app)
+
+from showclear.bench.report import register as _register_report  # noqa: E402  (bench report)
+
+_register_report(bench_app)

@@ -17,18 +17,21 @@ Each round times, on the same file:
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
 
 from showclear.bench.workload import PRODUCTION, HandoverWorkload
 from showclear.domain import State, evolve, handle, parse_command
 from showclear.ledger.node import LedgerNode
 from showclear.reports import document
-from showclear.reports.pdf import render_pdf
+from showclear.reports.pdf import render_pdf_counted
 from showclear.reports.source import load_source
 from showclear.store.base import NewEvent
 from showclear.store.sqlite import SQLiteEventStore
@@ -99,10 +102,10 @@ def _report(path: Path, day: str, out: Path) -> tuple[float, int, int]:
     finally:
         store.close()
     doc = document.daily(source, day)
-    pdf = render_pdf(doc)
+    pdf, pages = render_pdf_counted(doc)
     out.write_bytes(pdf)
     elapsed = time.perf_counter() - t0
-    return elapsed, len(doc.rows), len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    return elapsed, len(doc.rows), pages
 
 
 def run(n: int = 2000, rounds: int = 3, directory: Path | None = None) -> dict[str, Any]:
@@ -138,3 +141,44 @@ def run(n: int = 2000, rounds: int = 3, directory: Path | None = None) -> dict[s
         "rounds": rounds,
         "pdf": str(base / "daily.pdf"),
     }
+
+
+def register(bench_app: typer.Typer) -> None:
+    """Add `showclear bench report` to the bench app."""
+
+    @bench_app.command("report")
+    def report_cmd(
+        events: Annotated[
+            int, typer.Option("--events", min=1, help="Events on the day of the log.")
+        ] = 2000,
+        rounds: Annotated[
+            int, typer.Option("--rounds", min=1, help="Runs; medians are reported.")
+        ] = 3,
+        json_out: Annotated[
+            bool, typer.Option("--json", help="Print one JSON object and nothing else.")
+        ] = False,
+        directory: Annotated[
+            Path | None,
+            typer.Option("--dir", help="Where the store and the PDF go.", file_okay=False),
+        ] = None,
+    ) -> None:
+        """Daily firearms log PDF of a day of EVENTS events, next to reading those events.
+
+        Example: [bold]showclear bench report --events 2000 --json[/bold]
+        """
+        result = run(events, rounds, directory)
+        if json_out:
+            print(json.dumps(result))
+            return
+        console = Console(highlight=False)
+        table = Table(title=f"bench report: daily log of {result['day_events']:,} events "
+                            f"(medians of {rounds})")  # fmt: skip
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        table.add_row("read events from the store", f"{result['read_s']:.4f} s")
+        table.add_row("daily log PDF (end to end)", f"{result['report_s']:.2f} s")
+        table.add_row("ratio report / read", f"{result['ratio_vs_read']}x")
+        table.add_row("rows / pages", f"{result['rows']} / {result['pages']}")
+        met = "[green]met[/green]" if result["target_met"] else "[red]missed[/red]"
+        table.add_row(f"target < {TARGET_SECONDS:.0f} s", met)
+        console.print(table)

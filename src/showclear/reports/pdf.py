@@ -153,4 +153,12 @@ def render_pdf(doc: Document) -> bytes:
     return html_to_pdf(render_html(doc))
 
 
+def render_pdf_counted(doc: Document) -> tuple[bytes, int]:
+    """The PDF and its number of pages."""
+    from weasyprint import HTML
+
+    rendered = HTML(string=render_html(doc), base_url=str(TEMPLATES)).render()
+    return bytes(rendered.write_pdf()), len(rendered.pages)
+
+
 __all__ = ["css_string", "footer_css", "footer_lines", "render_html", "render_pdf"]
