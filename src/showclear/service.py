@@ -87,6 +87,10 @@ class Service:
                 self._states[production] = self._load(production)
             return self._states[production]
 
+    def cached_state(self, production: str) -> State | None:
+        """The projection if already loaded, else None; safe from any thread (no I/O)."""
+        return self._states.get(production)
+
     def _load(self, production: str) -> State:
         if self.store is None:
             return State()

@@ -94,6 +94,9 @@ Json = dict[str, Any]
 
 
 async def state_of(ctx: Ctx, production: str) -> State:
+    loaded = ctx.runtime.loaded_state(production)
+    if loaded is not None:  # no trip through the writer's queue for a projection in memory
+        return loaded
     try:
         return await ctx.runtime.acall(ctx.runtime.state, production)
     except UnknownProduction:

@@ -142,6 +142,15 @@ class Runtime:
     async def acall(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
 
+    def loaded_state(self, production: str) -> State | None:
+        """The production's projection when already loaded (from any thread, no writer hop).
+
+        Commits update it before their requests are answered, so a client reads its own
+        writes. None when not loaded yet or not a production: ask the writer (`state`).
+        """
+        state = self.service.cached_state(production)
+        return state if state is not None and state.production is not None else None
+
     # -- everything below runs on the writer thread --------------------------------------------
 
     def state(self, production: str) -> State:
