@@ -117,10 +117,11 @@ def create_app(
     app.state.ctx = Ctx(runtime, auth, broker, templates, secure_cookies)
     _install_error_handlers(app)
 
-    from showclear.api import routes_api, routes_pages
+    from showclear.api import routes_api, routes_pages, routes_reports
 
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
+    app.include_router(routes_reports.router)  # report and label downloads
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app
 

@@ -81,8 +81,8 @@ def labels_for(state: State, kinds: tuple[str, ...] = LABEL_KINDS) -> list[Label
     return out
 
 
-def qr_svg_uri(payload: str) -> str:
-    return str(segno.make(payload, error="m", micro=False).svg_data_uri(scale=4, border=2))
+def qr_data_uri(payload: str) -> str:
+    return str(segno.make(payload, error="m", micro=False).png_data_uri(scale=1, border=4))
 
 
 def sheet_html(labels: list[Label], layout: Layout, seal: Seal, title: str = "") -> str:
@@ -96,7 +96,7 @@ def sheet_html(labels: list[Label], layout: Layout, seal: Seal, title: str = "")
                 "kind": label.kind,
                 "id": label.id,
                 "name": label.name,
-                "qr": qr_svg_uri(label.payload),
+                "qr": qr_data_uri(label.payload),
             }
         )
     return (

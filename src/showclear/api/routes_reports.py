@@ -1,0 +1,98 @@
+"""Report and label downloads behind sign-in: the same PDFs and CSVs as `showclear report`.
+
+GET /p/{production}/reports/daily.pdf|.csv?day=YYYY-MM-DD
+GET /p/{production}/reports/reconciliation.pdf|.csv?day=YYYY-MM-DD
+GET /p/{production}/reports/incident.pdf|.csv?incident=ID&window=60
+GET /p/{production}/reports/firearm.pdf|.csv?firearm=ID
+GET /p/{production}/labels.pdf?paper=a4|letter&kind=firearm|lot|container|person|all
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from showclear.api.app import ctx_of
+from showclear.api.forms import scanned
+from showclear.api.problems import ProblemError
+from showclear.api.routes_api import state_of
+from showclear.api.routes_pages import _session, guarded
+from showclear.reports import document
+from showclear.reports.csv_out import to_csv_bytes
+from showclear.reports.labels import LABEL_KINDS, LAYOUTS, render_labels
+from showclear.reports.pdf import render_pdf
+from showclear.reports.source import Source, load_source
+from showclear.reports.tables import ReportError
+
+router = APIRouter(include_in_schema=False)
+MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
+
+async def _source(request: Request, production: str) -> Source:
+    ctx = ctx_of(request)
+    await state_of(ctx, production)  # 404 for an unknown production
+    _session(ctx, request, production)
+    runtime = ctx.runtime
+    ledger = runtime.service.ledger
+    if ledger is None:
+        raise ProblemError(409, "no-ledger", "This store has no signing key.")
+    try:
+        return await runtime.acall(load_source, runtime.store, production, ledger.key_fingerprint)
+    except LookupError as e:
+        raise ProblemError(409, "no-checkpoint", str(e)) from e
+
+
+def _download(data: bytes, fmt: str, stem: str) -> Response:
+    return Response(
+        data,
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )
+
+
+@router.get("/p/{production}/reports/{kind}.{fmt}")
+async def report_download(request: Request, production: str, kind: str, fmt: str) -> Response:
+    async def run(request: Request, production: str) -> Response:
+        if kind not in document.KINDS or fmt not in MEDIA:
+            raise ProblemError(404, "not-found", f"No report {kind}.{fmt}.")
+        q = request.query_params
+        params: dict[str, Any] = {}
+        if kind in ("daily", "reconciliation"):
+            params["day"] = q.get("day") or None
+        elif kind == "incident":
+            params["incident"] = scanned(q.get("incident", ""))
+            try:
+                params["window"] = int(q.get("window", "60"))
+            except ValueError as e:
+                raise ProblemError(422, "malformed", "window must be whole minutes") from e
+        else:
+            params["firearm"] = scanned(q.get("firearm", ""))
+        source = await _source(request, production)
+        try:
+            doc = document.build(kind, source, **params)
+        except ReportError as e:
+            raise ProblemError(404, "not-found", str(e)) from e
+        render = render_pdf if fmt == "pdf" else to_csv_bytes
+        data = await run_in_threadpool(render, doc)
+        return _download(data, fmt, doc.stem)
+
+    return await guarded(request, production, run)
+
+
+@router.get("/p/{production}/labels.pdf")
+async def labels_download(request: Request, production: str) -> Response:
+    async def run(request: Request, production: str) -> Response:
+        paper = request.query_params.get("paper", "a4")
+        kind = request.query_params.get("kind", "all")
+        if paper not in LAYOUTS or (kind != "all" and kind not in LABEL_KINDS):
+            raise ProblemError(422, "malformed", "paper is a4 or letter; kind is one of "
+                               f"{', '.join(LABEL_KINDS)} or all")  # fmt: skip
+        source = await _source(request, production)
+        kinds = LABEL_KINDS if kind == "all" else (kind,)
+        data = await run_in_threadpool(render_labels, source.state, source.seal, paper, kinds)
+        return _download(data, "pdf", f"labels-{production}-{kind}-{paper}")
+
+    return await guarded(request, production, run)
