@@ -148,11 +148,45 @@ class CompactTree:
         self._size += 1
 
     def extend(self, leaf_hashes: Iterable[bytes]) -> int:
-        """Append every leaf hash in order; returns the new size."""
-        for leaf_hash in leaf_hashes:
-            _check_hash(leaf_hash)
-            self._append(leaf_hash)
+        """Append every leaf hash in order; returns the new size.
+
+        Same result as appending one by one, but in bulk: the new leaves are cut into the
+        aligned perfect subtrees they complete, each hashed level by level (one comprehension
+        per level, see `_parent_level`) and then merged into the frontier as a single node.
+        """
+        leaves = leaf_hashes if isinstance(leaf_hashes, list) else list(leaf_hashes)
+        for leaf_hash in leaves:
+            if len(leaf_hash) != HASH_SIZE:
+                _check_hash(leaf_hash)
+        start = 0
+        remaining = len(leaves)
+        while remaining:
+            size = self._size
+            # The largest power of two that both divides the current size (so the subtree is
+            # aligned in the final tree) and fits in what is left.
+            height = remaining.bit_length() - 1
+            if size:
+                height = min(height, (size & -size).bit_length() - 1)
+            width = 1 << height
+            level: Sequence[bytes] = leaves[start : start + width]
+            while len(level) > 1:
+                level = _parent_level(level)
+            self._push(level[0], height)
+            start += width
+            remaining -= width
         return self._size
+
+    def _push(self, node: bytes, height: int) -> None:
+        # A perfect subtree of 2**height leaves, appended at a size that is a multiple of
+        # 2**height: a binary increment at bit `height` (the bits below it are all zero).
+        size = self._size >> height
+        peaks = self._peaks
+        prefix = NODE_PREFIX
+        while size & 1:
+            node = _sha256(prefix + peaks.pop() + node).digest()
+            size >>= 1
+        peaks.append(node)
+        self._size += 1 << height
 
     def root(self) -> bytes:
         """RFC 9162 §2.1.1 MTH of all leaves appended so far."""

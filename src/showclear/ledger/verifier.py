@@ -23,16 +23,22 @@ Rules, applied in this order; the first problem found is reported:
 5. A checkpoint (or the witness) larger than the log means events were cut off the end
    ("truncated"; the first missing seq is named).
 
-Hashing is a tight hashlib loop over a `CompactTree`; each payload is parsed once with
-`json.loads` only to read the envelope fields.
+Events are checked in chunks (cut at checkpoint sizes): the chunk's leaves are recomputed in one
+comprehension and compared with the stored ones as a list, seqs and productions are read with
+one regex pass over the chunk, and the tree takes the chunk as whole perfect subtrees. A chunk
+with anything unexpected in it is re-checked event by event (the full JSON parse being the
+fallback for envelopes the byte-level reading does not recognise), so the problem reported and
+its position are exactly those of checking one event at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Any, Literal
 
 from showclear.ledger.canonical import canonical_bytes
@@ -120,6 +126,9 @@ def _open(
     return checkpoint, names
 
 
+# Events are checked in chunks of this many (see verify_log's fast path).
+_CHUNK = 4096
+
 # Parsing dominates the per-event cost. raw_decode on a str skips json.loads' encoding
 # sniffing and whitespace skipping, which canonical bytes (UTF-8, no whitespace, RFC 8785)
 # never need; anything that relies on them is not canonical and is reported as malformed.
@@ -158,6 +167,24 @@ def _tail_fields(payload: bytes) -> tuple[int, bytes] | None:
     if len(digits) > 18:
         return None
     return int(digits), payload[p + 15 : q - 1]
+
+
+def _tail_pattern(wanted: bytes) -> re.Pattern[bytes]:
+    """A regex whose `findall` over newline-terminated payloads yields each one's seq digits.
+
+    It only matches a whole line shaped `{"actor":X,"production":"W","seq":N,"type":"T",
+    "v":V}` with W the wanted production exactly, T free of quotes, and N, V canonical
+    numbers. For such bytes `_tail_fields` returns (N, W): searching from the end it meets
+    these very fields first, because T holds no quote, and W, being canonical JSON string
+    content, never has a quote right after a comma (so neither `","` nor the production key).
+    Payloads containing a newline are not canonical JSON: the caller counts the lines first.
+    """
+    return re.compile(
+        rb'^\{"actor":[^\n]*,"production":"'
+        + re.escape(wanted)
+        + rb'","seq":([1-9][0-9]{0,17}),"type":"[^"\n]*","v":(?:0|[1-9][0-9]*)\}\n',
+        re.MULTILINE,
+    )
 
 
 def _envelope_seq(payload: bytes) -> tuple[int, dict[str, Any]] | None:
@@ -278,65 +305,109 @@ def verify_log(
         tail_fields = _tail_fields
         # The production as it appears between the quotes of its canonical JSON string.
         wanted = canonical_bytes(production)[1:-1] if production is not None else b""
+        chunk_tails = _tail_pattern(wanted).findall if production is not None else None
         append = tree.append
         rows = iter(events)
         size = 0
-        for stored_seq, payload, stored_leaf in rows:
-            position = size + 1
-            if sha256(prefix + payload).digest() != stored_leaf:
-                raise _Problem(
-                    "edited",
-                    position,
-                    f"event {position} was changed: its bytes no longer match its stored hash",
-                )
-            tail = tail_fields(payload)
-            if tail is not None and (production is None or tail[1] == wanted):
-                seq = tail[0]
-                envelope = None
-            else:
-                parsed = _envelope_seq(payload)
-                if parsed is None:
+        # Checkpoint sizes end chunks, so every root is checked exactly where one event at a
+        # time would check it: before any later event is read.
+        stops = sorted(s for s in targets if s > 0)
+        next_stop = 0
+
+        def check_roots() -> None:
+            nonlocal verified, last_matching
+            root = tree.root()
+            for target in targets[size]:
+                if target.checkpoint.root_hash != root:
                     raise _Problem(
-                        "malformed",
-                        position,
-                        f"event at position {position} is not a JSON event with an integer seq",
+                        "edited",
+                        last_matching + 1,
+                        f"{target.label} (size {size}) does not match the log: events "
+                        f"{last_matching + 1} to {size} were changed after it was signed "
+                        "(their stored hashes were recomputed to hide it)",
                     )
-                seq, envelope = parsed
-            if seq != position:
-                raise _classify_wrong_seq(position, seq, rows)
-            if stored_seq != seq:
-                raise _Problem(
-                    "edited",
-                    position,
-                    f"event {seq} is filed under seq {stored_seq} in the store",
-                )
-            if (
-                production is not None
-                and envelope is not None
-                and envelope.get("production") != production
-            ):
-                raise _Problem(
-                    "inserted",
-                    position,
-                    f"event {seq} belongs to production {envelope.get('production')!r}, "
-                    f"not {production!r}",
-                )
-            size = append(stored_leaf)
-            if size in targets:
-                root = tree.root()
-                for target in targets[size]:
-                    if target.checkpoint.root_hash != root:
+                verified += 1
+            last_matching = size
+
+        while True:
+            while next_stop < len(stops) and stops[next_stop] <= size:
+                next_stop += 1
+            limit = _CHUNK if next_stop == len(stops) else min(_CHUNK, stops[next_stop] - size)
+            block = list(islice(rows, limit))
+            if not block:
+                break
+            first = size + 1
+            positions = range(first, first + len(block))
+            seqs, payloads, leaves = zip(*block, strict=True)
+            # Fast path: the whole chunk checked with list comparisons. Anything that is not
+            # plainly right (even a payload that only the full parse below would accept)
+            # falls back to the event-by-event loop, which finds and names the first problem.
+            computed = [sha256(prefix + payload).digest() for payload in payloads]
+            if chunk_tails is not None:
+                # One regex pass over the chunk instead of a tail read per event.
+                joined = b"\n".join(payloads) + b"\n"
+                good_tails = joined.count(b"\n") == len(payloads) and list(
+                    map(int, chunk_tails(joined))
+                ) == list(positions)
+            else:
+                tails = [tail_fields(payload) for payload in payloads]
+                good_tails = [t[0] if t is not None else None for t in tails] == list(positions)
+            if good_tails and computed == list(leaves) and list(seqs) == list(positions):
+                size = tree.extend(computed)
+                # Progress and root checks in the order one event at a time makes them.
+                if progress is not None:
+                    for done in range(first + (-first % progress_every), size, progress_every):
+                        progress(done)
+                if size in targets:
+                    check_roots()
+                if progress is not None and size % progress_every == 0:
+                    progress(size)
+                continue
+            for index, (stored_seq, payload, stored_leaf) in enumerate(block):
+                position = size + 1
+                if sha256(prefix + payload).digest() != stored_leaf:
+                    raise _Problem(
+                        "edited",
+                        position,
+                        f"event {position} was changed: its bytes no longer match its stored hash",
+                    )
+                tail = tail_fields(payload)
+                if tail is not None and (production is None or tail[1] == wanted):
+                    seq = tail[0]
+                    envelope = None
+                else:
+                    parsed = _envelope_seq(payload)
+                    if parsed is None:
                         raise _Problem(
-                            "edited",
-                            last_matching + 1,
-                            f"{target.label} (size {size}) does not match the log: events "
-                            f"{last_matching + 1} to {size} were changed after it was signed "
-                            "(their stored hashes were recomputed to hide it)",
+                            "malformed",
+                            position,
+                            f"event at position {position} is not a JSON event with an integer seq",
                         )
-                    verified += 1
-                last_matching = size
-            if progress is not None and size % progress_every == 0:
-                progress(size)
+                    seq, envelope = parsed
+                if seq != position:
+                    raise _classify_wrong_seq(position, seq, chain(block[index + 1 :], rows))
+                if stored_seq != seq:
+                    raise _Problem(
+                        "edited",
+                        position,
+                        f"event {seq} is filed under seq {stored_seq} in the store",
+                    )
+                if (
+                    production is not None
+                    and envelope is not None
+                    and envelope.get("production") != production
+                ):
+                    raise _Problem(
+                        "inserted",
+                        position,
+                        f"event {seq} belongs to production {envelope.get('production')!r}, "
+                        f"not {production!r}",
+                    )
+                size = append(stored_leaf)
+                if size in targets:
+                    check_roots()
+                if progress is not None and size % progress_every == 0:
+                    progress(size)
         if progress is not None:
             progress(size)
 
