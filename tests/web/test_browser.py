@@ -134,3 +134,18 @@ def test_five_wrong_pins_lock_the_person_out_and_the_lockout_is_recorded(
     page.goto(f"{live.url}/p/demo/history?kind=person&id=lead")
     expect(page.locator("body")).to_contain_text("PIN lockout")
     page.close()
+
+
+def test_a_scan_fetches_the_preview_once_and_typed_pins_survive(browser: Any, live: Live) -> None:
+    # Regression: the change event fired when focus left a scanned field fetched the preview a
+    # second time, and its swap wiped the PINs a witness had typed meanwhile.
+    page = browser.new_page(viewport=TABLET)
+    sign_in(page, live, "arm", "2002")
+    previews: list[str] = []
+    page.on("request", lambda r: previews.append(r.url) if "/handover/preview" in r.url else None)
+    start_handover(page, live, "g17", "villain")
+    page.keyboard.type("6006")  # the focus moved to the performer's PIN with the scan's Enter
+    page.wait_for_load_state("networkidle")
+    assert len(previews) == 2, previews  # one per scan: firearm, performer
+    expect(page.locator("#ho-pin-performer")).to_have_value("6006")
+    page.close()

@@ -17,10 +17,18 @@
     var t = e.target;
     if (e.key !== "Enter" || !t || !t.dataset || !t.dataset.next) return;
     e.preventDefault();
+    t.dataset.scanned = t.value;
     t.dispatchEvent(new Event("scanned", { bubbles: true }));
     var next = document.getElementById(t.dataset.next);
     if (next) next.focus();
   });
+
+  // A scan already announced this value. The change event the browser fires when focus moves
+  // on would fetch the same preview again and wipe the PINs typed meanwhile, so it stops here.
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t && t.dataset && t.dataset.next && t.dataset.scanned === t.value) e.stopPropagation();
+  }, true);
 
   // Camera QR: fills the field named by data-target, as if scanned.
   document.addEventListener("click", function (e) {
