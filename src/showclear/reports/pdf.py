@@ -6,8 +6,10 @@ the report was produced from, and the signing key fingerprint.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,18 +128,27 @@ def compact_header(doc: Document) -> str:
     return _compact_line([h[: w - 1] for h, w in zip(doc.headers, widths, strict=True)], starts)
 
 
-def render_html(doc: Document) -> str:
+def render_html(
+    doc: Document, part: str = "whole", rows: slice | None = None, compact: list[str] | None = None
+) -> str:
+    """The report's HTML; ``part`` "first"/"rest" with ``rows`` is one chunk of a long log."""
     offsets = {str(r.get("at", ""))[19:] for r in doc.rows if r.get("at")}
     offset = ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
+    if compact is None and len(doc.rows) > COMPACT_ABOVE:
+        compact = compact_rows(doc)
+    window = rows or slice(None)
     template = environment().get_template("report.html")
     return template.render(
         doc=doc,
+        part=part,
+        rows=doc.rows[window],
         css=stylesheet(),
         footer_css=footer_css(doc.seal, doc.production_title),
+        title_css=css_string(doc.title),
         widths=WIDTHS.get(doc.kind),
         numeric=NUMERIC,
         offset=offset,
-        compact=compact_rows(doc) if len(doc.rows) > COMPACT_ABOVE else None,
+        compact=compact[window] if compact is not None else None,
         compact_header=compact_header(doc),
     )
 
@@ -150,15 +161,119 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
 
 
 def render_pdf(doc: Document) -> bytes:
-    return html_to_pdf(render_html(doc))
+    return render_pdf_counted(doc)[0]
 
 
 def render_pdf_counted(doc: Document) -> tuple[bytes, int]:
     """The PDF and its number of pages."""
+    if len(doc.rows) > PARALLEL_ABOVE and _can_fork():
+        return _render_split(doc)
     from weasyprint import HTML
 
     rendered = HTML(string=render_html(doc), base_url=str(TEMPLATES)).render()
     return bytes(rendered.write_pdf()), len(rendered.pages)
+
+
+# Long logs are laid out in two halves at once, one in a forked process: the second half starts
+# on a new page. The halves swap their page counts when WeasyPrint makes the margin boxes (after
+# pagination, before drawing), so "Page X of Y" runs on across both; pypdf then joins them.
+PARALLEL_ABOVE = 1000
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    import os
+
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextlib.contextmanager
+def _page_numbers(exchange: Callable[[int], tuple[int, int]]) -> Iterator[None]:
+    """While active, the margin boxes number pages from the offset `exchange(pages)` gives."""
+    import weasyprint.layout as wl
+
+    original = wl.make_margin_boxes
+    agreed: list[tuple[int, int]] = []
+
+    def numbered(context: Any, page: Any, state: Any) -> Any:
+        counters = state[1]
+        if not agreed:
+            agreed.append(exchange(counters["pages"][0]))
+        first, total = agreed[0]
+        values = dict(counters)
+        values["page"] = [counters["page"][-1] + first]
+        values["pages"] = [total]
+        return original(context, page, (state[0], values, *state[2:]))
+
+    wl.make_margin_boxes = numbered
+    try:
+        yield
+    finally:
+        wl.make_margin_boxes = original
+
+
+def _render_part(html: str, exchange: Callable[[int], tuple[int, int]]) -> bytes:
+    from weasyprint import HTML
+
+    with _page_numbers(exchange):
+        rendered = HTML(string=html, base_url=str(TEMPLATES)).render()
+    return bytes(rendered.write_pdf())
+
+
+def _render_split(doc: Document) -> tuple[bytes, int]:
+    import io
+    import multiprocessing
+
+    import weasyprint  # noqa: F401  (imported once, before the fork)
+    from pypdf import PdfReader, PdfWriter
+
+    compact = compact_rows(doc) if len(doc.rows) > COMPACT_ABOVE else None
+    half = len(doc.rows) // 2
+    first = render_html(doc, "first", slice(None, half), compact)
+    rest = render_html(doc, "rest", slice(half, None), compact)
+    ctx = multiprocessing.get_context("fork")
+    mine, theirs = ctx.Pipe()
+
+    def child(conn: Any) -> None:
+        mine.close()  # the parent's end, inherited: closed so either side sees EOF on a failure
+
+        def exchange(pages: int) -> tuple[int, int]:
+            conn.send(pages)
+            return conn.recv()
+
+        try:
+            conn.send(("ok", _render_part(rest, exchange)))
+        except BaseException as exc:  # reported to the parent, which raises
+            conn.send(("error", repr(exc)))
+        finally:
+            conn.close()
+
+    proc = ctx.Process(target=child, args=(theirs,), daemon=True)
+    proc.start()
+    theirs.close()
+    try:
+
+        def exchange(pages: int) -> tuple[int, int]:
+            other = mine.recv()
+            if not isinstance(other, int):
+                raise RuntimeError(f"report part failed: {other}")
+            mine.send((pages, pages + other))
+            return 0, pages + other
+
+        head = _render_part(first, exchange)
+        status, tail = mine.recv()
+        if status != "ok":
+            raise RuntimeError(f"report part failed: {tail}")
+    finally:
+        mine.close()
+        proc.join(timeout=60)
+        if proc.is_alive():
+            proc.terminate()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(head)))
+    writer.append(PdfReader(io.BytesIO(tail)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(writer.pages)
 
 
 __all__ = ["css_string", "footer_css", "footer_lines", "render_html", "render_pdf"]

@@ -1,0 +1,52 @@
+"""A long log rendered in two halves (a forked process) reads as the one-piece PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from showclear.ledger.node import LedgerNode
+from showclear.reports import document, pdf
+from showclear.reports.source import load_source
+from showclear.store.sqlite import SQLiteEventStore
+
+MARGIN = re.compile(r"^(Daily firearms log Page \d+ of \d+|Production demo .*|root hash .*)$")
+
+
+def pages_of(data: bytes) -> list[str]:
+    return [p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages]
+
+
+def body(pages: list[str]) -> list[str]:
+    return [line for t in pages for line in t.splitlines() if not MARGIN.match(line)]
+
+
+@pytest.mark.skipif(not pdf._can_fork(), reason="needs fork and two CPUs")
+def test_split_log_keeps_rows_footers_and_page_numbers(
+    action_day: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteEventStore(action_day)
+    try:
+        node = LedgerNode.open(action_day, store)
+        source = load_source(store, "demo", node.key_fingerprint)
+    finally:
+        store.close()
+    doc = document.daily(source, "2025-03-14")
+    assert len(doc.rows) > pdf.COMPACT_ABOVE
+    monkeypatch.setattr(pdf, "PARALLEL_ABOVE", 10**9)
+    whole, whole_pages = pdf.render_pdf_counted(doc)
+    monkeypatch.setattr(pdf, "PARALLEL_ABOVE", 10)
+    split, split_pages = pdf.render_pdf_counted(doc)
+    texts = pages_of(split)
+    assert len(texts) == split_pages >= whole_pages
+    for i, t in enumerate(texts, start=1):
+        assert f"Daily firearms log Page {i} of {split_pages}" in t
+        assert f"root hash {doc.seal.root_hash}" in t
+        assert f"ledger tree size {doc.seal.tree_size}" in t
+        assert doc.seal.key_fingerprint in t
+    # Same rows in the same order; only where the second half's first page starts differs.
+    assert body(texts) == body(pages_of(whole))
