@@ -128,27 +128,3 @@ def test_compact_extend_in_bulk_equals_appending(seed: int) -> None:
         assert bulk == one_by_one and bulk.root() == one_by_one.root()
     with pytest.raises(ValueError):
         bulk.extend([leaves[0], b"short"])
-
-
-@pytest.mark.parametrize("production", [PRODUCTION, None])
-@pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_helper_process_does_not_change_the_report(
-    name: str, production: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(verifier, "_CHUNK", 1)
-    expected = _run(SCENARIOS[name](), production)
-    monkeypatch.setattr(verifier, "_PARALLEL_AFTER", 0)
-    monkeypatch.setattr(verifier, "_can_fork", lambda: True)
-    has_room = verifier._Helper.has_room
-    submitted: list[int] = []
-
-    def ready_and_has_room(helper: verifier._Helper) -> bool:
-        helper._ready.result()  # hand chunks over from the start, not once the fork is up
-        submitted.append(1)
-        return has_room(helper)
-
-    monkeypatch.setattr(verifier._Helper, "has_room", ready_and_has_room)
-    for chunk in (3, 16):
-        monkeypatch.setattr(verifier, "_CHUNK", chunk)
-        assert _run(SCENARIOS[name](), production) == expected, chunk
-    assert submitted

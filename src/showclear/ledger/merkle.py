@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 from showclear.ledger.hashing import EMPTY_ROOT, HASH_SIZE, NODE_PREFIX
 
-__all__ = ["CompactTree", "MerkleTree", "split_point", "subtree_roots", "tree_root"]
+__all__ = ["CompactTree", "MerkleTree", "split_point", "tree_root"]
 
 _sha256 = hashlib.sha256
 
@@ -73,32 +73,6 @@ def tree_root(leaf_hashes: Sequence[bytes]) -> bytes:
         level = _parent_level(level)
     peaks_right_to_left.reverse()
     return _fold(peaks_right_to_left)
-
-
-def subtree_roots(start: int, leaf_hashes: Sequence[bytes]) -> list[tuple[int, bytes]]:
-    """The leaves appended at size `start`, as the aligned perfect subtrees they form.
-
-    Returns (height, MTH) pairs, left to right, for `CompactTree.push_subtrees`: each subtree is
-    the largest power of two that both divides the size it starts at and fits in what is left,
-    hashed level by level (one comprehension per level, see `_parent_level`).
-    """
-    result: list[tuple[int, bytes]] = []
-    size = start
-    offset = 0
-    remaining = len(leaf_hashes)
-    while remaining:
-        height = remaining.bit_length() - 1
-        if size:
-            height = min(height, (size & -size).bit_length() - 1)
-        width = 1 << height
-        level: Sequence[bytes] = leaf_hashes[offset : offset + width]
-        while len(level) > 1:
-            level = _parent_level(level)
-        result.append((height, level[0]))
-        size += width
-        offset += width
-        remaining -= width
-    return result
 
 
 class CompactTree:
@@ -176,24 +150,30 @@ class CompactTree:
     def extend(self, leaf_hashes: Iterable[bytes]) -> int:
         """Append every leaf hash in order; returns the new size.
 
-        Same result as appending one by one, but in bulk (see `subtree_roots`).
+        Same result as appending one by one, but in bulk: the new leaves are cut into the
+        aligned perfect subtrees they complete, each hashed level by level (one comprehension
+        per level, see `_parent_level`) and then merged into the frontier as a single node.
         """
         leaves = leaf_hashes if isinstance(leaf_hashes, list) else list(leaf_hashes)
         for leaf_hash in leaves:
             if len(leaf_hash) != HASH_SIZE:
                 _check_hash(leaf_hash)
-        return self.push_subtrees(subtree_roots(self._size, leaves))
-
-    def push_subtrees(self, subtrees: Iterable[tuple[int, bytes]]) -> int:
-        """Append perfect subtrees given as (height, hash), e.g. from `subtree_roots(size, ...)`.
-
-        Each must be aligned: 2**height divides the size it is appended at. Returns the new size.
-        """
-        for height, node in subtrees:
-            if self._size & ((1 << height) - 1):
-                raise ValueError(f"a subtree of height {height} cannot start at {self._size}")
-            _check_hash(node, "subtree hash")
-            self._push(node, height)
+        start = 0
+        remaining = len(leaves)
+        while remaining:
+            size = self._size
+            # The largest power of two that both divides the current size (so the subtree is
+            # aligned in the final tree) and fits in what is left.
+            height = remaining.bit_length() - 1
+            if size:
+                height = min(height, (size & -size).bit_length() - 1)
+            width = 1 << height
+            level: Sequence[bytes] = leaves[start : start + width]
+            while len(level) > 1:
+                level = _parent_level(level)
+            self._push(level[0], height)
+            start += width
+            remaining -= width
         return self._size
 
     def _push(self, node: bytes, height: int) -> None:

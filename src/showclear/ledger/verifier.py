@@ -28,29 +28,23 @@ comprehension and compared with the stored ones as a list, seqs and productions 
 one regex pass over the chunk, and the tree takes the chunk as whole perfect subtrees. A chunk
 with anything unexpected in it is re-checked event by event (the full JSON parse being the
 fallback for envelopes the byte-level reading does not recognise), so the problem reported and
-its position are exactly those of checking one event at a time. Past the first chunk, and when
-this process runs no other thread, a forked helper process checks some chunks while this one
-reads the next from the store; results are applied strictly in log order.
+its position are exactly those of checking one event at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import re
-import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
 from showclear.ledger.canonical import canonical_bytes
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.hashing import EMPTY_ROOT, LEAF_PREFIX
-from showclear.ledger.merkle import CompactTree, subtree_roots
+from showclear.ledger.merkle import CompactTree
 from showclear.ledger.note import (
     BadSignatureError,
     NoteError,
@@ -193,88 +187,6 @@ def _tail_pattern(wanted: bytes) -> re.Pattern[bytes]:
     )
 
 
-_Subtrees = list[tuple[int, bytes]]
-_Result: TypeAlias = _Subtrees | Future[_Subtrees | None] | None
-
-# A second process takes chunks once this many events have been read (a short log is done
-# before a process would even start), and at most this many chunks wait to be applied.
-_PARALLEL_AFTER = _CHUNK
-_QUEUED = 8
-
-
-def _check_chunk(
-    payloads: Sequence[bytes], leaves: Sequence[bytes], first: int, wanted: bytes | None
-) -> _Subtrees | None:
-    """The chunk's perfect subtrees if every event is plainly right, else None.
-
-    Plainly right: each leaf recomputed from the payload equals the stored one, and the
-    envelope tail names seq first, first + 1, ... (and the wanted production). The stored seq
-    column is checked by the caller. Runs here or in the helper process.
-    """
-    sha256 = hashlib.sha256
-    prefix = LEAF_PREFIX
-    computed = [sha256(prefix + payload).digest() for payload in payloads]
-    if computed != list(leaves):
-        return None
-    positions = list(range(first, first + len(payloads)))
-    if wanted is not None:
-        # One regex pass over the chunk instead of a tail read per event.
-        joined = b"\n".join(payloads) + b"\n"
-        if joined.count(b"\n") != len(payloads):
-            return None
-        if list(map(int, _tail_pattern(wanted).findall(joined))) != positions:
-            return None
-    else:
-        tails = [_tail_fields(payload) for payload in payloads]
-        if [t[0] if t is not None else None for t in tails] != positions:
-            return None
-    return subtree_roots(first - 1, computed)
-
-
-def _can_fork() -> bool:
-    # A forked child starts in milliseconds (a spawned one needs a second or more to import),
-    # but forking is only safe while this process runs no other thread.
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-class _Helper:
-    """One forked worker process checking whole chunks (`_check_chunk`) for `verify_log`."""
-
-    def __init__(self) -> None:
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-        self._ready = self._pool.submit(int)
-        self._in_flight: deque[Future[_Subtrees | None]] = deque()
-
-    def has_room(self) -> bool:
-        while self._in_flight and self._in_flight[0].done():
-            self._in_flight.popleft()
-        return self._ready.done() and len(self._in_flight) < 3
-
-    def submit(
-        self,
-        payloads: Sequence[bytes],
-        leaves: Sequence[bytes],
-        first: int,
-        wanted: bytes | None,
-    ) -> Future[_Subtrees | None]:
-        future = self._pool.submit(_check_chunk, payloads, leaves, first, wanted)
-        self._in_flight.append(future)
-        return future
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _helper_result(
-    future: Future[_Subtrees | None], block: list[EventRow], first: int, wanted: bytes | None
-) -> _Subtrees | None:
-    try:
-        return future.result()
-    except Exception:  # the helper died (BrokenProcessPool, ...): check the chunk here
-        _seqs, payloads, leaves = zip(*block, strict=True)
-        return _check_chunk(payloads, leaves, first, wanted)
-
-
 def _envelope_seq(payload: bytes) -> tuple[int, dict[str, Any]] | None:
     try:
         text = payload.decode("utf-8")
@@ -393,17 +305,14 @@ def verify_log(
         tail_fields = _tail_fields
         # The production as it appears between the quotes of its canonical JSON string.
         wanted = canonical_bytes(production)[1:-1] if production is not None else b""
-        chunk_wanted = wanted if production is not None else None
+        chunk_tails = _tail_pattern(wanted).findall if production is not None else None
         append = tree.append
-        rows: Iterator[EventRow] | None = iter(events)
+        rows = iter(events)
         size = 0
         # Checkpoint sizes end chunks, so every root is checked exactly where one event at a
-        # time would check it: before any later event is checked.
+        # time would check it: before any later event is read.
         stops = sorted(s for s in targets if s > 0)
         next_stop = 0
-        read = 0  # events read so far (chunks may wait for the helper process)
-        pending: deque[tuple[list[EventRow], int, _Result]] = deque()
-        helper: _Helper | None = None
 
         def check_roots() -> None:
             nonlocal verified, last_matching
@@ -420,111 +329,85 @@ def verify_log(
                 verified += 1
             last_matching = size
 
-        try:
-            while True:
-                # Read one chunk, hand it to the helper process if it has room, else check it here.
-                if rows is not None:
-                    while next_stop < len(stops) and stops[next_stop] <= read:
-                        next_stop += 1
-                    limit = (
-                        _CHUNK if next_stop == len(stops) else min(_CHUNK, stops[next_stop] - read)
+        while True:
+            while next_stop < len(stops) and stops[next_stop] <= size:
+                next_stop += 1
+            limit = _CHUNK if next_stop == len(stops) else min(_CHUNK, stops[next_stop] - size)
+            block = list(islice(rows, limit))
+            if not block:
+                break
+            first = size + 1
+            positions = range(first, first + len(block))
+            seqs, payloads, leaves = zip(*block, strict=True)
+            # Fast path: the whole chunk checked with list comparisons. Anything that is not
+            # plainly right (even a payload that only the full parse below would accept)
+            # falls back to the event-by-event loop, which finds and names the first problem.
+            computed = [sha256(prefix + payload).digest() for payload in payloads]
+            if chunk_tails is not None:
+                # One regex pass over the chunk instead of a tail read per event.
+                joined = b"\n".join(payloads) + b"\n"
+                good_tails = joined.count(b"\n") == len(payloads) and list(
+                    map(int, chunk_tails(joined))
+                ) == list(positions)
+            else:
+                tails = [tail_fields(payload) for payload in payloads]
+                good_tails = [t[0] if t is not None else None for t in tails] == list(positions)
+            if good_tails and computed == list(leaves) and list(seqs) == list(positions):
+                size = tree.extend(computed)
+                # Progress and root checks in the order one event at a time makes them.
+                if progress is not None:
+                    for done in range(first + (-first % progress_every), size, progress_every):
+                        progress(done)
+                if size in targets:
+                    check_roots()
+                if progress is not None and size % progress_every == 0:
+                    progress(size)
+                continue
+            for index, (stored_seq, payload, stored_leaf) in enumerate(block):
+                position = size + 1
+                if sha256(prefix + payload).digest() != stored_leaf:
+                    raise _Problem(
+                        "edited",
+                        position,
+                        f"event {position} was changed: its bytes no longer match its stored hash",
                     )
-                    block = list(islice(rows, limit))
-                    if block:
-                        if helper is None and read >= _PARALLEL_AFTER and _can_fork():
-                            helper = _Helper()
-                        _seqs, payloads, leaves = zip(*block, strict=True)
-                        result: _Result
-                        if helper is not None and helper.has_room():
-                            result = helper.submit(payloads, leaves, read + 1, chunk_wanted)
-                        else:
-                            result = _check_chunk(payloads, leaves, read + 1, chunk_wanted)
-                        pending.append((block, read + 1, result))
-                        read += len(block)
-                    else:
-                        rows = None
-                if not pending:
-                    break
-                # Apply finished chunks in order; wait for the oldest when nothing is left to read
-                # or enough is queued.
-                while pending:
-                    block, first, result = pending[0]
-                    if isinstance(result, Future):
-                        if not result.done() and rows is not None and len(pending) < _QUEUED:
-                            break
-                        result = _helper_result(result, block, first, chunk_wanted)
-                    pending.popleft()
-                    positions = range(first, first + len(block))
-                    if result is not None and [r[0] for r in block] == list(positions):
-                        size = tree.push_subtrees(result)
-                        # Progress and root checks in the order one event at a time makes them.
-                        if progress is not None:
-                            for done in range(
-                                first + (-first % progress_every), size, progress_every
-                            ):
-                                progress(done)
-                        if size in targets:
-                            check_roots()
-                        if progress is not None and size % progress_every == 0:
-                            progress(size)
-                        continue
-                    # Something in this chunk is not plainly right (or only the full parse would
-                    # accept it): the event-by-event loop finds and names the first problem.
-                    rest = chain(
-                        *(b for b, _, _ in pending), rows if rows is not None else iter(())
+                tail = tail_fields(payload)
+                if tail is not None and (production is None or tail[1] == wanted):
+                    seq = tail[0]
+                    envelope = None
+                else:
+                    parsed = _envelope_seq(payload)
+                    if parsed is None:
+                        raise _Problem(
+                            "malformed",
+                            position,
+                            f"event at position {position} is not a JSON event with an integer seq",
+                        )
+                    seq, envelope = parsed
+                if seq != position:
+                    raise _classify_wrong_seq(position, seq, chain(block[index + 1 :], rows))
+                if stored_seq != seq:
+                    raise _Problem(
+                        "edited",
+                        position,
+                        f"event {seq} is filed under seq {stored_seq} in the store",
                     )
-                    for index, (stored_seq, payload, stored_leaf) in enumerate(block):
-                        position = size + 1
-                        if sha256(prefix + payload).digest() != stored_leaf:
-                            raise _Problem(
-                                "edited",
-                                position,
-                                f"event {position} was changed: "
-                                "its bytes no longer match its stored hash",
-                            )
-                        tail = tail_fields(payload)
-                        if tail is not None and (production is None or tail[1] == wanted):
-                            seq = tail[0]
-                            envelope = None
-                        else:
-                            parsed = _envelope_seq(payload)
-                            if parsed is None:
-                                raise _Problem(
-                                    "malformed",
-                                    position,
-                                    f"event at position {position} is not a JSON event "
-                                    "with an integer seq",
-                                )
-                            seq, envelope = parsed
-                        if seq != position:
-                            raise _classify_wrong_seq(
-                                position, seq, chain(block[index + 1 :], rest)
-                            )
-                        if stored_seq != seq:
-                            raise _Problem(
-                                "edited",
-                                position,
-                                f"event {seq} is filed under seq {stored_seq} in the store",
-                            )
-                        if (
-                            production is not None
-                            and envelope is not None
-                            and envelope.get("production") != production
-                        ):
-                            raise _Problem(
-                                "inserted",
-                                position,
-                                f"event {seq} belongs to production "
-                                f"{envelope.get('production')!r}, not {production!r}",
-                            )
-                        size = append(stored_leaf)
-                        if size in targets:
-                            check_roots()
-                        if progress is not None and size % progress_every == 0:
-                            progress(size)
-        finally:
-            if helper is not None:
-                helper.close()
+                if (
+                    production is not None
+                    and envelope is not None
+                    and envelope.get("production") != production
+                ):
+                    raise _Problem(
+                        "inserted",
+                        position,
+                        f"event {seq} belongs to production {envelope.get('production')!r}, "
+                        f"not {production!r}",
+                    )
+                size = append(stored_leaf)
+                if size in targets:
+                    check_roots()
+                if progress is not None and size % progress_every == 0:
+                    progress(size)
         if progress is not None:
             progress(size)
 
