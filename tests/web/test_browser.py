@@ -143,8 +143,11 @@ def test_a_scan_fetches_the_preview_once_and_typed_pins_survive(browser: Any, li
     sign_in(page, live, "arm", "2002")
     previews: list[str] = []
     page.on("request", lambda r: previews.append(r.url) if "/handover/preview" in r.url else None)
+
     start_handover(page, live, "g17", "villain")
-    page.keyboard.type("6006")  # the focus moved to the performer's PIN with the scan's Enter
+    # The PIN field arrives with the performer's preview and takes the focus (autofocus).
+    expect(page.locator("#ho-pin-performer")).to_be_focused()
+    page.keyboard.type("6006")
     page.wait_for_load_state("networkidle")
     assert len(previews) == 2, previews  # one per scan: firearm, performer
     expect(page.locator("#ho-pin-performer")).to_have_value("6006")
