@@ -199,6 +199,7 @@ def verify_cmd(
     table.add_row("verify events/s", f"{result['verify_events_per_s']:,.0f}")
     table.add_row("raw SHA-256 leaves/s", f"{result['raw_sha256_leaves_per_s']:,.0f}")
     table.add_row("inclusion proof p99", f"{result['inclusion_proof_p99_ms']:.3f} ms")
+    table.add_row("inclusion proof p50", f"{result['inclusion_proof_p50_ms']:.3f} ms")
     table.add_row("consistency proof p99", f"{result['consistency_proof_p99_ms']:.3f} ms")
     pymerkle = result["pymerkle_inclusion_p50_ms"]
     table.add_row("pymerkle inclusion p50", "n/a" if pymerkle is None else f"{pymerkle:.3f} ms")
