@@ -13,7 +13,7 @@ from typing import Any
 
 from showclear.domain import commands as c
 from showclear.domain import events as ev
-from showclear.domain.events import Event
+from showclear.domain.events import Event, alert_event
 from showclear.domain.rules import alert_rule, distinct_people_fill
 from showclear.domain.rules.stopwork import signoff_roles
 from showclear.domain.state import State, with_changes
@@ -47,8 +47,7 @@ def _override(cmd: c.Command) -> dict[str, Any]:
 
 
 def alert(cmd: c.Command, rule: str, to: list[str], message: str, **subject: Any) -> Event:
-    return Event(ev.ALERT_RAISED, cmd.actor, cmd.at_text,
-                 {"rule": rule, "to": to, "message": message, "subject": subject})  # fmt: skip
+    return alert_event(cmd.actor, cmd.at_text, rule, to, message, **subject)
 
 
 def _one(cmd: c.Command, type_: str, message: str, **data: Any) -> Effect:

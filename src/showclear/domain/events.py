@@ -64,3 +64,11 @@ COMMAND_REFUSED = "command_refused"
 RECORD_CORRECTED = "record_corrected"
 # Recorded by the shell, not decided by a command: five wrong PINs locked a person out.
 PIN_LOCKED_OUT = "pin_locked_out"
+
+
+def alert_event(
+    actor: str, at: str, rule: str, to: list[str], message: str, **subject: Any
+) -> Event:
+    """An ALERT rule's event: which rule, whom it is routed to, what to say, about what."""
+    return Event(ALERT_RAISED, actor, at,
+                 {"rule": rule, "to": to, "message": message, "subject": subject})  # fmt: skip

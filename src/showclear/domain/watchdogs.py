@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from showclear.domain import events as ev
-from showclear.domain.events import Event
+from showclear.domain.events import Event, alert_event
 from showclear.domain.rules import alert_rule
 from showclear.domain.state import State
 
@@ -18,8 +17,7 @@ SYSTEM = "showclear"  # the actor of events no person caused
 
 
 def _alert(at: str, rule: str, to: list[str], message: str, **subject: object) -> Event:
-    return Event(ev.ALERT_RAISED, SYSTEM, at,
-                 {"rule": rule, "to": to, "message": message, "subject": subject})  # fmt: skip
+    return alert_event(SYSTEM, at, rule, to, message, **subject)
 
 
 @alert_rule("SC-C07", "a firearm not back with the armorer after a setup or break")
