@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +31,15 @@ WIDTHS: dict[str, list[int]] = {
     "reconciliation": [14, 8, 12, 9, 9, 9, 9, 9, 9, 12],
 }
 # Long logs (a busy day runs to thousands of rows) print as pre-wrapped monospace rows, one
-# box per row instead of one per cell, with tabs for the column gaps: WeasyPrint lays out and
-# draws them several times faster than a table. Widths are in characters, multiples of TAB.
+# box per row instead of one per cell: WeasyPrint lays out and draws them several times faster
+# than a table. Its cost is per printed line, so the columns are fitted to the day's content
+# (see compact_widths) to wrap as few rows as possible. Gaps are spaces, not tabs: WeasyPrint
+# rounds tab stops to whole pixels, which drifted the columns out of line.
 COMPACT_ABOVE = 300
-TAB = 4
-COMPACT_WIDTHS: dict[str, int] = {
-    "seq": 8,
-    "at": 12,
-    "event": 20,
-    "item": 16,
-    "by": 32,
-    "people": 48,
-    "details": 60,
-    "custodian": 32,
-    "flag": 8,
-}
+LINE_CHARS = 204  # DejaVu Sans Mono at 6.4 pt across A4 landscape less the margins
+MIN_WRAP_WIDTH = 12
+GAP = 2  # spaces between columns
+WRAP_SLACK = 4  # word wrapping leaves a line a few characters short of its column
 NUMERIC = frozenset(
     {"seq", "received", "expended", "in_firearms", "on_hand", "reported", "difference"}
 )
@@ -93,20 +90,88 @@ def _compact_line(cells: list[str], starts: list[int]) -> str:
     out: list[str] = []
     pos = 0
     for cell, start in zip(cells, starts, strict=True):
-        while pos < start:
-            out.append("\t")
-            pos = (pos // TAB + 1) * TAB
+        out.append(" " * (start - pos))
         out.append(cell)
-        pos += len(cell)
+        pos = start + len(cell)
     return "".join(out).rstrip()
 
 
-def compact_rows(doc: Document) -> list[str]:
-    """Each row as monospace text: cells wrapped to their column, gaps as tabs."""
-    widths = [COMPACT_WIDTHS.get(c, 16) for c in doc.columns]
-    starts = [sum(widths[:i]) for i in range(len(widths))]
+def _lines(length: int, width: int) -> int:
+    """Estimated printed lines of a cell of `length` characters in a column `width` wide."""
+    return max(1, -(-length // (width - GAP - WRAP_SLACK)))
+
+
+def compact_widths(doc: Document, line: int = LINE_CHARS) -> list[int]:
+    """Column widths in characters (each includes the gap after it) that print fewest lines.
+
+    Columns whose longest cell and header fit within a fair share get exactly that; the rest
+    share what is left, split every way between them that prints the fewest lines.
+    """
+    lengths = [[len(_cell(c, row)) for row in doc.rows] for c in doc.columns]
+    natural = [max([len(h), *column]) + GAP for h, column in zip(doc.headers, lengths, strict=True)]
+    widths = list(natural)
+    if sum(natural) <= line:
+        return widths
+    # Water-fill: the narrowest columns take their natural width while it is within a fair
+    # share of what remains; the others wrap.
+    wrapping = []
+    left = line
+    order = sorted(range(len(natural)), key=natural.__getitem__)
+    for rank, i in enumerate(order):
+        if natural[i] <= left / (len(order) - rank):
+            left -= natural[i]
+        else:
+            wrapping = order[rank:]
+            break
+    if not wrapping:
+        return widths
+    # What is left goes to the wrapping columns: split evenly, then each pair of them re-split
+    # every way, keeping the split that prints fewest lines, until no pair improves.
+    share, extra = divmod(left, len(wrapping))
+    for k, i in enumerate(wrapping):
+        widths[i] = max(MIN_WRAP_WIDTH, share + (k < extra))
+    shapes = Counter(tuple(lengths[i][r] for i in wrapping) for r in range(len(doc.rows)))
+
+    def printed() -> int:
+        return sum(
+            n * max(_lines(size, widths[i]) for size, i in zip(shape, wrapping, strict=True))
+            for shape, n in shapes.items()
+        )
+
+    best = printed()
+    improved = True
+    while improved:
+        improved = False
+        for a, b in itertools.combinations(wrapping, 2):
+            pair = widths[a] + widths[b]
+            start = (widths[a], widths[b])
+            for wa in range(MIN_WRAP_WIDTH, pair - MIN_WRAP_WIDTH + 1):
+                widths[a], widths[b] = wa, pair - wa
+                lines = printed()
+                if lines < best:
+                    best, start, improved = lines, (wa, pair - wa), True
+            widths[a], widths[b] = start
+    return widths
+
+
+def _starts(widths: list[int]) -> list[int]:
+    return [sum(widths[:i]) for i in range(len(widths))]
+
+
+@dataclass(frozen=True)
+class CompactLog:
+    """A long log laid out as monospace text: the header line and each row's lines."""
+
+    header: str
+    rows: list[str]
+
+
+def compact_log(doc: Document, widths: list[int] | None = None) -> CompactLog:
+    """Each row as monospace text: cells wrapped to their column, gaps as spaces."""
+    widths = widths or compact_widths(doc)
+    starts = _starts(widths)
     wrappers = [
-        textwrap.TextWrapper(w - 1, break_long_words=True, break_on_hyphens=False) for w in widths
+        textwrap.TextWrapper(w - GAP, break_long_words=True, break_on_hyphens=False) for w in widths
     ]
     out = []
     for row in doc.rows:
@@ -119,23 +184,18 @@ def compact_rows(doc: Document) -> list[str]:
             for i in range(height)
         ]
         out.append("\n".join(lines))
-    return out
-
-
-def compact_header(doc: Document) -> str:
-    widths = [COMPACT_WIDTHS.get(c, 16) for c in doc.columns]
-    starts = [sum(widths[:i]) for i in range(len(widths))]
-    return _compact_line([h[: w - 1] for h, w in zip(doc.headers, widths, strict=True)], starts)
+    header = _compact_line([h[: w - GAP] for h, w in zip(doc.headers, widths, strict=True)], starts)
+    return CompactLog(header, out)
 
 
 def render_html(
-    doc: Document, part: str = "whole", rows: slice | None = None, compact: list[str] | None = None
+    doc: Document, part: str = "whole", rows: slice | None = None, compact: CompactLog | None = None
 ) -> str:
     """The report's HTML; ``part`` "first"/"rest" with ``rows`` is one chunk of a long log."""
     offsets = {str(r.get("at", ""))[19:] for r in doc.rows if r.get("at")}
     offset = ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
     if compact is None and len(doc.rows) > COMPACT_ABOVE:
-        compact = compact_rows(doc)
+        compact = compact_log(doc)
     window = rows or slice(None)
     template = environment().get_template("report.html")
     return template.render(
@@ -148,8 +208,8 @@ def render_html(
         widths=WIDTHS.get(doc.kind),
         numeric=NUMERIC,
         offset=offset,
-        compact=compact[window] if compact is not None else None,
-        compact_header=compact_header(doc),
+        compact=compact.rows[window] if compact is not None else None,
+        compact_header=compact.header if compact is not None else "",
     )
 
 
@@ -227,7 +287,7 @@ def _render_split(doc: Document) -> tuple[bytes, int]:
     import weasyprint  # noqa: F401  (imported once, before the fork)
     from pypdf import PdfReader, PdfWriter
 
-    compact = compact_rows(doc) if len(doc.rows) > COMPACT_ABOVE else None
+    compact = compact_log(doc) if len(doc.rows) > COMPACT_ABOVE else None
     half = len(doc.rows) // 2
     first = render_html(doc, "first", slice(None, half), compact)
     rest = render_html(doc, "rest", slice(half, None), compact)
