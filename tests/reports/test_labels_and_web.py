@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from reports.conftest import showclear
+from reports.qr import decode_pdf
 
 pytestmark = pytest.mark.skipif(
     shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None,
     reason="zbar-tools and poppler-utils missing: run scripts/install-system-deps.sh",
 )
-
-
-def decode_pdf(pdf: Path, dpi: int = 200) -> list[str]:
-    prefix = pdf.with_suffix("")
-    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(prefix)], check=True)
-    found: list[str] = []
-    for png in sorted(pdf.parent.glob(f"{prefix.name}-*.png")):
-        r = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True)
-        found += r.stdout.split()
-    return found
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])

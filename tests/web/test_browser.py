@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from reports.qr import decode_pdf
 from web.support import Live
 
 TABLET = {"width": 1024, "height": 768}
@@ -151,4 +153,27 @@ def test_a_scan_fetches_the_preview_once_and_typed_pins_survive(browser: Any, li
     page.wait_for_load_state("networkidle")
     assert len(previews) == 2, previews  # one per scan: firearm, performer
     expect(page.locator("#ho-pin-performer")).to_have_value("6006")
+    page.close()
+
+
+def test_labels_printed_from_the_board_scan_into_the_handover_screen(
+    browser: Any, live: Live, tmp_path: Path
+) -> None:
+    # The whole paper trail: the armorer downloads the label sheet, the QR codes on the printed
+    # page are read (rasterised and decoded by zbar, as a scanner sees them), and the scanner
+    # types what it read into the handover screen, which selects that firearm and performer.
+    page = browser.new_page(viewport=TABLET, accept_downloads=True)
+    sign_in(page, live, "arm", "2002")
+    with page.expect_download() as download:
+        page.click("text=QR labels (A4)")
+    sheet = tmp_path / "labels.pdf"
+    download.value.save_as(sheet)
+    codes = decode_pdf(sheet)
+    gun = next((c for c in codes if c.endswith(":colt45")), None)
+    badge = next((c for c in codes if c.endswith(":lead")), None)
+    assert gun == "firearm:colt45" and badge == "person:lead", codes
+    start_handover(page, live, gun, badge)
+    expect(page.locator("#ho-firearm-card h3")).to_contain_text("colt45")
+    expect(page.locator("#handover-preview")).to_contain_text("To Lee Lead (lead)")
+    expect(page.locator("#ho-step")).to_contain_text("SHOW CLEAR")
     page.close()

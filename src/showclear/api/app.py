@@ -30,6 +30,7 @@ from showclear.api.auth import Auth, Session
 from showclear.api.problems import ProblemError, problem
 from showclear.api.runtime import Clock, Runtime, local_now
 from showclear.api.sse import Broker
+from showclear.reports.pdf import TEMPLATES as REPORT_TEMPLATES
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "sc_session"
@@ -86,7 +87,8 @@ def create_app(
     auth = Auth(runtime.path, hasher=pin_hasher, on_lockout=record_lockout)
     broker = Broker()
     runtime.service.subscribe(broker.publish)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # The reports' own templates too: the report page includes the body the PDFs are made of.
+    templates = Jinja2Templates(directory=[HERE / "templates", REPORT_TEMPLATES])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

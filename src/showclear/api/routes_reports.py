@@ -1,5 +1,6 @@
-"""Report and label downloads behind sign-in: the same PDFs and CSVs as `showclear report`.
+"""Reports behind sign-in: on screen, and the same PDFs and CSVs as `showclear report`.
 
+GET /p/{production}/reports/daily|reconciliation|incident|firearm?...  the report as a web page
 GET /p/{production}/reports/daily.pdf|.csv?day=YYYY-MM-DD
 GET /p/{production}/reports/reconciliation.pdf|.csv?day=YYYY-MM-DD
 GET /p/{production}/reports/incident.pdf|.csv?incident=ID&window=60
@@ -9,21 +10,23 @@ GET /p/{production}/labels.pdf?paper=a4|letter&kind=firearm|lot|container|person
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from showclear.api.app import ctx_of
 from showclear.api.forms import scanned
 from showclear.api.problems import ProblemError
 from showclear.api.routes_api import state_of
-from showclear.api.routes_pages import _session, guarded
+from showclear.api.routes_pages import _page_ctx, _render, _session, guarded
 from showclear.reports import document
 from showclear.reports.csv_out import to_csv_bytes
 from showclear.reports.labels import LABEL_KINDS, LAYOUTS, render_labels
-from showclear.reports.pdf import render_pdf
+from showclear.reports.pdf import NUMERIC, render_pdf
 from showclear.reports.source import Source, load_source
 from showclear.reports.tables import ReportError
 
@@ -53,23 +56,28 @@ def _download(data: bytes, fmt: str, stem: str) -> Response:
     )
 
 
+def _params(kind: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """The report's parameters from the query string (the same for the page and the files)."""
+    params: dict[str, Any] = {}
+    if kind in ("daily", "reconciliation"):
+        params["day"] = query.get("day") or None
+    elif kind == "incident":
+        params["incident"] = scanned(query.get("incident", ""))
+        try:
+            params["window"] = int(query.get("window", "60"))
+        except ValueError as e:
+            raise ProblemError(422, "malformed", "window must be whole minutes") from e
+    else:
+        params["firearm"] = scanned(query.get("firearm", ""))
+    return params
+
+
 @router.get("/p/{production}/reports/{kind}.{fmt}")
 async def report_download(request: Request, production: str, kind: str, fmt: str) -> Response:
     async def run(request: Request, production: str) -> Response:
         if kind not in document.KINDS or fmt not in MEDIA:
             raise ProblemError(404, "not-found", f"No report {kind}.{fmt}.")
-        q = request.query_params
-        params: dict[str, Any] = {}
-        if kind in ("daily", "reconciliation"):
-            params["day"] = q.get("day") or None
-        elif kind == "incident":
-            params["incident"] = scanned(q.get("incident", ""))
-            try:
-                params["window"] = int(q.get("window", "60"))
-            except ValueError as e:
-                raise ProblemError(422, "malformed", "window must be whole minutes") from e
-        else:
-            params["firearm"] = scanned(q.get("firearm", ""))
+        params = _params(kind, request.query_params)
         source = await _source(request, production)
         try:
             doc = document.build(kind, source, **params)
@@ -78,6 +86,37 @@ async def report_download(request: Request, production: str, kind: str, fmt: str
         render = render_pdf if fmt == "pdf" else to_csv_bytes
         data = await run_in_threadpool(render, doc)
         return _download(data, fmt, doc.stem)
+
+    return await guarded(request, production, run)
+
+
+@router.get("/p/{production}/reports/{kind}", response_class=HTMLResponse)
+async def report_page(request: Request, production: str, kind: str) -> Response:
+    """The report on screen, from the template the PDF uses, with its download buttons."""
+
+    async def run(request: Request, production: str) -> Response:
+        page = await _page_ctx(request, production)
+        if kind not in document.KINDS:
+            known = ", ".join(document.KINDS)
+            raise ProblemError(404, "not-found", f"No report {kind}; one of {known}.")
+        params = _params(kind, request.query_params)
+        page.update(kind=kind, params=params, doc=None, error=None, query="")
+        status = 200
+        asked = kind in ("daily", "reconciliation") or any(params.values())
+        if asked:
+            source = await _source(request, production)
+            try:
+                doc = document.build(kind, source, **params)
+            except ReportError as e:
+                page["error"] = str(e)
+                status = 404
+            else:
+                given = {k: str(v) for k, v in params.items() if v is not None}
+                page.update(
+                    doc=doc, rows=doc.rows, numeric=NUMERIC, compact=None, part="whole",
+                    query=urlencode(given),
+                )  # fmt: skip
+        return _render(request, "report_view.html", page, status)
 
     return await guarded(request, production, run)
 
