@@ -248,18 +248,42 @@ def _cross_field_checks(cls: type[Command], kwargs: dict[str, Any]) -> None:
         raise Malformed("distance_m", "is required when toward_people is true")
 
 
+# What kind of item each field names ("tuple"/"dict"/"one" says how its value holds the IDs),
+# worked out once per command class: validate and the rules ask for every command.
+_RefPlan = tuple[tuple[str, str, str, str], ...]  # (attribute, wire name, kind, shape)
+_REF_PLANS: dict[type[Command], _RefPlan] = {}
+
+
+def _ref_plan(cls: type[Command]) -> _RefPlan:
+    plan = _REF_PLANS.get(cls)
+    if plan is not None:
+        return plan
+    found = []
+    for spec in schema(cls):
+        origin = get_origin(spec.tp)
+        if origin is tuple:
+            kind = spec.ref or _strip(get_args(spec.tp)[0])[2]
+            shape = "tuple"
+        elif origin is dict:
+            kind = _strip(get_args(spec.tp)[0])[2]
+            shape = "dict"
+        else:
+            kind, shape = spec.ref, "one"
+        if kind:
+            found.append((spec.name, spec.wire, kind, shape))
+    _REF_PLANS[cls] = plan = tuple(found)
+    return plan
+
+
 def person_fields(cmd: Command) -> dict[str, tuple[str, ...]]:
     """Every person ID the command names, keyed by wire field name."""
     found: dict[str, tuple[str, ...]] = {}
-    for spec in schema(type(cmd)):
-        value = getattr(cmd, spec.name)
-        if value is None:
+    for name, wire, kind, shape in _ref_plan(type(cmd)):
+        if kind != "person" or shape == "dict":
             continue
-        item_ref = spec.ref
-        if get_origin(spec.tp) is tuple:
-            item_ref = item_ref or _strip(get_args(spec.tp)[0])[2]
-        if item_ref == "person":
-            found[spec.wire] = value if isinstance(value, tuple) else (value,)
+        value = getattr(cmd, name)
+        if value is not None:
+            found[wire] = value if isinstance(value, tuple) else (value,)
     if cmd.override is not None:
         found["override.by"] = cmd.override.by
     return found
@@ -268,21 +292,18 @@ def person_fields(cmd: Command) -> dict[str, tuple[str, ...]]:
 def item_refs(cmd: Command) -> list[tuple[str, str, str]]:
     """Every (wire field, kind, id) naming a firearm, lot, container or concern."""
     refs: list[tuple[str, str, str]] = []
-    for spec in schema(type(cmd)):
-        value = getattr(cmd, spec.name)
+    for name, wire, kind, shape in _ref_plan(type(cmd)):
+        if kind == "person":
+            continue
+        value = getattr(cmd, name)
         if value is None:
             continue
-        tp_origin = get_origin(spec.tp)
-        if tp_origin is tuple:
-            kind = spec.ref or _strip(get_args(spec.tp)[0])[2]
-            if kind and kind != "person":
-                refs.extend((f"{spec.wire}[{i}]", kind, v) for i, v in enumerate(value))
-        elif tp_origin is dict:
-            kind = _strip(get_args(spec.tp)[0])[2]
-            if kind:
-                refs.extend((f"{spec.wire}.{k}", kind, k) for k in value)
-        elif spec.ref and spec.ref != "person":
-            refs.append((spec.wire, spec.ref, value))
+        if shape == "tuple":
+            refs.extend((f"{wire}[{i}]", kind, v) for i, v in enumerate(value))
+        elif shape == "dict":
+            refs.extend((f"{wire}.{k}", kind, k) for k in value)
+        else:
+            refs.append((wire, kind, value))
     return refs
 
 

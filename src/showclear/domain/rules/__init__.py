@@ -80,8 +80,16 @@ def alert_rule(rule_id: str, when: str) -> Callable[[F], F]:
     return register
 
 
+_BY_COMMAND: dict[str, tuple[int, list[Rule]]] = {}
+
+
 def rules_for(command_type: str) -> list[Rule]:
-    return [r for r in REGISTRY if command_type in r.commands]
+    """The rules that judge `command_type`, in registration order (looked up per command)."""
+    cached = _BY_COMMAND.get(command_type)
+    if cached is None or cached[0] != len(REGISTRY):  # a rule registered since: look again
+        cached = (len(REGISTRY), [r for r in REGISTRY if command_type in r.commands])
+        _BY_COMMAND[command_type] = cached
+    return cached[1]
 
 
 def distinct_people_fill(people: Iterable[str], slots: Sequence[Callable[[str], bool]]) -> bool:
