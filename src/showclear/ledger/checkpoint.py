@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 from showclear.ledger.hashing import HASH_SIZE
@@ -29,10 +30,13 @@ class CheckpointError(ValueError):
     """The text is not a well-formed checkpoint body."""
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def _check_line(value: str, what: str) -> None:
     if not value:
         raise CheckpointError(f"{what} must not be empty")
-    if any(ch < " " or ch == "\x7f" for ch in value):
+    if _CONTROL.search(value):
         raise CheckpointError(f"{what} must not contain control characters or newlines")
 
 

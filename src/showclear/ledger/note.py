@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -162,11 +163,12 @@ class NoteVerifier:
 class NoteSigner:
     """An Ed25519 private key with its signed-note name."""
 
-    __slots__ = ("_key", "_verifier")
+    __slots__ = ("_key", "_key_id", "_verifier")
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
         self._key = private_key
         self._verifier = NoteVerifier.from_public_key(name, private_key.public_key())
+        self._key_id = self._verifier.key_id  # hashed once: every commit signs a note
 
     @classmethod
     def from_skey(cls, skey: str) -> NoteSigner:
@@ -192,7 +194,7 @@ class NoteSigner:
 
     @property
     def key_id(self) -> bytes:
-        return self._verifier.key_id
+        return self._key_id
 
     @property
     def verifier(self) -> NoteVerifier:
@@ -218,8 +220,12 @@ class NoteSignature:
         return f"{SIGNATURE_PREFIX}{self.name} {blob}\n"
 
 
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f]")
+
+
 def _check_text(text: str, what: str) -> None:
-    if any(ch < " " and ch != "\n" for ch in text):
+    # A regex, not a loop over characters: every commit signs a note.
+    if _CONTROL_BUT_NEWLINE.search(text):
         raise MalformedNoteError(f"{what} contains a control character")
 
 
