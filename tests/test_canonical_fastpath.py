@@ -1,4 +1,4 @@
-"""canonical_bytes takes the stdlib encoder for plain values; it must write rfc8785's bytes."""
+"""canonical_bytes takes orjson for plain values; it must write rfc8785's bytes."""
 
 from __future__ import annotations
 

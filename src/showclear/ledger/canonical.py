@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import rfc8785
 
 LEAF_PREFIX = b"\x00"
@@ -44,22 +45,19 @@ def canonical_bytes(value: Any) -> bytes:
 
     Values made only of dicts with BMP-only string keys, lists, strings, booleans, None and
     integers within +-(2**53 - 1) (every event ShowClear writes, bar the rare one carrying a
-    float) take the stdlib's C encoder, which writes the same bytes for them: keys sorted by
-    code point (the UTF-16 order for BMP keys), the same string escapes, integers in decimal.
+    float) take orjson, which writes the same bytes for them: compact, keys sorted by code
+    point (the UTF-16 order for BMP keys), the same string escapes, integers in decimal.
     Anything else, floats first of all (ECMAScript number formatting), goes to `rfc8785`;
     tests/test_canonical_fastpath.py checks the two agree.
     """
     if _plain(value):
         try:
-            return _ENCODER.encode(value).encode("utf-8")
-        except UnicodeEncodeError:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
             pass  # a lone surrogate: rfc8785 refuses it with its own error
     return bytes(rfc8785.dumps(value))
 
 
-_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-)
 _SAFE_INT = 2**53 - 1
 
 

@@ -86,21 +86,25 @@ class Checkpoint:
     created_at: str  # wall-clock time of the commit (ISO 8601, UTC)
 
 
+def _store_error(label: str, e: sqlite3.Error) -> StoreError:
+    """The one place where sqlite3 errors become StoreErrors."""
+    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StoreBusyError(
+            f"{label}: store is busy: another process is writing "
+            f"(waited up to {BUSY_TIMEOUT_MS / 1000:g} s): {e}"
+        )
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return CorruptStoreError(f"{label}: not a readable ShowClear store ({e})")
+    return StoreError(f"{label}: {e}")
+
+
 @contextmanager
 def _translate(label: str) -> Iterator[None]:
-    """The one place where sqlite3 errors become StoreErrors."""
     try:
         yield
     except sqlite3.Error as e:
-        code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
-        if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
-            raise StoreBusyError(
-                f"{label}: store is busy: another process is writing "
-                f"(waited up to {BUSY_TIMEOUT_MS / 1000:g} s): {e}"
-            ) from e
-        if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
-            raise CorruptStoreError(f"{label}: not a readable ShowClear store ({e})") from e
-        raise StoreError(f"{label}: {e}") from e
+        raise _store_error(label, e) from e
 
 
 def _utc_now() -> str:
@@ -178,39 +182,49 @@ class SQLiteEventStore:
             )
             prepared.append((seq, ev, payload, leaf_hash(payload)))
         conn = self._connection()
-        with _translate(self._label), self._write_transaction(conn):
-            actual, last_position = conn.execute(_SELECT_HEADS, (production,)).fetchone()
-            if actual != expected_seq:
-                raise ConcurrencyError(production, expected_seq, int(actual))
-            recorded_at = _utc_now()
-            # Column order equals StoredEvent's field order: one tuple serves both.
-            rows = [
-                (
-                    last_position + offset,
-                    production,
-                    seq,
-                    ev.type,
-                    ev.version,
-                    ev.actor,
-                    ev.at,
-                    recorded_at,
-                    payload,
-                    leaf,
-                )
-                for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
-            ]
-            if len(rows) == 1:
-                conn.execute(_INSERT_EVENT, rows[0])
-            else:
-                conn.executemany(_INSERT_EVENT, rows)
-            stored = list(starmap(StoredEvent, rows))
-            if checkpoint is not None:
-                result = checkpoint(production, stored)
-                if result is not None:
-                    tree_size, root_hash, note = result
-                    self._insert_checkpoint(
-                        conn, production, tree_size, root_hash, note, stored[-1].seq
+        # _translate and _write_transaction written out: this runs once per command.
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                actual, last_position = conn.execute(_SELECT_HEADS, (production,)).fetchone()
+                if actual != expected_seq:
+                    raise ConcurrencyError(production, expected_seq, int(actual))
+                recorded_at = _utc_now()
+                # Column order equals StoredEvent's field order: one tuple serves both.
+                rows = [
+                    (
+                        last_position + offset,
+                        production,
+                        seq,
+                        ev.type,
+                        ev.version,
+                        ev.actor,
+                        ev.at,
+                        recorded_at,
+                        payload,
+                        leaf,
                     )
+                    for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
+                ]
+                if len(rows) == 1:
+                    conn.execute(_INSERT_EVENT, rows[0])
+                else:
+                    conn.executemany(_INSERT_EVENT, rows)
+                stored = list(starmap(StoredEvent, rows))
+                if checkpoint is not None:
+                    result = checkpoint(production, stored)
+                    if result is not None:
+                        tree_size, root_hash, note = result
+                        self._insert_checkpoint(
+                            conn, production, tree_size, root_hash, note, stored[-1].seq
+                        )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            raise _store_error(self._label, e) from e
         return stored
 
     def read(self, production: str, after_seq: int = 0) -> Iterator[StoredEvent]:
