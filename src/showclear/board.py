@@ -7,10 +7,9 @@ today's setups and approvals; recent alerts. Used by the CLI, the web app and re
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
-from showclear.domain.rules.stopwork import signoff_roles
+from showclear.domain.rules.stopwork import missing_signoffs
 from showclear.domain.state import Firearm, Lot, State
 from showclear.domain.values import Holder
 
@@ -63,27 +62,6 @@ def lot_row(state: State, lot: Lot) -> dict[str, Any]:
     }
 
 
-def missing_signoffs(state: State) -> list[str]:
-    """Which SC-S02 sign-offs are still needed to resume work (best use of who signed)."""
-    if state.stop is None:
-        return []
-    slots = ("armorer", "safety_supervisor", "producer")
-    signers: list[str | None] = [None, *state.stop.signoffs]
-    best = list(slots)
-    for pick in itertools.product(signers, repeat=len(slots)):
-        people = [p for p in pick if p is not None]
-        if len(set(people)) != len(people):
-            continue
-        if all(
-            p is None or slot in signoff_roles(state, p)
-            for slot, p in zip(slots, pick, strict=False)
-        ):
-            missing = [slot for slot, p in zip(slots, pick, strict=False) if p is None]
-            if len(missing) < len(best):
-                best = missing
-    return best
-
-
 def board(state: State) -> dict[str, Any]:
     day = state.day
     stop = state.stop
@@ -104,7 +82,7 @@ def board(state: State) -> dict[str, Any]:
             "reason": stop.reason,
             "causes": sorted(stop.causes),
             "signoffs": list(stop.signoffs),
-            "missing_signoffs": missing_signoffs(state),
+            "missing_signoffs": missing_signoffs(state, stop.signoffs),
             "incident_needed": stop.incident_needed_after is not None
             and state.last_incident_number <= stop.incident_needed_after,
         },

@@ -279,3 +279,17 @@ def test_s06_near_miss_concern_raised_today_does_not_block() -> None:
     d.wait(hours=1)
     d.ok("report_concern", "crew", concern="c1", text="loud")
     assert d.run("start_day", "arm", day="2024-03-04", armorer="arm").verdict == "accepted"
+
+
+def test_s02_each_sign_off_says_who_is_still_to_sign(ready: Day) -> None:
+    from showclear.domain.rules.stopwork import missing_signoffs
+
+    ready.ok("stop_work", "crew", reason="smoke on set")
+    first = ready.run("resume_work", "prod")
+    assert "Still to sign: armorer, safety supervisor." in first.message
+    second = ready.run("resume_work", "arm")
+    assert "Still to sign: safety supervisor." in second.message
+    assert ready.state.stop is not None
+    assert missing_signoffs(ready.state, ready.state.stop.signoffs) == ["safety_supervisor"]
+    last = ready.run("resume_work", "ss")
+    assert "Work resumes" in last.message and ready.state.stop is None

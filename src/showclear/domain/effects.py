@@ -14,8 +14,8 @@ from typing import Any
 from showclear.domain import commands as c
 from showclear.domain import events as ev
 from showclear.domain.events import Event, alert_event
-from showclear.domain.rules import alert_rule, distinct_people_fill
-from showclear.domain.rules.stopwork import signoff_roles
+from showclear.domain.rules import alert_rule
+from showclear.domain.rules.stopwork import missing_signoffs, signoff_roles
 from showclear.domain.state import State, with_changes
 from showclear.domain.values import EVERYONE
 
@@ -345,14 +345,15 @@ def resume_work(s: State, cmd: c.ResumeWork) -> Outcome:
     if cmd.actor in s.stop.signoffs:
         return Nonsense(f"{cmd.actor} has already signed to resume.")
     signers = (*s.stop.signoffs, cmd.actor)
-    slots = [lambda p, r=r: r in signoff_roles(s, p)
-             for r in ("armorer", "safety_supervisor", "producer")]  # fmt: skip
     events = [_event(cmd, ev.RESUME_SIGNED, roles=signoff_roles(s, cmd.actor))]
-    if distinct_people_fill(signers, slots):
+    missing = missing_signoffs(s, signers)
+    if not missing:
         events.append(_event(cmd, ev.WORK_RESUMED, signers=list(signers)))
         return Effect(events, "Work resumes: the armorer, a safety supervisor and a producer "
                               "have signed.")  # fmt: skip
-    return Effect(events, f"Sign-off recorded ({len(signers)} so far); work is still stopped.")
+    still = ", ".join(m.replace("_", " ") for m in missing)
+    return Effect(events, f"Sign-off recorded ({len(signers)} so far); work is still stopped. "
+                          f"Still to sign: {still}.")  # fmt: skip
 
 
 def assign_task(s: State, cmd: c.AssignTask) -> Outcome:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
+
 from showclear.domain.commands import Command, Issue, Load, StartDay
 from showclear.domain.rules import Finding, rule
 from showclear.domain.state import State
@@ -29,6 +32,31 @@ def signoff_roles(state: State, pid: str) -> list[str]:
     if state.has_role(pid, "producer"):
         roles.append("producer")
     return roles
+
+
+SIGNOFF_SLOTS = ("armorer", "safety_supervisor", "producer")
+
+
+def missing_signoffs(state: State, signers: Sequence[str]) -> list[str]:
+    """The SC-S02 sign-offs `signers` leave uncovered, each person giving one at most.
+
+    Of every way to seat distinct signers in the three slots, the one leaving fewest empty;
+    an empty list means work may resume.
+    """
+    candidates: list[str | None] = [None, *dict.fromkeys(signers)]
+    best = list(SIGNOFF_SLOTS)
+    for pick in itertools.product(candidates, repeat=len(SIGNOFF_SLOTS)):
+        people = [p for p in pick if p is not None]
+        if len(set(people)) != len(people):
+            continue
+        if all(
+            p is None or slot in signoff_roles(state, p)
+            for slot, p in zip(SIGNOFF_SLOTS, pick, strict=True)
+        ):
+            missing = [slot for slot, p in zip(SIGNOFF_SLOTS, pick, strict=True) if p is None]
+            if len(missing) < len(best):
+                best = missing
+    return best
 
 
 @rule("SC-S02", "BLOCK", "resume_work")
