@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,6 +25,7 @@ from showclear.ledger.keys import VERIFIER_KEY_FILE, KeyFileError, fingerprint, 
 from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.node import ORIGIN_META_KEY, checkpoint_origin, keys_dir
 from showclear.ledger.note import NoteError, NoteVerifier, open_checkpoint, parse_note
+from showclear.ledger.parallel import RangeReader, verify_log_parallel
 from showclear.ledger.proof import inclusion_proof
 from showclear.ledger.verifier import EventRow, LogReport, verify_log
 from showclear.ledger.verify import ProofError, verify_inclusion
@@ -115,6 +116,7 @@ class _Source:
         counts: Callable[[str], int],
         checkpoints: Callable[[str], list[str]],
         default_key: Path | None,
+        ranges: Callable[[str], RangeReader] | None = None,
     ) -> None:
         self.label = label
         self.origin = origin
@@ -123,10 +125,12 @@ class _Source:
         self.counts = counts
         self.checkpoints = checkpoints
         self.default_key = default_key
+        # A second, independent reader per production lets verification use two cores.
+        self.ranges = ranges
 
 
 def _store_source(db: Path) -> tuple[_Source, Any]:
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.store.sqlite import SQLiteEventStore, read_leaf_range
 
     if not db.exists():
         err.print(f"[red]No store at {db}.[/red]")
@@ -143,19 +147,13 @@ def _store_source(db: Path) -> tuple[_Source, Any]:
     productions = [str(r[0]) for r in rows]
 
     def events(production: str) -> Iterator[EventRow]:
-        for seq, payload, leaf in store.read_leaves(production):
-            # A file edited by hand may hold TEXT where BLOBs belong: hash what is there.
-            if type(payload) is not bytes:
-                payload = payload.encode("utf-8") if isinstance(payload, str) else bytes(0)
-            if type(leaf) is not bytes:
-                leaf = bytes(32)
-            yield seq, payload, leaf
+        return _as_rows(store.read_leaves(production))
 
-    def counts(production: str) -> int:
-        row = conn.execute(
-            "SELECT COUNT(*) FROM events WHERE production = ?", (production,)
-        ).fetchone()
-        return int(row[0])
+    def ranges(production: str) -> RangeReader:
+        def read(after: int, up_to: int | None) -> Iterator[EventRow]:
+            return _as_rows(read_leaf_range(db, production, after, up_to))
+
+        return read
 
     def checkpoints(production: str) -> list[str]:
         return [c.note for c in store.checkpoints(production)]
@@ -165,11 +163,22 @@ def _store_source(db: Path) -> tuple[_Source, Any]:
         store.get_meta(ORIGIN_META_KEY),
         productions,
         events,
-        counts,
+        store.count,
         checkpoints,
         keys_dir(db) / VERIFIER_KEY_FILE,
+        ranges,
     )
     return source, store
+
+
+def _as_rows(rows: Iterable[tuple[Any, Any, Any]]) -> Iterator[EventRow]:
+    for seq, payload, leaf in rows:
+        # A file edited by hand may hold TEXT where BLOBs belong: hash what is there.
+        if type(payload) is not bytes:
+            payload = payload.encode("utf-8") if isinstance(payload, str) else bytes(0)
+        if type(leaf) is not bytes:
+            leaf = bytes(32)
+        yield seq, payload, leaf
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -244,6 +253,9 @@ def _progress(total: int, label: str) -> AbstractContextManager[Any]:
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        # Redrawn by each progress call instead of by a thread of its own: a long log is
+        # verified with a forked helper process, which is only started from a single thread.
+        auto_refresh=False,
     )
 
 
@@ -358,17 +370,22 @@ def _verify_source(
 
             def tick(done: int, bar: Any = bar, task: Any = task) -> None:
                 if bar is not None:
-                    bar.update(task, completed=done)
+                    bar.update(task, completed=done, refresh=True)
 
-            report = verify_log(
-                source.events(name),
-                source.checkpoints(name),
-                trusted,
-                witness=witness if name == witness_production else None,
-                origin=origin,
-                production=name,
-                progress=tick,
-            )
+            options: dict[str, Any] = {
+                "witness": witness if name == witness_production else None,
+                "origin": origin,
+                "production": name,
+                "progress": tick,
+            }
+            if source.ranges is not None:  # a store: read twice, on two cores
+                report = verify_log_parallel(
+                    source.ranges(name), total, source.checkpoints(name), trusted, **options
+                )
+            else:
+                report = verify_log(
+                    source.events(name), source.checkpoints(name), trusted, **options
+                )
         all_ok = all_ok and report.ok
         _print_report(name, report, json_out)
     return all_ok

@@ -176,6 +176,18 @@ class CompactTree:
             remaining -= width
         return self._size
 
+    def push_subtree(self, node: bytes, height: int) -> int:
+        """Append a whole perfect subtree of 2**height leaves, given its root; the new size.
+
+        The tree's size must be a multiple of 2**height, as it is for the aligned subtrees a
+        range of the log decomposes into (see ledger/parallel.py).
+        """
+        _check_hash(node, "subtree hash")
+        if self._size % (1 << height):
+            raise ValueError(f"a subtree of height {height} cannot start at {self._size}")
+        self._push(node, height)
+        return self._size
+
     def _push(self, node: bytes, height: int) -> None:
         # A perfect subtree of 2**height leaves, appended at a size that is a multiple of
         # 2**height: a binary increment at bit `height` (the bits below it are all zero).

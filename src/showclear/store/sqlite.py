@@ -55,6 +55,10 @@ _SELECT_PAYLOADS = "SELECT seq, payload FROM events WHERE production = ? AND seq
 _SELECT_LEAVES = (
     "SELECT seq, payload, leaf_hash FROM events WHERE production = ? AND seq > ? ORDER BY seq"
 )
+_SELECT_LEAF_RANGE = (
+    "SELECT seq, payload, leaf_hash FROM events WHERE production = ? AND seq > ? AND seq <= ? "
+    "ORDER BY seq"
+)
 _SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = ?"
 # One statement for both heads an append needs: the production's and the whole log's.
 _SELECT_HEADS = f"SELECT ({_SELECT_HEAD}), (SELECT COALESCE(MAX(position), 0) FROM events)"
@@ -109,6 +113,24 @@ def _translate(label: str) -> Iterator[None]:
 
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def read_leaf_range(
+    path: str | Path, production: str, after_seq: int, up_to_seq: int | None = None
+) -> Iterator[tuple[int, bytes, bytes]]:
+    """(seq, payload, leaf hash) of after_seq < seq [<= up_to_seq], on a read-only connection
+    of its own: safe to call in a forked process, where a connection opened before the fork
+    must not be used.
+
+    The cursor itself, iterated in C (this feeds verification, a row at a time); it holds the
+    only reference to its connection, which closes when the cursor is dropped.
+    """
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    with _translate(str(path)):
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        if up_to_seq is None:
+            return conn.execute(_SELECT_LEAVES, (production, after_seq))
+        return conn.execute(_SELECT_LEAF_RANGE, (production, after_seq, up_to_seq))
 
 
 class SQLiteEventStore:
@@ -256,6 +278,13 @@ class SQLiteEventStore:
         conn = self._connection()
         with _translate(self._label):
             return int(conn.execute(_SELECT_HEAD, (production,)).fetchone()[0])
+
+    def count(self, production: str) -> int:
+        """How many rows the production has: its head, unless rows were deleted by hand."""
+        conn = self._connection()
+        with _translate(self._label):
+            sql = "SELECT COUNT(*) FROM events WHERE production = ?"
+            return int(conn.execute(sql, (production,)).fetchone()[0])
 
     def productions(self) -> list[str]:
         """Every production with at least one event, in order of first event."""
