@@ -37,6 +37,7 @@ def test_split_log_keeps_rows_footers_and_page_numbers(
         store.close()
     doc = document.daily(source, "2025-03-14")
     assert len(doc.rows) > pdf.COMPACT_ABOVE
+    monkeypatch.setattr(pdf, "_forking_is_safe", lambda: True)  # whatever threads pytest has
     monkeypatch.setattr(pdf, "PARALLEL_ABOVE", 10**9)
     whole, whole_pages = pdf.render_pdf_counted(doc)
     monkeypatch.setattr(pdf, "PARALLEL_ABOVE", 10)

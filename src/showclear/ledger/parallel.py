@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
@@ -244,6 +245,9 @@ def _fork_segment(
         finally:
             theirs.close()
 
+    # Whatever this process has buffered would be written twice, once by the child.
+    sys.stdout.flush()
+    sys.stderr.flush()
     try:
         proc = ctx.Process(target=child, daemon=True)
         proc.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import sys
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -226,7 +227,7 @@ def render_pdf(doc: Document) -> bytes:
 
 def render_pdf_counted(doc: Document) -> tuple[bytes, int]:
     """The PDF and its number of pages."""
-    if len(doc.rows) > PARALLEL_ABOVE and _can_fork():
+    if len(doc.rows) > PARALLEL_ABOVE and _can_fork() and _forking_is_safe():
         return _render_split(doc)
     from weasyprint import HTML
 
@@ -245,6 +246,14 @@ def _can_fork() -> bool:
     import os
 
     return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _forking_is_safe() -> bool:
+    # Forking beside other threads (the web app's) can copy a lock one of them holds; there
+    # a long log is laid out in one process.
+    import threading
+
+    return threading.active_count() == 1
 
 
 @contextlib.contextmanager
@@ -293,6 +302,8 @@ def _render_split(doc: Document) -> tuple[bytes, int]:
     rest = render_html(doc, "rest", slice(half, None), compact)
     ctx = multiprocessing.get_context("fork")
     mine, theirs = ctx.Pipe()
+    sys.stdout.flush()  # else the child writes what is buffered a second time
+    sys.stderr.flush()
 
     def child(conn: Any) -> None:
         mine.close()  # the parent's end, inherited: closed so either side sees EOF on a failure
