@@ -9,8 +9,11 @@
   `consistency_proof` at N leaves on a `MerkleTree` (levels kept in memory), random indices.
 - pymerkle_inclusion_p50_ms: pymerkle's `InmemoryTree.prove_inclusion` at the same size, next to
   inclusion_proof_p50_ms, ours at the same size and in the same run.
-- append_overhead: (time with the ledger / time without) - 1 for single-event durable commits
-  (WAL, synchronous=FULL) to two fresh stores, interleaved commit by commit.
+- append_overhead: the slowdown of `bench append` with the ledger on, (events/s without /
+  events/s with) - 1: the handover-mix commands through the whole service, each its own
+  durable commit (WAL, synchronous=FULL), on fresh stores, off and on alternating over the
+  rounds; the median. store_append_overhead: the same at the store alone (single-event
+  appends with and without the checkpoint hook, interleaved commit by commit).
 
 The store is built with batched appends (BATCH events per transaction, each signed by the
 ledger hook, so it holds N / BATCH checkpoints).
@@ -146,6 +149,17 @@ def _pymerkle_p50(payloads: list[bytes], rng: random.Random) -> float | None:
     return percentile(times, 50)
 
 
+def _service_append_overhead(directory: Path, commands: int, rounds: int) -> float:
+    from showclear.bench.append import showclear_append
+
+    slowdowns = []
+    for r in range(rounds):
+        off = showclear_append(directory / f"service-off-{r}.db", commands)["events_per_s"]
+        on = showclear_append(directory / f"service-on-{r}.db", commands, ledger=True)
+        slowdowns.append(off / on["events_per_s"] - 1)
+    return statistics.median(slowdowns)
+
+
 def _append_overhead(directory: Path, commits: int) -> float:
     on_path, off_path = directory / "append-on.db", directory / "append-off.db"
     on_store, off_store = SQLiteEventStore(on_path), SQLiteEventStore(off_path)
@@ -199,8 +213,10 @@ def run_verify(
         tree = MerkleTree(leaves)
         inclusion_p99, consistency_p99, inclusion_p50 = _proof_times(tree, n, rng)
         say("proofs timed")
-        overhead = _append_overhead(work, commits)
-        say(f"append overhead over {commits} commits: {overhead:+.1%}")
+        overhead = _service_append_overhead(work, commits, rounds)
+        say(f"append overhead over {commits} commands: {overhead:+.1%}")
+        store_overhead = _append_overhead(work, commits)
+        say(f"store append overhead over {commits} commits: {store_overhead:+.1%}")
         pymerkle_p50 = _pymerkle_p50(payloads, rng)
         say("pymerkle timed")
     finally:
@@ -214,6 +230,7 @@ def run_verify(
         "consistency_proof_p99_ms": consistency_p99,
         "append_commits": commits,
         "append_overhead": overhead,
+        "store_append_overhead": store_overhead,
         "pymerkle_inclusion_p50_ms": pymerkle_p50,
         "inclusion_proof_p50_ms": inclusion_p50,  # like for like with pymerkle's p50
     }
