@@ -18,6 +18,7 @@ always does. This path can therefore only ever answer "intact", with the same re
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -248,10 +249,14 @@ def _fork_segment(
     # Whatever this process has buffered would be written twice, once by the child.
     sys.stdout.flush()
     sys.stderr.flush()
+    # The collector walking every old object after the fork would copy each page it touches,
+    # in both processes; frozen objects are left alone until join.
+    gc.freeze()
     try:
         proc = ctx.Process(target=child, daemon=True)
         proc.start()
     except OSError:
+        gc.unfreeze()
         mine.close()
         theirs.close()
         return lambda: None
@@ -267,6 +272,7 @@ def _fork_segment(
             proc.join(timeout=10)
             if proc.is_alive():
                 proc.terminate()
+            gc.unfreeze()
         return result  # type: ignore[no-any-return]
 
     return join
