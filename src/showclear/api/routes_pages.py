@@ -74,7 +74,7 @@ class NeedSignIn(Exception):
     pass
 
 
-def _session(ctx: Ctx, request: Request, production: str) -> Session:
+def session_of(ctx: Ctx, request: Request, production: str) -> Session:
     """The signed-in session of this production, or NeedSignIn."""
     s = ctx.session(request, production)
     if s is None:
@@ -82,10 +82,10 @@ def _session(ctx: Ctx, request: Request, production: str) -> Session:
     return s
 
 
-async def _page_ctx(request: Request, production: str, csrf: bool = False) -> dict[str, Any]:
+async def page_context(request: Request, production: str, csrf: bool = False) -> dict[str, Any]:
     ctx = ctx_of(request)
     state = await state_of(ctx, production)
-    s = _session(ctx, request, production)
+    s = session_of(ctx, request, production)
     if csrf:
         # htmx sends the token as a header (hx-headers on <body>); plain forms as a field.
         form = await request.form()
@@ -109,7 +109,7 @@ async def _page_ctx(request: Request, production: str, csrf: bool = False) -> di
     }
 
 
-def _render(request: Request, name: str, page: dict[str, Any], status: int = 200) -> Response:
+def render_page(request: Request, name: str, page: dict[str, Any], status: int = 200) -> Response:
     ctx: Ctx = page["ctx"] if "ctx" in page else ctx_of(request)
     return ctx.templates.TemplateResponse(request, name, page, status_code=status)
 
@@ -138,7 +138,7 @@ async def home(request: Request) -> Response:
     found = await ctx.runtime.acall(ctx.runtime.productions)
     if len(found) == 1:
         return RedirectResponse(f"/p/{found[0][0]}/", status_code=303)
-    return _render(request, "home.html", {"ctx": ctx, "productions": found})
+    return render_page(request, "home.html", {"ctx": ctx, "productions": found})
 
 
 @router.get("/p/{production}/signin", response_class=HTMLResponse)
@@ -154,7 +154,7 @@ async def _signin_form(
     token = request.cookies.get(PRE_CSRF) or secrets.token_urlsafe(24)
     with_pin = ctx.auth.people_with_pins(production)
     people = [p for p in state.people.values() if p.id in with_pin]
-    response = _render(
+    response = render_page(
         request,
         "signin.html",
         {
@@ -202,7 +202,7 @@ async def signin(request: Request, production: str) -> Response:
 @router.post("/p/{production}/signout")
 async def signout(request: Request, production: str) -> Response:
     async def run(request: Request, production: str) -> Response:
-        await _page_ctx(request, production, csrf=True)
+        await page_context(request, production, csrf=True)
         ctx_of(request).auth.end_session(request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse(f"/p/{production}/signin", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -217,7 +217,7 @@ async def signout(request: Request, production: str) -> Response:
 @router.get("/p/{production}/", response_class=HTMLResponse)
 async def board_page(request: Request, production: str) -> Response:
     async def run(request: Request, production: str) -> Response:
-        return _render(request, "board.html", await _page_ctx(request, production))
+        return render_page(request, "board.html", await page_context(request, production))
 
     return await guarded(request, production, run)
 
@@ -229,8 +229,8 @@ async def fragment(request: Request, production: str, name: str) -> Response:
     async def run(request: Request, production: str) -> Response:
         if name not in ("board", "stop", "setups", "safety-lists"):
             raise ProblemError(404, "not-found", name)
-        return _render(
-            request, f"_{name.replace('-', '_')}.html", await _page_ctx(request, production)
+        return render_page(
+            request, f"_{name.replace('-', '_')}.html", await page_context(request, production)
         )
 
     return await guarded(request, production, run)
@@ -241,7 +241,7 @@ async def group_page(request: Request, production: str, group: str) -> Response:
     async def run(request: Request, production: str) -> Response:
         if group not in GROUPS:
             raise ProblemError(404, "not-found", group)
-        page = await _page_ctx(request, production)
+        page = await page_context(request, production)
         title, types = GROUPS[group]
         forms = [
             (t, fields_for(t, page["state"], page["me"]))
@@ -255,7 +255,7 @@ async def group_page(request: Request, production: str, group: str) -> Response:
             guarded=GUARDED,
             is_producer="producer" in page["me_roles"],
         )
-        return _render(request, "group.html", page)
+        return render_page(request, "group.html", page)
 
     return await guarded(request, production, run)
 
@@ -263,7 +263,7 @@ async def group_page(request: Request, production: str, group: str) -> Response:
 @router.get("/p/{production}/history", response_class=HTMLResponse)
 async def history_page(request: Request, production: str) -> Response:
     async def run(request: Request, production: str) -> Response:
-        page = await _page_ctx(request, production)
+        page = await page_context(request, production)
         kind = request.query_params.get("kind", "firearm")
         ident = scanned(request.query_params.get("id", ""))
         rows: list[dict[str, Any]] = []
@@ -272,7 +272,7 @@ async def history_page(request: Request, production: str) -> Response:
             envs = await ctx.runtime.acall(ctx.runtime.stored_events, production)
             rows = history(envs, kind, ident)  # type: ignore[arg-type]
         page.update(kind=kind, ident=ident, rows=rows)
-        return _render(request, "history.html", page)
+        return render_page(request, "history.html", page)
 
     return await guarded(request, production, run)
 
@@ -306,11 +306,11 @@ def _handover_view(state: State, firearm: str, to: str) -> dict[str, Any]:
 @router.get("/p/{production}/handover", response_class=HTMLResponse)
 async def handover_page(request: Request, production: str) -> Response:
     async def run(request: Request, production: str) -> Response:
-        page = await _page_ctx(request, production)
+        page = await page_context(request, production)
         firearm = scanned(request.query_params.get("firearm", ""))
         to = scanned(request.query_params.get("to", ""))
         page.update(_handover_view(page["state"], firearm, to), guarded=GUARDED)
-        return _render(request, "handover.html", page)
+        return render_page(request, "handover.html", page)
 
     return await guarded(request, production, run)
 
@@ -318,11 +318,11 @@ async def handover_page(request: Request, production: str) -> Response:
 @router.get("/p/{production}/handover/preview", response_class=HTMLResponse)
 async def handover_preview(request: Request, production: str) -> Response:
     async def run(request: Request, production: str) -> Response:
-        page = await _page_ctx(request, production)
+        page = await page_context(request, production)
         firearm = scanned(request.query_params.get("firearm", ""))
         to = scanned(request.query_params.get("to", ""))
         page.update(_handover_view(page["state"], firearm, to))
-        return _render(request, "_handover_preview.html", page)
+        return render_page(request, "_handover_preview.html", page)
 
     return await guarded(request, production, run)
 
@@ -330,7 +330,7 @@ async def handover_preview(request: Request, production: str) -> Response:
 @router.post("/p/{production}/handover", response_class=HTMLResponse)
 async def handover(request: Request, production: str) -> Response:
     async def run(request: Request, production: str) -> Response:
-        page = await _page_ctx(request, production, csrf=True)
+        page = await page_context(request, production, csrf=True)
         form = await request.form()
         to = scanned(str(form.get("to", "")))
         supervisor = scanned(str(form.get("supervisor", "")))
@@ -357,7 +357,7 @@ async def handover(request: Request, production: str) -> Response:
         failures = witness_failures(checks)
         if failures:
             page.update(result="pin", messages=failures, answer=None)
-            return _render(request, "_result.html", page, 422)
+            return render_page(request, "_result.html", page, 422)
         return await _run_and_show(request, page, production, raw)
 
     return await guarded(request, production, run)
@@ -378,15 +378,15 @@ async def _run_and_show(
             messages=[f"{field}: {exc.detail}" if field else exc.detail],
             answer=None,
         )
-        return _render(request, "_result.html", page, 422)
+        return render_page(request, "_result.html", page, 422)
     page.update(result=answer.verdict, answer=answer, messages=[answer.message])
-    return _render(request, "_result.html", page, answer.status)
+    return render_page(request, "_result.html", page, answer.status)
 
 
 @router.post("/p/{production}/do/{type_name}", response_class=HTMLResponse)
 async def do_command(request: Request, production: str, type_name: str) -> Response:
     async def run(request: Request, production: str) -> Response:
-        page = await _page_ctx(request, production, csrf=True)
+        page = await page_context(request, production, csrf=True)
         if type_name == "issue" or (type_name not in TITLES and type_name not in WHO):
             raise ProblemError(404, "not-found", type_name)
         raw = form_to_raw(type_name, await request.form())
@@ -398,10 +398,10 @@ async def do_command(request: Request, production: str, type_name: str) -> Respo
 @router.post("/p/{production}/people/{person}/pin", response_class=HTMLResponse)
 async def set_pin_page(request: Request, production: str, person: str) -> Response:
     async def run(request: Request, production: str) -> Response:
-        page = await _page_ctx(request, production, csrf=True)
+        page = await page_context(request, production, csrf=True)
         if "producer" not in page["me_roles"]:
             page.update(result="refused", answer=None, messages=["Only a producer sets PINs."])
-            return _render(request, "_result.html", page, 403)
+            return render_page(request, "_result.html", page, 403)
         form = await request.form()
         pin = str(form.get("pin", ""))
         if person not in page["state"].people:
@@ -411,8 +411,8 @@ async def set_pin_page(request: Request, production: str, person: str) -> Respon
             await run_in_threadpool(ctx.auth.set_pin, production, person, pin, page["me"])
         except ValueError as exc:
             page.update(result="malformed", answer=None, messages=[str(exc)])
-            return _render(request, "_result.html", page, 422)
+            return render_page(request, "_result.html", page, 422)
         page.update(result="accepted", answer=None, messages=[f"PIN set for {person}."])
-        return _render(request, "_result.html", page)
+        return render_page(request, "_result.html", page)
 
     return await guarded(request, production, run)

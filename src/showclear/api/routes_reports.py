@@ -22,7 +22,7 @@ from showclear.api.app import ctx_of
 from showclear.api.forms import scanned
 from showclear.api.problems import ProblemError
 from showclear.api.routes_api import state_of
-from showclear.api.routes_pages import _page_ctx, _render, _session, guarded
+from showclear.api.routes_pages import guarded, page_context, render_page, session_of
 from showclear.reports import document
 from showclear.reports.csv_out import to_csv_bytes
 from showclear.reports.labels import LABEL_KINDS, LAYOUTS, render_labels
@@ -37,7 +37,7 @@ MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 async def _source(request: Request, production: str) -> Source:
     ctx = ctx_of(request)
     await state_of(ctx, production)  # 404 for an unknown production
-    _session(ctx, request, production)
+    session_of(ctx, request, production)
     runtime = ctx.runtime
     ledger = runtime.service.ledger
     if ledger is None:
@@ -95,7 +95,7 @@ async def report_page(request: Request, production: str, kind: str) -> Response:
     """The report on screen, from the template the PDF uses, with its download buttons."""
 
     async def run(request: Request, production: str) -> Response:
-        page = await _page_ctx(request, production)
+        page = await page_context(request, production)
         if kind not in document.KINDS:
             known = ", ".join(document.KINDS)
             raise ProblemError(404, "not-found", f"No report {kind}; one of {known}.")
@@ -116,7 +116,7 @@ async def report_page(request: Request, production: str, kind: str) -> Response:
                     doc=doc, rows=doc.rows, numeric=NUMERIC, compact=None, part="whole",
                     query=urlencode(given),
                 )  # fmt: skip
-        return _render(request, "report_view.html", page, status)
+        return render_page(request, "report_view.html", page, status)
 
     return await guarded(request, production, run)
 
