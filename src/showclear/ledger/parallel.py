@@ -8,12 +8,12 @@ the parent pushes them onto its own Merkle frontier (`CompactTree.push_subtree`)
 it had appended the leaves one by one, then takes the RFC 9162 root.
 
 Only a log where everything is plainly right takes this path: each half runs `verify_log`'s
-fast checks (leaves recomputed and compared, seqs and productions read off the payload tails,
-seq column equal to the position), and any doubt at all (a failed check, a missing or extra
-row, a checkpoint that does not open or does not match, a fork that fails) sends the whole log
-through `verify_log` in one process, which finds and names the first problem exactly as it
-always does. This path can therefore only ever answer "intact", with the same report
-`verify_log` would give.
+own fast check (`_plain_chunk`: leaves recomputed and compared, seqs and productions read off
+the payload tails, seq column equal to the position), and any doubt at all (a failed check,
+a missing or extra row, a checkpoint that does not open or does not match, a fork that fails)
+sends the whole log through `verify_log` in one process, which finds and names the first
+problem exactly as it always does. This path can therefore only ever answer "intact", with the
+same report `verify_log` would give.
 """
 
 from __future__ import annotations
@@ -29,14 +29,16 @@ from itertools import islice
 from typing import Any
 
 from showclear.ledger.canonical import canonical_bytes
-from showclear.ledger.hashing import LEAF_PREFIX, NODE_PREFIX
+from showclear.ledger.hashing import NODE_PREFIX
 from showclear.ledger.merkle import CompactTree, _parent_level
 from showclear.ledger.note import NoteVerifier
 from showclear.ledger.verifier import (
     _CHUNK,
     EventRow,
     LogReport,
-    _open,
+    _intact_message,
+    _open_notes,
+    _plain_chunk,
     _Problem,
     _tail_pattern,
     verify_log,
@@ -103,7 +105,6 @@ def _segment(
     `stops` are absolute sizes. Returns (rows checked, {stop: blocks of [start, stop)}), or
     None at the first thing that is not plainly right.
     """
-    sha256 = hashlib.sha256
     tails = _tail_pattern(wanted).findall
     covered = _Range(start)
     at_stops: dict[int, Blocks] = {}
@@ -118,16 +119,8 @@ def _segment(
         block = list(islice(rows, limit))
         if not block:
             break
-        first = covered.end + 1
-        positions = list(range(first, first + len(block)))
         seqs, payloads, leaves = zip(*block, strict=True)
-        joined = b"\n".join(payloads) + b"\n"
-        if (
-            list(seqs) != positions
-            or joined.count(b"\n") != len(payloads)
-            or [sha256(LEAF_PREFIX + p).digest() for p in payloads] != list(leaves)
-            or list(map(int, tails(joined))) != positions
-        ):
+        if not _plain_chunk(seqs, payloads, leaves, covered.end + 1, tails):
             return None
         covered.extend(leaves)
         if progress is not None:
@@ -167,21 +160,12 @@ def verify_log_parallel(
 
     if count <= PARALLEL_ABOVE or not _can_fork():
         return one_process()
-    targets: list[tuple[int, bytes]] = []
     signers: list[str] = []
-    witness_size = None
     try:
-        labelled = [(note, f"checkpoint {i}", False) for i, note in enumerate(notes, 1)]
-        if witness is not None:
-            labelled.append((witness, "the witness checkpoint", True))
-        for note, label, is_witness in labelled:
-            checkpoint, names = _open(note, label, trusted_keys, origin)
-            targets.append((checkpoint.size, checkpoint.root_hash))
-            signers.extend(name for name in names if name not in signers)
-            if is_witness:
-                witness_size = checkpoint.size
+        opened, witness_size = _open_notes(notes, witness, trusted_keys, origin, signers)
     except _Problem:
         return one_process()
+    targets = [(t.checkpoint.size, t.checkpoint.root_hash) for t in opened]
     sizes = sorted({size for size, _ in targets})
     if not sizes or sizes[0] < 1 or sizes[-1] > count:
         return one_process()
@@ -213,17 +197,13 @@ def verify_log_parallel(
         return one_process()
     if progress is not None:
         progress(count)
-    covered = sizes[-1]
-    message = f"{count} events intact; {len(targets)} checkpoints verified"
-    if covered < count:
-        message += f"; events {covered + 1} to {count} are not yet covered by a checkpoint"
     return LogReport(
         ok=True,
         tree_size=count,
         root_hash=root_at(count),
         first_bad_seq=None,
         problem=None,
-        message=message,
+        message=_intact_message(count, len(targets), sizes[-1]),
         checkpoints_verified=len(targets),
         signers=tuple(signers),
         witness_size=witness_size,

@@ -126,6 +126,69 @@ def _open(
     return checkpoint, names
 
 
+def _open_notes(
+    checkpoints: Iterable[str],
+    witness: str | None,
+    trusted: Sequence[NoteVerifier],
+    origin: str | None,
+    signers: list[str],
+) -> tuple[list[_Target], int | None]:
+    """Open every checkpoint note, then the witness (rule 1): the targets and the witness size.
+
+    Raises _Problem at the first note that does not open; `signers` collects each trusted name
+    that signed, as the notes are opened.
+    """
+    notes = [(note, f"checkpoint {number}", False) for number, note in enumerate(checkpoints, 1)]
+    if witness is not None:
+        notes.append((witness, "the witness checkpoint", True))
+    targets: list[_Target] = []
+    witness_size = None
+    for note, label, is_witness in notes:
+        checkpoint, names = _open(note, label, trusted, origin)
+        targets.append(_Target(checkpoint, label))
+        signers.extend(name for name in names if name not in signers)
+        if is_witness:
+            witness_size = checkpoint.size
+    return targets, witness_size
+
+
+def _intact_message(size: int, verified: int, covered: int) -> str:
+    message = f"{size} events intact; {verified} checkpoints verified"
+    if covered < size:
+        message += f"; events {covered + 1} to {size} are not yet covered by a checkpoint"
+    return message
+
+
+def _plain_chunk(
+    seqs: Sequence[int],
+    payloads: Sequence[bytes],
+    leaves: Sequence[bytes],
+    first: int,
+    chunk_tails: Callable[[bytes], list[bytes]] | None,
+) -> bool:
+    """verify_log's fast path: whether rows at positions first, first+1, ... are plainly right.
+
+    Leaves recomputed and compared as lists, the seq column equal to the positions, and each
+    envelope's seq (and, with `chunk_tails`, its production) read off its tail: with one regex
+    pass over the chunk (`_tail_pattern`), else one tail read per event.
+    """
+    positions = list(range(first, first + len(payloads)))
+    if list(seqs) != positions:
+        return False
+    if chunk_tails is not None:
+        joined = b"\n".join(payloads) + b"\n"
+        if joined.count(b"\n") != len(payloads):
+            return False
+        if list(map(int, chunk_tails(joined))) != positions:
+            return False
+    else:
+        tails = [_tail_fields(payload) for payload in payloads]
+        if [t[0] if t is not None else None for t in tails] != positions:
+            return False
+    sha256 = hashlib.sha256
+    return [sha256(LEAF_PREFIX + payload).digest() for payload in payloads] == list(leaves)
+
+
 # Events are checked in chunks of this many (see verify_log's fast path).
 _CHUNK = 4096
 
@@ -281,17 +344,9 @@ def verify_log(
 
     targets: dict[int, list[_Target]] = {}
     try:
-        notes = [
-            (note, f"checkpoint {number}", False) for number, note in enumerate(checkpoints, 1)
-        ]
-        if witness is not None:
-            notes.append((witness, "the witness checkpoint", True))
-        for note, label, is_witness in notes:
-            checkpoint, names = _open(note, label, trusted_keys, origin)
-            targets.setdefault(checkpoint.size, []).append(_Target(checkpoint, label))
-            signers.extend(name for name in names if name not in signers)
-            if is_witness:
-                witness_size = checkpoint.size
+        opened, witness_size = _open_notes(checkpoints, witness, trusted_keys, origin, signers)
+        for target in opened:
+            targets.setdefault(target.checkpoint.size, []).append(target)
         last_matching = 0
         for target in targets.get(0, ()):
             if target.checkpoint.root_hash != EMPTY_ROOT:
@@ -337,23 +392,12 @@ def verify_log(
             if not block:
                 break
             first = size + 1
-            positions = range(first, first + len(block))
             seqs, payloads, leaves = zip(*block, strict=True)
             # Fast path: the whole chunk checked with list comparisons. Anything that is not
             # plainly right (even a payload that only the full parse below would accept)
             # falls back to the event-by-event loop, which finds and names the first problem.
-            computed = [sha256(prefix + payload).digest() for payload in payloads]
-            if chunk_tails is not None:
-                # One regex pass over the chunk instead of a tail read per event.
-                joined = b"\n".join(payloads) + b"\n"
-                good_tails = joined.count(b"\n") == len(payloads) and list(
-                    map(int, chunk_tails(joined))
-                ) == list(positions)
-            else:
-                tails = [tail_fields(payload) for payload in payloads]
-                good_tails = [t[0] if t is not None else None for t in tails] == list(positions)
-            if good_tails and computed == list(leaves) and list(seqs) == list(positions):
-                size = tree.extend(computed)
+            if _plain_chunk(seqs, payloads, leaves, first, chunk_tails):
+                size = tree.extend(leaves)
                 # Progress and root checks in the order one event at a time makes them.
                 if progress is not None:
                     for done in range(first + (-first % progress_every), size, progress_every):
@@ -430,8 +474,5 @@ def verify_log(
             "truncation and rewritten hashes cannot be detected"
         )
     else:
-        covered = max(targets)
-        message = f"{size} events intact; {verified} checkpoints verified"
-        if covered < size:
-            message += f"; events {covered + 1} to {size} are not yet covered by a checkpoint"
+        message = _intact_message(size, verified, max(targets))
     return report(None, message)
