@@ -34,11 +34,17 @@ router = APIRouter(include_in_schema=False)
 MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 
-async def _source(request: Request, production: str) -> Source:
+async def _signed_in_source(request: Request, production: str) -> Source:
+    """The report source, for a person signed in to this production (the downloads' check)."""
     ctx = ctx_of(request)
     await state_of(ctx, production)  # 404 for an unknown production
     session_of(ctx, request, production)
-    runtime = ctx.runtime
+    return await _source(request, production)
+
+
+async def _source(request: Request, production: str) -> Source:
+    """The events up to the latest signed checkpoint, and its seal (the caller checked access)."""
+    runtime = ctx_of(request).runtime
     ledger = runtime.service.ledger
     if ledger is None:
         raise ProblemError(409, "no-ledger", "This store has no signing key.")
@@ -78,7 +84,7 @@ async def report_download(request: Request, production: str, kind: str, fmt: str
         if kind not in document.KINDS or fmt not in MEDIA:
             raise ProblemError(404, "not-found", f"No report {kind}.{fmt}.")
         params = _params(kind, request.query_params)
-        source = await _source(request, production)
+        source = await _signed_in_source(request, production)
         try:
             doc = document.build(kind, source, **params)
         except ReportError as e:
@@ -129,7 +135,7 @@ async def labels_download(request: Request, production: str) -> Response:
         if paper not in LAYOUTS or (kind != "all" and kind not in LABEL_KINDS):
             raise ProblemError(422, "malformed", "paper is a4 or letter; kind is one of "
                                f"{', '.join(LABEL_KINDS)} or all")  # fmt: skip
-        source = await _source(request, production)
+        source = await _signed_in_source(request, production)
         kinds = LABEL_KINDS if kind == "all" else (kind,)
         data = await run_in_threadpool(render_labels, source.state, source.seal, paper, kinds)
         return _download(data, "pdf", f"labels-{production}-{kind}-{paper}")
