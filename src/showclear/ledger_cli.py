@@ -391,24 +391,24 @@ def _verify_source(
     return all_ok
 
 
+def report_json(name: str, report: LogReport) -> dict[str, Any]:
+    """`showclear verify --json`'s object for one production."""
+    return {
+        "production": name,
+        "ok": report.ok,
+        "problem": report.problem,
+        "first_bad_position": report.first_bad_seq,
+        "message": report.message,
+        "tree_size": report.tree_size,
+        "root_hash": report.root_hash.hex(),
+        "checkpoints_verified": report.checkpoints_verified,
+        "witness_size": report.witness_size,
+    }
+
+
 def _print_report(name: str, report: LogReport, json_out: bool) -> None:
     if json_out:
-        sys.stdout.write(
-            json.dumps(
-                {
-                    "production": name,
-                    "ok": report.ok,
-                    "problem": report.problem,
-                    "first_bad_position": report.first_bad_seq,
-                    "message": report.message,
-                    "tree_size": report.tree_size,
-                    "root_hash": report.root_hash.hex(),
-                    "checkpoints_verified": report.checkpoints_verified,
-                    "witness_size": report.witness_size,
-                }
-            )
-            + "\n"
-        )
+        sys.stdout.write(json.dumps(report_json(name, report)) + "\n")
         return
     if report.ok:
         console.print(
