@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
+from showclear.api.app import Ctx, create_app
+from showclear.api.demo import ensure_demo
+from showclear.ledger.node import LedgerNode
+from showclear.reports import document
+from showclear.reports.document import Document
+from showclear.reports.source import load_source
+from showclear.store.sqlite import SQLiteEventStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILLS = ROOT / "drills"
@@ -42,3 +52,31 @@ def action_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def rust_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return drill_store(tmp_path_factory.mktemp("rust"), "rust-day")
+
+
+@pytest.fixture(scope="session")
+def action_day_log(action_day: Path) -> Document:
+    """The daily log of the action-day drill's busy day: long enough for the compact layout."""
+    store = SQLiteEventStore(action_day)
+    try:
+        node = LedgerNode.open(action_day, store)
+        source = load_source(store, "demo", node.key_fingerprint)
+    finally:
+        store.close()
+    return document.daily(source, "2025-03-14")
+
+
+@pytest.fixture()
+def signed_in(tmp_path: Path) -> Iterator[tuple[TestClient, Ctx]]:
+    """A client of the demo web app signed in as the armorer, after checking that the report
+    page and a download both send a stranger to sign in."""
+    app = create_app(tmp_path / "web.db")
+    ctx: Ctx = app.state.ctx
+    ensure_demo(ctx.runtime, ctx.auth)
+    with TestClient(app) as client:
+        for url in ("/p/demo/reports/daily", "/p/demo/reports/daily.pdf"):
+            r = client.get(url, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"].endswith("/signin"), url
+        r = client.post("/api/productions/demo/session", json={"person": "arm", "pin": "2002"})
+        assert r.status_code == 200, r.text
+        yield client, ctx

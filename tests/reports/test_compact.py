@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from showclear.ledger.node import LedgerNode
-from showclear.reports import document, pdf
+from showclear.reports import pdf
 from showclear.reports.document import Document
-from showclear.reports.source import load_source
-from showclear.store.sqlite import SQLiteEventStore
 
 
 @pytest.fixture(scope="module")
-def long_log(action_day: Path) -> Document:
-    store = SQLiteEventStore(action_day)
-    try:
-        node = LedgerNode.open(action_day, store)
-        source = load_source(store, "demo", node.key_fingerprint)
-    finally:
-        store.close()
-    doc = document.daily(source, "2025-03-14")
-    assert len(doc.rows) > pdf.COMPACT_ABOVE
-    return doc
+def long_log(action_day_log: Document) -> Document:
+    assert len(action_day_log.rows) > pdf.COMPACT_ABOVE
+    return action_day_log
 
 
 def starts(widths: list[int]) -> list[int]:

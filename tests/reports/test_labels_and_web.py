@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from reports.conftest import showclear
 from reports.qr import decode_pdf
+from showclear.api.app import Ctx
 
 pytestmark = pytest.mark.skipif(
     shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None,
@@ -45,42 +46,34 @@ def test_label_payload_is_what_the_scan_fields_read() -> None:
         assert scanned(qr_payload(kind, "colt45")) == "colt45"
 
 
-def test_web_downloads_need_sign_in_and_match_the_cli(tmp_path: Path) -> None:
-    from showclear.api.app import create_app
-    from showclear.api.demo import ensure_demo
+def test_web_downloads_need_sign_in_and_match_the_cli(
+    signed_in: tuple[TestClient, Ctx], tmp_path: Path
+) -> None:
+    client, ctx = signed_in
+    board = client.get("/p/demo/")
+    assert "/p/demo/reports/daily.pdf" in board.text and "/p/demo/labels.pdf" in board.text
+    r = client.get("/p/demo/reports/daily.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")
+    r = client.get("/p/demo/reports/daily.csv")
+    assert r.status_code == 200 and r.text.startswith("seq,at,event")
+    r = client.get("/p/demo/reports/reconciliation.csv")
+    assert r.status_code == 200 and r.text.splitlines()[-1].startswith("Total,")
+    firearm = next(iter(ctx.runtime.call(ctx.runtime.service.state, "demo").firearms))
+    hist = client.get(f"/p/demo/history?kind=firearm&id={firearm}")
+    assert f"/p/demo/reports/firearm.pdf?firearm={firearm}" in hist.text
+    r = client.get(f"/p/demo/reports/firearm.csv?firearm=firearm:{firearm}")
+    assert r.status_code == 200 and firearm in r.text
+    r = client.get("/p/demo/reports/firearm.csv?firearm=nope")
+    assert r.status_code == 404
+    r = client.get("/p/demo/labels.pdf?paper=letter")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    pdf = tmp_path / "web-labels.pdf"
+    pdf.write_bytes(r.content)
+    assert f"firearm:{firearm}" in decode_pdf(pdf)
+    root = ctx.runtime.call(ctx.runtime.service.ledger.status, "demo")["root_hash"]
+    from pypdf import PdfReader
 
-    app = create_app(tmp_path / "web.db")
-    ctx = app.state.ctx
-    ensure_demo(ctx.runtime, ctx.auth)
-    with TestClient(app) as client:
-        r = client.get("/p/demo/reports/daily.pdf", follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"].endswith("/signin")
-        r = client.post("/api/productions/demo/session", json={"person": "arm", "pin": "2002"})
-        assert r.status_code == 200, r.text
-        board = client.get("/p/demo/")
-        assert "/p/demo/reports/daily.pdf" in board.text and "/p/demo/labels.pdf" in board.text
-        r = client.get("/p/demo/reports/daily.pdf")
-        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
-        assert r.content.startswith(b"%PDF")
-        r = client.get("/p/demo/reports/daily.csv")
-        assert r.status_code == 200 and r.text.startswith("seq,at,event")
-        r = client.get("/p/demo/reports/reconciliation.csv")
-        assert r.status_code == 200 and r.text.splitlines()[-1].startswith("Total,")
-        firearm = next(iter(ctx.runtime.call(ctx.runtime.service.state, "demo").firearms))
-        hist = client.get(f"/p/demo/history?kind=firearm&id={firearm}")
-        assert f"/p/demo/reports/firearm.pdf?firearm={firearm}" in hist.text
-        r = client.get(f"/p/demo/reports/firearm.csv?firearm=firearm:{firearm}")
-        assert r.status_code == 200 and firearm in r.text
-        r = client.get("/p/demo/reports/firearm.csv?firearm=nope")
-        assert r.status_code == 404
-        r = client.get("/p/demo/labels.pdf?paper=letter")
-        assert r.status_code == 200 and r.content.startswith(b"%PDF")
-        pdf = tmp_path / "web-labels.pdf"
-        pdf.write_bytes(r.content)
-        assert f"firearm:{firearm}" in decode_pdf(pdf)
-        root = ctx.runtime.call(ctx.runtime.service.ledger.status, "demo")["root_hash"]
-        from pypdf import PdfReader
-
-        daily = tmp_path / "web-daily.pdf"
-        daily.write_bytes(client.get("/p/demo/reports/daily.pdf").content)
-        assert f"root hash {root}" in (PdfReader(daily).pages[0].extract_text() or "")
+    daily = tmp_path / "web-daily.pdf"
+    daily.write_bytes(client.get("/p/demo/reports/daily.pdf").content)
+    assert f"root hash {root}" in (PdfReader(daily).pages[0].extract_text() or "")

@@ -5,27 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
-from showclear.api.app import create_app
-from showclear.api.demo import ensure_demo
-
-
-@pytest.fixture()
-def signed_in(tmp_path: Path) -> Iterator[tuple[TestClient, object]]:
-    app = create_app(tmp_path / "web.db")
-    ctx = app.state.ctx
-    ensure_demo(ctx.runtime, ctx.auth)
-    with TestClient(app) as client:
-        r = client.get("/p/demo/reports/daily", follow_redirects=False)
-        assert r.status_code == 303 and r.headers["location"].endswith("/signin")
-        r = client.post("/api/productions/demo/session", json={"person": "arm", "pin": "2002"})
-        assert r.status_code == 200, r.text
-        yield client, ctx
+from showclear.api.app import Ctx
 
 
 def body_rows(html: str) -> list[str]:
@@ -34,7 +17,7 @@ def body_rows(html: str) -> list[str]:
 
 
 def test_the_daily_log_page_shows_the_csv_rows_and_the_live_seal(
-    signed_in: tuple[TestClient, object],
+    signed_in: tuple[TestClient, Ctx],
 ) -> None:
     client, ctx = signed_in
     page = client.get("/p/demo/reports/daily")
@@ -45,7 +28,7 @@ def test_the_daily_log_page_shows_the_csv_rows_and_the_live_seal(
     assert len(shown) == len(rows) > 0
     for html_row, row in zip(shown, rows, strict=True):
         assert f">{row['seq']}<" in html_row and row["event"] in html_row
-    root = ctx.runtime.call(ctx.runtime.service.ledger.status, "demo")["root_hash"]  # type: ignore[attr-defined]
+    root = ctx.runtime.call(ctx.runtime.service.ledger.status, "demo")["root_hash"]
     assert f"root hash {root}" in page.text
     # The download buttons carry the same query as the page.
     day = re.search(r'name="day" value="([0-9-]+)"', page.text)
@@ -55,9 +38,9 @@ def test_the_daily_log_page_shows_the_csv_rows_and_the_live_seal(
     assert client.get("/p/demo/").text.count("/p/demo/reports/daily") >= 3
 
 
-def test_report_pages_for_each_kind_and_their_errors(signed_in: tuple[TestClient, object]) -> None:
+def test_report_pages_for_each_kind_and_their_errors(signed_in: tuple[TestClient, Ctx]) -> None:
     client, ctx = signed_in
-    state = ctx.runtime.call(ctx.runtime.service.state, "demo")  # type: ignore[attr-defined]
+    state = ctx.runtime.call(ctx.runtime.service.state, "demo")
     firearm = next(iter(state.firearms))
     page = client.get(f"/p/demo/reports/firearm?firearm=firearm:{firearm}")
     assert page.status_code == 200 and firearm in page.text

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from showclear.ledger.node import LedgerNode
-from showclear.reports import document, pdf
-from showclear.reports.source import load_source
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.reports import pdf
+from showclear.reports.document import Document
 
 MARGIN = re.compile(r"^(Daily firearms log Page \d+ of \d+|Production demo .*|root hash .*)$")
 
@@ -27,15 +24,9 @@ def body(pages: list[str]) -> list[str]:
 
 @pytest.mark.skipif(not pdf._can_fork(), reason="needs fork and two CPUs")
 def test_split_log_keeps_rows_footers_and_page_numbers(
-    action_day: Path, monkeypatch: pytest.MonkeyPatch
+    action_day_log: Document, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = SQLiteEventStore(action_day)
-    try:
-        node = LedgerNode.open(action_day, store)
-        source = load_source(store, "demo", node.key_fingerprint)
-    finally:
-        store.close()
-    doc = document.daily(source, "2025-03-14")
+    doc = action_day_log
     assert len(doc.rows) > pdf.COMPACT_ABOVE
     monkeypatch.setattr(pdf, "_forking_is_safe", lambda: True)  # whatever threads pytest has
     monkeypatch.setattr(pdf, "PARALLEL_ABOVE", 10**9)
