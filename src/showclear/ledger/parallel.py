@@ -21,13 +21,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import multiprocessing
-import os
-import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
+from showclear.forking import flush_before_fork, fork_available, single_threaded
 from showclear.ledger.canonical import canonical_bytes
 from showclear.ledger.hashing import NODE_PREFIX
 from showclear.ledger.merkle import CompactTree, _parent_level
@@ -131,12 +129,7 @@ def _segment(
 
 
 def _can_fork() -> bool:
-    return (
-        (os.cpu_count() or 1) > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        # Forking a process with other threads can copy a lock some thread holds.
-        and threading.active_count() == 1
-    )
+    return fork_available() and single_threaded()
 
 
 def verify_log_parallel(
@@ -226,9 +219,7 @@ def _fork_segment(
         finally:
             theirs.close()
 
-    # Whatever this process has buffered would be written twice, once by the child.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    flush_before_fork()
     # The collector walking every old object after the fork would copy each page it touches,
     # in both processes; frozen objects are left alone until join.
     gc.freeze()

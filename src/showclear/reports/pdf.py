@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import sys
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,6 +18,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from showclear.forking import flush_before_fork
+from showclear.forking import fork_available as _can_fork
+from showclear.forking import single_threaded as _forking_is_safe
 from showclear.reports.document import Document
 from showclear.reports.source import Seal
 
@@ -241,21 +243,6 @@ def render_pdf_counted(doc: Document) -> tuple[bytes, int]:
 PARALLEL_ABOVE = 1000
 
 
-def _can_fork() -> bool:
-    import multiprocessing
-    import os
-
-    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
-
-
-def _forking_is_safe() -> bool:
-    # Forking beside other threads (the web app's) can copy a lock one of them holds; there
-    # a long log is laid out in one process.
-    import threading
-
-    return threading.active_count() == 1
-
-
 @contextlib.contextmanager
 def _page_numbers(exchange: Callable[[int], tuple[int, int]]) -> Iterator[None]:
     """While active, the margin boxes number pages from the offset `exchange(pages)` gives."""
@@ -302,8 +289,7 @@ def _render_split(doc: Document) -> tuple[bytes, int]:
     rest = render_html(doc, "rest", slice(half, None), compact)
     ctx = multiprocessing.get_context("fork")
     mine, theirs = ctx.Pipe()
-    sys.stdout.flush()  # else the child writes what is buffered a second time
-    sys.stderr.flush()
+    flush_before_fork()
 
     def child(conn: Any) -> None:
         mine.close()  # the parent's end, inherited: closed so either side sees EOF on a failure
