@@ -49,7 +49,8 @@ PARALLEL_ABOVE = 65_536
 
 RangeReader = Callable[[int, int | None], Iterable[EventRow]]
 """read(after_seq, up_to_seq or None): the rows with after_seq < seq [<= up_to_seq], in seq
-order, from a reader of its own (it is called once in each process)."""
+order, from a reader of its own: one per half, each in its process, and one more for the
+whole log if it has to be checked in one process."""
 
 
 Blocks = list[tuple[int, bytes]]
