@@ -5,6 +5,10 @@ prints "ACK <seq> <leaf hash>" for every event of a command once `execute` has r
 accepted. The parent kills it with SIGKILL after a random delay, 20 times on the same file, and
 after each kill reopens the store: every acknowledged seq is there with the same payload, the
 state rebuilds, and every production's sequence has no gap.
+
+The same runs with the ledger on (`open_service`, as a set node runs): after each kill the store
+also verifies (every leaf, every stored checkpoint, an unsigned tail reported as such), and the
+next start signs whatever tail the kill left unsigned, after which the whole log is covered.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import pytest
 
 from domain.conftest import ready_day
 from showclear.ledger.canonical import leaf_hash
+from showclear.ledger.node import LedgerNode, node_verifier
+from showclear.ledger.verifier import verify_log
 from showclear.service import Service
 from showclear.store.sqlite import SQLiteEventStore
 
@@ -37,10 +43,16 @@ from showclear.domain import parse_command
 from showclear.service import Service
 from showclear.store.sqlite import SQLiteEventStore
 
-path, production = sys.argv[1], sys.argv[2]
+path, production, ledger = sys.argv[1], sys.argv[2], sys.argv[3] == "ledger"
 committed = []
-store = SQLiteEventStore(path)
-service = Service(store, on_commit=lambda prod, stored: committed.extend(stored))
+if ledger:
+    from showclear.bootstrap import open_service
+
+    service = open_service(path)
+    service.on_commit = lambda prod, stored: committed.extend(stored)
+else:
+    store = SQLiteEventStore(path)
+    service = Service(store, on_commit=lambda prod, stored: committed.extend(stored))
 state = service.state(production)
 print("READY", state.version, flush=True)
 at = state.now
@@ -62,21 +74,22 @@ while True:
 """
 
 
-def prepare(path: Path) -> int:
+def prepare(path: Path, ledger: bool) -> int:
     store = SQLiteEventStore(path)
+    node = LedgerNode.open(path, store) if ledger else None
     try:
-        ready_day(production=PRODUCTION, service=Service(store))
+        ready_day(production=PRODUCTION, service=Service(store, ledger=node))
         # a second production in the same file: sequences are per production
-        ready_day(production="other", service=Service(store))
+        ready_day(production="other", service=Service(store, ledger=node))
         return store.head(PRODUCTION)
     finally:
         store.close()
 
 
-def run_and_kill(path: Path, delay: float) -> list[str]:
+def run_and_kill(path: Path, delay: float, ledger: bool) -> list[str]:
     """Start the child, wait until it is appending, SIGKILL it after `delay`; its stdout lines."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(path), PRODUCTION],
+        [sys.executable, "-c", CHILD, str(path), PRODUCTION, "ledger" if ledger else "plain"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -152,21 +165,58 @@ def check_store(path: Path, acknowledged: dict[int, str]) -> int:
         store.close()
 
 
+def check_ledger(path: Path) -> None:
+    """The killed store verifies; the next start signs its tail; then every event is covered."""
+    trusted = node_verifier(path)
+
+    def verify(store: SQLiteEventStore) -> tuple[int, int]:
+        checkpoints = store.checkpoints(PRODUCTION)
+        report = verify_log(
+            store.read_leaves(PRODUCTION),
+            [c.note for c in checkpoints],
+            trusted,
+            production=PRODUCTION,
+        )
+        assert report.ok, report.message
+        return report.tree_size, checkpoints[-1].tree_size
+
+    with SQLiteEventStore(path) as store:
+        size, signed = verify(store)
+        if signed < size:
+            assert (
+                f"events {signed + 1} to {size} are not yet covered"
+                in verify_log(
+                    store.read_leaves(PRODUCTION),
+                    [c.note for c in store.checkpoints(PRODUCTION)],
+                    trusted,
+                ).message
+            )
+    node = LedgerNode.open(path)  # the next start
+    try:
+        size, signed = verify(node.store)
+        assert signed == size
+    finally:
+        node.store.close()
+
+
 @pytest.mark.slow
-def test_sigkill_during_appends_loses_no_acknowledged_event(tmp_path: Path) -> None:
+@pytest.mark.parametrize("ledger", [False, True], ids=["plain", "ledger"])
+def test_sigkill_during_appends_loses_no_acknowledged_event(tmp_path: Path, ledger: bool) -> None:
     path = tmp_path / "crash.db"
-    head = prepare(path)
+    head = prepare(path, ledger)
     rng = random.Random(int(os.environ.get("SHOWCLEAR_CRASH_SEED", "20240304")))
     acknowledged: dict[int, str] = {}
     grew = 0
     for kill in range(KILLS):
-        lines = run_and_kill(path, rng.uniform(0.05, 0.6))
+        lines = run_and_kill(path, rng.uniform(0.05, 0.6), ledger)
         refused = [line for line in lines if line.startswith("REFUSED")]
         assert refused == [], refused
         new = acks(lines)
         assert not (set(new) & set(acknowledged)), "a seq was acknowledged twice"
         acknowledged.update(new)
         size = check_store(path, acknowledged)
+        if ledger:
+            check_ledger(path)
         assert size >= head + len(acknowledged), f"kill {kill}"
         grew += bool(new)
     assert grew >= KILLS // 2, "the child rarely got to append before it was killed"

@@ -248,6 +248,7 @@ def test_queued_requests_share_one_commit(tmp_path: Path) -> None:
         seqs = [e["seq"] for a in answers for e in a.events]
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
         assert [a.head for a in answers] == [a.events[-1]["seq"] for a in answers]
-        assert checkpoints(path) == before + 1
+        runtime.service.ledger.flush()  # signed off the commit path: wait for it
+        assert checkpoints(path) == before + 1  # one append, one signed checkpoint
     finally:
         runtime.close()

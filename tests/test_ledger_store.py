@@ -70,6 +70,14 @@ def note_at(path: Path, size: int) -> str:
     return str(note)
 
 
+def sizes(path: Path) -> list[int]:
+    """The tree sizes of the stored checkpoints, smallest first (one per group of commits)."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT tree_size FROM checkpoints ORDER BY tree_size").fetchall()
+    conn.close()
+    return [int(r[0]) for r in rows]
+
+
 def head(path: Path) -> int:
     conn = sqlite3.connect(path)
     (n,) = conn.execute("SELECT MAX(seq) FROM events").fetchone()
@@ -77,7 +85,7 @@ def head(path: Path) -> int:
     return int(n)
 
 
-def test_every_commit_is_signed_and_status_shows_the_ledger(db: Path) -> None:
+def test_every_commit_is_covered_and_status_shows_the_ledger(db: Path) -> None:
     code, out = run("status", "--db", str(db), "--json")
     assert code == 0, out
     status = json.loads(out)
@@ -120,7 +128,12 @@ def test_edited_payload_with_recomputed_leaf_hash(db: Path) -> None:
     )
     code, out = run("verify", "--db", str(db))
     assert code == 1
-    assert "edited at position 30" in out
+    # The leaf hash proves nothing now; the checkpoints do, and they bracket the edit: one
+    # signed before event 30 (which still matches) and the first signed after it.
+    before = max([0, *(s for s in sizes(db) if s < 30)])
+    after = min(s for s in sizes(db) if s >= 30)
+    assert f"edited at position {before + 1}" in out
+    assert f"events {before + 1} to {after} were changed after it was signed" in out
 
 
 def test_deleted_row(db: Path) -> None:
@@ -153,7 +166,8 @@ def test_cut_off_tail(db: Path) -> None:
 
 def test_tail_cut_with_its_checkpoints_needs_the_witness(db: Path, tmp_path: Path) -> None:
     saved = tmp_path / "saved.note"
-    saved.write_text(note_at(db, 140), encoding="utf-8")
+    assert sizes(db)[-1] == head(db) > 120  # closing the store signed the last commits
+    saved.write_text(note_at(db, head(db)), encoding="utf-8")
     attack(
         db, "DELETE FROM events WHERE seq > 120", "DELETE FROM checkpoints WHERE tree_size > 120"
     )
@@ -165,10 +179,11 @@ def test_tail_cut_with_its_checkpoints_needs_the_witness(db: Path, tmp_path: Pat
 
 
 def test_forged_checkpoint(db: Path) -> None:
-    note = note_at(db, 100)
-    forged = note.replace("\n100\n", "\n99\n", 1)
+    size = sizes(db)[len(sizes(db)) // 2]
+    note = note_at(db, size)
+    forged = note.replace(f"\n{size}\n", f"\n{size - 1}\n", 1)
     assert forged != note
-    attack(db, f"UPDATE checkpoints SET note = '{forged}' WHERE tree_size = 100")
+    attack(db, f"UPDATE checkpoints SET note = '{forged}' WHERE tree_size = {size}")
     code, out = run("verify", "--db", str(db))
     assert code == 1
     assert "bad signature" in out
@@ -176,7 +191,8 @@ def test_forged_checkpoint(db: Path) -> None:
 
 def _resign(db: Path, tmp_path: Path) -> None:
     """Replace every checkpoint by one of the same tree signed with a new key."""
-    name = Checkpoint.parse(note_at(db, 1).split("\n\n")[0] + "\n").origin.rsplit("/", 1)[0]
+    first = note_at(db, sizes(db)[0])
+    name = Checkpoint.parse(first.split("\n\n")[0] + "\n").origin.rsplit("/", 1)[0]
     generate_keypair(tmp_path / "evil", name)
     evil = load_signer(tmp_path / "evil")
     conn = sqlite3.connect(db)

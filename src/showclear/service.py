@@ -73,7 +73,7 @@ class Service:
     ) -> None:
         self.store = store
         self.on_commit = on_commit
-        # A showclear.ledger.node.LedgerNode: signs a checkpoint inside every append.
+        # A showclear.ledger.node.LedgerNode: told of every commit, it signs a checkpoint.
         self.ledger = ledger
         self._states: dict[str, State] = {}
         self._subscribers: list[Subscriber] = []
@@ -236,11 +236,8 @@ class Service:
         if self.store is None:
             return
         new = [NewEvent(e.type, e.actor, e.at, e.data) for e in events]
-        if self.ledger is not None:
-            stored = self.store.append(  # type: ignore[call-arg]
-                production, head, new, checkpoint=self.ledger.checkpoint_hook
-            )
-        else:
-            stored = self.store.append(production, head, new)
+        stored = self.store.append(production, head, new)
+        if self.ledger is not None and stored:
+            self.ledger.committed(production, stored[-1].seq)
         if self.on_commit is not None:
             self.on_commit(production, stored)

@@ -64,8 +64,9 @@ def percentile(values: list[float], q: float) -> float:
 def showclear_append(path: Path, n: int, *, ledger: bool = False) -> dict[str, Any]:
     """Execute `n` handover-mix commands durably; events/s, latency percentiles, refusals.
 
-    With `ledger`, the service is wired as a set node runs it (`bootstrap.open_service`): every
-    append also signs a checkpoint of the production's Merkle tree in the same transaction.
+    With `ledger`, the service is wired as a set node runs it (`bootstrap.open_service`): after
+    every commit the node's checkpointer signs the production's Merkle tree, and the clock stops
+    only once the last commit is signed.
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
@@ -97,6 +98,8 @@ def showclear_append(path: Path, n: int, *, ledger: bool = False) -> dict[str, A
             events += len(outcome.events)
             if outcome.verdict != "accepted":
                 refusals += 1
+        if service.ledger is not None:
+            service.ledger.flush()  # the clock stops once the last commit is signed too
         elapsed = clock() - start
         if store.head(PRODUCTION) != len(setup) + events:
             raise RuntimeError("the store does not hold every event the service reported")

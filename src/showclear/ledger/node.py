@@ -1,8 +1,11 @@
 """This set node's side of the ledger: its signing key and one Merkle frontier per production.
 
-The node signs a C2SP checkpoint after every commit, inside the append transaction (see
-`SQLiteEventStore.append(..., checkpoint=hook)`), so an event is never durable without a signed
-tree head that covers it.
+The node signs a C2SP checkpoint after every commit or group of commits: the service calls
+`committed` once the append is durable, and the node's `Checkpointer` thread signs the newest
+stored tree off the commit path (see `showclear.ledger.checkpointer` for why, and for what a
+crash in between leaves: `open` signs any unsigned tail on the next start). Bulk loaders can
+still sign inside the append transaction:
+``store.append(..., checkpoint=node.checkpoint_hook)``.
 
 - Keys live next to the store, in ``<db>.keys/`` (``showclear init`` creates them; the first
   write creates them when missing).
@@ -21,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.checkpointer import Checkpointer
 from showclear.ledger.keys import (
     VERIFIER_KEY_FILE,
     KeyFileError,
@@ -34,6 +38,7 @@ from showclear.ledger.note import NoteSigner, NoteVerifier, sign_checkpoint
 
 if TYPE_CHECKING:
     from showclear.store.base import StoredEvent
+    from showclear.store.sqlite import Checkpoint as StoredCheckpoint
     from showclear.store.sqlite import SQLiteEventStore
 
 __all__ = ["ORIGIN_META_KEY", "LedgerNode", "checkpoint_origin", "keys_dir", "node_origin"]
@@ -91,6 +96,11 @@ class LedgerNode:
         self.origin = origin
         self.created_keys = False
         self._trees: dict[str, CompactTree] = {}
+        # The frontiers of what has been signed: used by `sign_head` (the checkpointer thread,
+        # or `sign_unsigned` before that thread exists), never by the append hook.
+        self._signed_trees: dict[str, CompactTree] = {}
+        self._checkpointer = Checkpointer(store.path, self.sign_head)
+        store.before_close.append(self.close)
 
     @classmethod
     def open(
@@ -105,6 +115,7 @@ class LedgerNode:
         signer, created = ensure_keys(store_path, origin)
         node = cls(store, signer, origin)
         node.created_keys = created
+        node.sign_unsigned()
         return node
 
     @property
@@ -153,17 +164,72 @@ class LedgerNode:
                 f"store at seq {stored[-1].seq}"
             )
         root = new.root()
-        body = Checkpoint(
-            self.origin_for(production),
-            new.size,
-            root,
-            (TIME_EXTENSION + stored[-1].at,),
-        )
-        note = sign_checkpoint(body, self.signer)
+        note = self._sign(production, new.size, root, stored[-1].at)
         # Keep the new frontier only once the transaction commits; a rollback leaves a frontier
         # one step ahead, which the size check above detects and rebuilds.
         self._trees[production] = new
         return new.size, root, note
+
+    # -- signing after the commit (the service's path) ------------------------------------
+
+    def committed(self, production: str, head: int) -> None:
+        """The production's events up to `head` are durable: sign them soon, off this thread."""
+        self._checkpointer.committed(production, head)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every commit noted so far is covered by a stored checkpoint."""
+        self._checkpointer.flush(timeout)
+
+    def close(self) -> None:
+        """Sign what is left and stop the checkpointer (the store's close calls this)."""
+        self._checkpointer.close()
+
+    def sign_unsigned(self) -> list[StoredCheckpoint]:
+        """Sign every production whose stored events run past its newest checkpoint.
+
+        After a crash between a commit and its checkpoint, this covers the tail on the next
+        start. Returns the checkpoints it stored.
+        """
+        signed = []
+        for production in self.store.productions():
+            latest = self.store.latest_checkpoint(production)
+            if latest is None or latest.tree_size < self.store.head(production):
+                cp = self.sign_head(self.store, production)
+                if cp is not None:
+                    signed.append(cp)
+        return signed
+
+    def sign_head(self, store: SQLiteEventStore, production: str) -> StoredCheckpoint | None:
+        """Sign and store a checkpoint of every event `store` now holds for `production`.
+
+        Reads the leaf hashes stored since the last signed tree, so what is signed is what is
+        on disk. None when nothing new is stored.
+        """
+        tree = self._signed_trees.get(production, CompactTree())
+        rows = store.read_leaf_hashes(production, after_seq=tree.size)
+        if not rows:
+            return None
+        if rows[0][0] != tree.size + 1:
+            raise ValueError(
+                f"production {production!r}: stored events resume at seq {rows[0][0]}, "
+                f"the signed frontier is at {tree.size}"
+            )
+        new = tree.copy()
+        new.extend(leaf for _, leaf, _ in rows)
+        last_seq, _, last_at = rows[-1]
+        if new.size != last_seq:
+            raise ValueError(
+                f"production {production!r}: ledger frontier at {new.size}, store at seq {last_seq}"
+            )
+        root = new.root()
+        note = self._sign(production, new.size, root, last_at)
+        stored = store.add_checkpoint(production, new.size, root, note, if_absent=True)
+        self._signed_trees[production] = new
+        return stored
+
+    def _sign(self, production: str, size: int, root: bytes, at: str) -> str:
+        body = Checkpoint(self.origin_for(production), size, root, (TIME_EXTENSION + at,))
+        return sign_checkpoint(body, self.signer)
 
     def status(self, production: str) -> dict[str, Any]:
         tree = self.tree(production)

@@ -7,12 +7,17 @@ lost the race sees a moved head and gets ConcurrencyError. Every ``sqlite3`` err
 module as a StoreError subclass (see `_translate`).
 
 A store object holds one connection and, like the connection, belongs to the thread that
-opened it; open another store object per thread or process (opening is cheap).
+opened it; open another store object per thread or process (opening is cheap). Store objects on
+the same file in one process queue their write transactions on one Python lock before taking
+SQLite's: a thread waiting there wakes the moment the other commits, where SQLite's busy handler
+would sleep a millisecond or more, ten times the length of a commit.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,6 +40,7 @@ from showclear.store.migrations import applied_migrations, migrate_sqlite
 
 BUSY_TIMEOUT_MS = 10_000
 
+WriteLock = threading.RLock  # the factory; its objects are what `_write_lock` hands out
 CheckpointHook = Callable[[str, list[StoredEvent]], tuple[int, bytes, str] | None]
 """Called as ``hook(production, stored)`` inside the append transaction, before COMMIT.
 
@@ -58,6 +64,9 @@ _SELECT_LEAVES = (
 _SELECT_LEAF_RANGE = (
     "SELECT seq, payload, leaf_hash FROM events WHERE production = ? AND seq > ? AND seq <= ? "
     "ORDER BY seq"
+)
+_SELECT_LEAF_HASHES = (
+    "SELECT seq, leaf_hash, at FROM events WHERE production = ? AND seq > ? ORDER BY seq"
 )
 _SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = ?"
 # One statement for both heads an append needs: the production's and the whole log's.
@@ -111,6 +120,26 @@ def _translate(label: str) -> Iterator[None]:
         raise _store_error(label, e) from e
 
 
+_WRITE_LOCKS: dict[str, WriteLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: str) -> WriteLock:
+    """The in-process write lock of the store file at `path` (one per file, made on first use).
+
+    Reentrant, so a thread that nests a second store's write in its own (a mistake) waits on
+    SQLite and gets StoreBusyError, as it would across processes, instead of deadlocking here.
+    """
+    if path == ":memory:" or path.startswith("file:"):
+        return threading.RLock()  # a private database: nobody to queue behind
+    key = os.path.realpath(path)
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(key)
+        if lock is None:
+            lock = _WRITE_LOCKS[key] = threading.RLock()
+        return lock
+
+
 def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -139,6 +168,9 @@ class SQLiteEventStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._label = str(path)
+        self._write_lock = _write_lock(self._label)
+        # Called first by close(): the ledger flushes its checkpoints there (see LedgerNode).
+        self.before_close: list[Callable[[], None]] = []
         self._conn: sqlite3.Connection | None = None
         with _translate(self._label):
             conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -204,6 +236,7 @@ class SQLiteEventStore:
             )
             prepared.append((seq, ev, payload, leaf_hash(payload)))
         conn = self._connection()
+        lock = self._acquire_write_lock()
         # _translate and _write_transaction written out: this runs once per command.
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -247,6 +280,8 @@ class SQLiteEventStore:
                 raise
         except sqlite3.Error as e:
             raise _store_error(self._label, e) from e
+        finally:
+            lock.release()
         return stored
 
     def read(self, production: str, after_seq: int = 0) -> Iterator[StoredEvent]:
@@ -273,6 +308,12 @@ class SQLiteEventStore:
             cursor = conn.execute(_SELECT_LEAVES, (production, after_seq))
             yield from cursor
 
+    def read_leaf_hashes(self, production: str, after_seq: int = 0) -> list[tuple[int, bytes, str]]:
+        """(seq, leaf hash, command time) of the production's events after `after_seq`."""
+        conn = self._connection()
+        with _translate(self._label):
+            return conn.execute(_SELECT_LEAF_HASHES, (production, after_seq)).fetchall()
+
     def head(self, production: str) -> int:
         """The last seq of the production (0 when it has none)."""
         conn = self._connection()
@@ -294,7 +335,10 @@ class SQLiteEventStore:
             return [str(row[0]) for row in rows]
 
     def close(self) -> None:
-        """Close the connection; later calls do nothing."""
+        """Run the `before_close` callbacks, then close the connection; later calls do nothing."""
+        callbacks, self.before_close = self.before_close, []
+        for callback in callbacks:
+            callback()
         conn, self._conn = self._conn, None
         if conn is not None:
             with _translate(self._label):
@@ -314,13 +358,25 @@ class SQLiteEventStore:
     # -- checkpoints ----------------------------------------------------------------------
 
     def add_checkpoint(
-        self, production: str, tree_size: int, root_hash: bytes, note: str
+        self,
+        production: str,
+        tree_size: int,
+        root_hash: bytes,
+        note: str,
+        *,
+        if_absent: bool = False,
     ) -> Checkpoint:
-        """Store a checkpoint of the production's first `tree_size` events."""
+        """Store a checkpoint of the production's first `tree_size` events.
+
+        With `if_absent`, a checkpoint already stored at that tree size (another process signed
+        the same head) is kept and this one dropped, instead of raising.
+        """
         conn = self._connection()
         with _translate(self._label), self._write_transaction(conn):
             head = int(conn.execute(_SELECT_HEAD, (production,)).fetchone()[0])
-            return self._insert_checkpoint(conn, production, tree_size, root_hash, note, head)
+            return self._insert_checkpoint(
+                conn, production, tree_size, root_hash, note, head, if_absent=if_absent
+            )
 
     def checkpoints(self, production: str) -> list[Checkpoint]:
         """The production's checkpoints, smallest tree first."""
@@ -352,14 +408,17 @@ class SQLiteEventStore:
         root_hash: bytes,
         note: str,
         head: int,
+        *,
+        if_absent: bool = False,
     ) -> Checkpoint:
         if not 1 <= tree_size <= head:
             raise ValueError(
                 f"production {production!r}: checkpoint tree size {tree_size} outside 1..{head}"
             )
         created = Checkpoint(production, tree_size, bytes(root_hash), note, _utc_now())
+        conflict = " ON CONFLICT (production, tree_size) DO NOTHING" if if_absent else ""
         conn.execute(
-            f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+            f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?){conflict}",
             (created.production, created.tree_size, created.root_hash, note, created.created_at),
         )
         return created
@@ -376,7 +435,7 @@ class SQLiteEventStore:
     def set_meta(self, key: str, value: str) -> None:
         """Set a node-level setting (durably)."""
         conn = self._connection()
-        with _translate(self._label):
+        with _translate(self._label), self._write_transaction(conn):
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -403,16 +462,28 @@ class SQLiteEventStore:
         with _translate(self._label):
             yield from starmap(StoredEvent, conn.execute(sql, params))
 
-    @staticmethod
+    def _acquire_write_lock(self) -> WriteLock:
+        lock = self._write_lock
+        if not lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+            raise StoreBusyError(
+                f"{self._label}: store is busy: another thread of this process is writing "
+                f"(waited {BUSY_TIMEOUT_MS / 1000:g} s)"
+            )
+        return lock
+
     @contextmanager
-    def _write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    def _write_transaction(self, conn: sqlite3.Connection) -> Iterator[None]:
         # IMMEDIATE takes the write lock up front, so the head read inside is the head the
         # commit lands on; a deferred transaction could fail late with SQLITE_BUSY_SNAPSHOT.
-        conn.execute("BEGIN IMMEDIATE")
+        lock = self._acquire_write_lock()
         try:
-            yield
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            lock.release()

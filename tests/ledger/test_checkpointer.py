@@ -1,0 +1,193 @@
+"""The checkpointer signs after the commit, off the writer's thread, on real SQLite files.
+
+What it must keep: every commit ends up covered by a stored, verifying checkpoint (at once
+after a quiet spell, per group in a burst); flush and close wait for that; a failure to sign is
+reported, never swallowed, and loses no event; a crash before the signature is healed on the
+next start.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from domain.conftest import ready_day
+from showclear.bootstrap import open_service
+from showclear.ledger.checkpointer import Checkpointer, CheckpointerError
+from showclear.ledger.merkle import MerkleTree
+from showclear.ledger.node import LedgerNode
+from showclear.ledger.note import open_checkpoint
+from showclear.store.base import NewEvent
+from showclear.store.sqlite import SQLiteEventStore
+
+PRODUCTION = "cp"
+
+
+def _event(i: int) -> NewEvent:
+    return NewEvent("note_added", "arm", f"2021-10-21T06:{i // 60 % 60:02d}:{i % 60:02d}", {"i": i})
+
+
+def _append(store: SQLiteEventStore, n: int) -> int:
+    head = store.head(PRODUCTION)
+    stored = store.append(PRODUCTION, head, [_event(head + k) for k in range(n)])
+    return stored[-1].seq
+
+
+def _sizes(store: SQLiteEventStore) -> list[int]:
+    return [c.tree_size for c in store.checkpoints(PRODUCTION)]
+
+
+def _wait_for(predicate: object, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> LedgerNode:
+    path = tmp_path / "set.db"
+    store = SQLiteEventStore(path)
+    return LedgerNode.open(path, store)
+
+
+def test_a_commit_after_a_quiet_spell_is_signed_at_once_and_verifies(node: LedgerNode) -> None:
+    store = node.store
+    head = _append(store, 3)
+    node.committed(PRODUCTION, head)
+    # No flush: the thread signs on its own, without waiting for a window to pass.
+    assert _wait_for(lambda: _sizes(store) == [3])
+    latest = store.latest_checkpoint(PRODUCTION)
+    assert latest is not None
+    body, names = open_checkpoint(latest.note, node.verifier)
+    assert names == [node.origin]
+    leaves = [leaf for _, leaf, _ in store.read_leaf_hashes(PRODUCTION)]
+    assert body.size == 3 and body.root_hash == MerkleTree(leaves).root() == latest.root_hash
+    assert body.extensions == ("time 2021-10-21T06:00:02",)
+    store.close()
+
+
+def test_commits_inside_the_window_share_one_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "set.db"
+    store = SQLiteEventStore(path)
+    node = LedgerNode.open(path, store)
+    # An hour-long window, so the test does not depend on how fast this machine is.
+    node._checkpointer = Checkpointer(path, node.sign_head, window=3600)
+    node.committed(PRODUCTION, _append(store, 1))
+    assert _wait_for(lambda: _sizes(store) == [1])
+    for _ in range(4):
+        node.committed(PRODUCTION, _append(store, 1))
+    time.sleep(0.3)
+    assert _sizes(store) == [1], "commits inside the window were signed one by one"
+    node.flush()  # cuts the window short
+    assert _sizes(store) == [1, 5]
+    store.close()
+
+
+def test_closing_the_store_signs_the_last_commits(tmp_path: Path) -> None:
+    path = tmp_path / "set.db"
+    service = open_service(path)
+    assert service.store is not None and service.ledger is not None
+    service.ledger._checkpointer = Checkpointer(path, service.ledger.sign_head, window=3600)
+    ready_day(production=PRODUCTION, service=service)
+    head = service.store.head(PRODUCTION)
+    service.store.close()
+    with SQLiteEventStore(path) as store:
+        latest = store.latest_checkpoint(PRODUCTION)
+        assert latest is not None and latest.tree_size == head > 5
+
+
+def test_a_failed_signature_is_reported_and_loses_nothing(node: LedgerNode) -> None:
+    store = node.store
+    broken = threading.Event()
+    broken.set()
+    sign_head = node.sign_head
+
+    def flaky(s: SQLiteEventStore, production: str) -> object:
+        if broken.is_set():
+            raise OSError("disk full")
+        return sign_head(s, production)
+
+    node._checkpointer = Checkpointer(store.path, flaky, window=0)
+    head = _append(store, 2)
+    node.committed(PRODUCTION, head)
+    with pytest.raises(CheckpointerError, match="disk full"):
+        node.flush()
+    assert store.head(PRODUCTION) == head and _sizes(store) == []
+    broken.clear()
+    node.flush()  # the thread tried again and signed the same heads
+    assert _sizes(store) == [head]
+    store.close()
+
+
+def test_flush_gives_up_after_its_timeout(node: LedgerNode) -> None:
+    gate = threading.Event()
+
+    def slow(s: SQLiteEventStore, production: str) -> object:
+        gate.wait(10)
+        return None
+
+    node._checkpointer = Checkpointer(node.store.path, slow, window=0)
+    node.committed(PRODUCTION, _append(node.store, 1))
+    with pytest.raises(CheckpointerError, match=r"within 0\.2 s"):
+        node.flush(timeout=0.2)
+    gate.set()
+    node.store.close()
+
+
+def test_a_tail_left_unsigned_by_a_crash_is_signed_on_the_next_start(tmp_path: Path) -> None:
+    path = tmp_path / "set.db"
+    service = open_service(path)
+    assert service.store is not None
+    ready_day(production=PRODUCTION, service=service)
+    service.store.close()
+    # What a kill between COMMIT and the signature leaves: events past the newest checkpoint.
+    with SQLiteEventStore(path) as store:
+        signed = store.head(PRODUCTION)
+        head = _append(store, 4)
+        assert _sizes(store)[-1] == signed < head
+    node = LedgerNode.open(path)
+    try:
+        assert _sizes(node.store)[-1] == head
+        assert node.sign_unsigned() == []  # nothing left to sign
+    finally:
+        node.store.close()
+
+
+def test_a_closed_checkpointer_refuses_new_commits(node: LedgerNode) -> None:
+    node.committed(PRODUCTION, _append(node.store, 1))
+    node.close()
+    with pytest.raises(CheckpointerError, match="closed"):
+        node.committed(PRODUCTION, 2)
+    node.store.close()
+
+
+def test_two_writers_on_one_file_in_one_process_queue_on_the_write_lock(tmp_path: Path) -> None:
+    path = tmp_path / "set.db"
+    SQLiteEventStore(path).close()
+    errors: list[BaseException] = []
+
+    def write(production: str) -> None:
+        try:
+            with SQLiteEventStore(path) as store:  # a store belongs to its thread
+                for i in range(100):
+                    store.append(production, i, [_event(i)])
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in ("a", "b", "c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    with SQLiteEventStore(path) as store:
+        for production in ("a", "b", "c"):
+            assert [e.seq for e in store.read(production)] == list(range(1, 101))
+        positions = [e.position for e in store.read_all()]
+        assert positions == list(range(1, 301))
