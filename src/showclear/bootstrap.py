@@ -10,10 +10,10 @@ from showclear.store.sqlite import SQLiteEventStore
 
 
 def open_service(db_path: str | Path) -> Service:
-    """A Service on the store at `db_path` that signs a checkpoint in every append.
+    """A Service on the store at `db_path` whose ledger signs a checkpoint after every commit.
 
-    Creates the store and its key pair (``<db>.keys/``) when missing. Close with
-    ``service.store.close()``.
+    Creates the store and its key pair (``<db>.keys/``) when missing, and signs any tail a crash
+    left unsigned. Close with ``service.store.close()``, which waits for the last signature.
     """
     store = SQLiteEventStore(db_path)
     try:

@@ -79,4 +79,5 @@ def signed_in(tmp_path: Path) -> Iterator[tuple[TestClient, Ctx]]:
             assert r.status_code == 303 and r.headers["location"].endswith("/signin"), url
         r = client.post("/api/productions/demo/session", json={"person": "arm", "pin": "2002"})
         assert r.status_code == 200, r.text
+        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
         yield client, ctx

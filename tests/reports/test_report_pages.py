@@ -56,3 +56,24 @@ def test_report_pages_for_each_kind_and_their_errors(signed_in: tuple[TestClient
     bad_day = client.get("/p/demo/reports/daily?day=yesterday")
     assert bad_day.status_code in (404, 422) and "yesterday" in bad_day.text
     assert client.get("/p/demo/reports/payroll").status_code == 404
+
+
+def test_a_report_asked_for_right_after_a_command_covers_it(
+    signed_in: tuple[TestClient, Ctx],
+) -> None:
+    # Checkpoints are signed just after each commit (off the commit path); the report must
+    # still stand on one that covers every command already answered.
+    client, ctx = signed_in
+    ledger = ctx.runtime.service.ledger
+    for _ in range(3):
+        r = client.post(
+            "/api/productions/demo/commands",
+            json={"type": "tick"},
+        )
+        assert r.status_code == 200, r.text
+        head = r.json()["head"]
+        page = client.get("/p/demo/reports/daily")
+        assert page.status_code == 200
+        status = ctx.runtime.call(ledger.status, "demo")
+        assert status["tree_size"] == head
+        assert f"root hash {status['root_hash']}" in page.text

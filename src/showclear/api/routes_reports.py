@@ -10,6 +10,7 @@ GET /p/{production}/labels.pdf?paper=a4|letter&kind=firearm|lot|container|person
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from showclear.api.forms import scanned
 from showclear.api.problems import ProblemError
 from showclear.api.routes_api import state_of
 from showclear.api.routes_pages import guarded, page_context, render_page, session_of
+from showclear.ledger.checkpointer import CheckpointerError
 from showclear.reports import document
 from showclear.reports.csv_out import to_csv_bytes
 from showclear.reports.labels import LABEL_KINDS, LAYOUTS, render_labels
@@ -30,6 +32,7 @@ from showclear.reports.pdf import NUMERIC, render_pdf
 from showclear.reports.source import Source, load_source
 from showclear.reports.tables import ReportError
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
@@ -48,8 +51,19 @@ async def _source(request: Request, production: str) -> Source:
     ledger = runtime.service.ledger
     if ledger is None:
         raise ProblemError(409, "no-ledger", "This store has no signing key.")
+
+    def signed_source() -> Source:
+        # Checkpoints are signed just after each commit: wait for the last one, so the report
+        # covers every command already answered. If signing fails, the report still stands on
+        # the latest checkpoint there is (and says which one it is).
+        try:
+            ledger.flush(timeout=5)
+        except CheckpointerError:
+            log.exception("report for %s: the newest commits are not signed yet", production)
+        return load_source(runtime.store, production, ledger.key_fingerprint)
+
     try:
-        return await runtime.acall(load_source, runtime.store, production, ledger.key_fingerprint)
+        return await runtime.acall(signed_source)
     except LookupError as e:
         raise ProblemError(409, "no-checkpoint", str(e)) from e
 

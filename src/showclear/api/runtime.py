@@ -124,7 +124,7 @@ class Runtime:
         self._drain_scheduled = False
 
     def _open(self) -> tuple[SQLiteEventStore, Service]:
-        # open_service adds the ledger: every append signs a checkpoint (SC-R04).
+        # open_service adds the ledger: every commit is covered by a signed checkpoint (SC-R04).
         service = open_service(self.path)
         store: SQLiteEventStore = service.store  # type: ignore[assignment]
         return store, service
