@@ -21,7 +21,7 @@ from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.node import LedgerNode
 from showclear.ledger.note import open_checkpoint
 from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.store.sqlite import SQLiteEventStore, StoreClosedError
 
 PRODUCTION = "cp"
 
@@ -191,3 +191,23 @@ def test_two_writers_on_one_file_in_one_process_queue_on_the_write_lock(tmp_path
             assert [e.seq for e in store.read(production)] == list(range(1, 101))
         positions = [e.position for e in store.read_all()]
         assert positions == list(range(1, 301))
+
+
+def test_closing_the_store_reports_a_signature_it_could_not_make_and_still_closes(
+    node: LedgerNode,
+) -> None:
+    def broken(s: SQLiteEventStore, production: str) -> object:
+        raise OSError("disk full")
+
+    node._checkpointer = Checkpointer(node.store.path, broken, window=0)
+    head = _append(node.store, 2)
+    node.committed(PRODUCTION, head)
+    with pytest.raises(CheckpointerError, match="disk full"):
+        node.store.close()
+    with pytest.raises(StoreClosedError):
+        node.store.head(PRODUCTION)
+    node = LedgerNode.open(node.store.path)  # the next start signs what is stored
+    try:
+        assert _sizes(node.store) == [head]
+    finally:
+        node.store.close()

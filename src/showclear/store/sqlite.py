@@ -337,12 +337,16 @@ class SQLiteEventStore:
     def close(self) -> None:
         """Run the `before_close` callbacks, then close the connection; later calls do nothing."""
         callbacks, self.before_close = self.before_close, []
-        for callback in callbacks:
-            callback()
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with _translate(self._label):
-                conn.close()
+        try:
+            for callback in callbacks:
+                callback()
+        finally:
+            # A failing callback (the ledger could not sign) still lets the file close; its
+            # error then reaches the caller.
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                with _translate(self._label):
+                    conn.close()
 
     def __enter__(self) -> Self:
         return self
