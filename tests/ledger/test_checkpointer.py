@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,10 @@ def _sizes(store: SQLiteEventStore) -> list[int]:
     return [c.tree_size for c in store.checkpoints(PRODUCTION)]
 
 
-def _wait_for(predicate: object, seconds: float = 10.0) -> bool:
+def _wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
+        if predicate():
             return True
         time.sleep(0.005)
     return False

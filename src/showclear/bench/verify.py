@@ -153,20 +153,29 @@ def _pymerkle_p50(payloads: list[bytes], rng: random.Random) -> float | None:
 OVERHEAD_ROUNDS = 7  # the slowdown is a few per cent on a noisy machine: take more pairs
 
 
+def _paired_slowdown(cost: Callable[[int, bool], float]) -> float:
+    """Median over OVERHEAD_ROUNDS of cost(round, ledger on) / cost(round, off) - 1.
+
+    Which of the pair runs first alternates, so a machine slowing down mid-run favours neither.
+    """
+    slowdowns = []
+    for r in range(OVERHEAD_ROUNDS):
+        if r % 2:
+            on, off = cost(r, True), cost(r, False)
+        else:
+            off, on = cost(r, False), cost(r, True)
+        slowdowns.append(on / off - 1)
+    return statistics.median(slowdowns)
+
+
 def _service_append_overhead(directory: Path, commands: int) -> float:
     from showclear.bench.append import showclear_append
 
-    slowdowns = []
-    for r in range(OVERHEAD_ROUNDS):
-        off_path, on_path = directory / f"service-off-{r}.db", directory / f"service-on-{r}.db"
-        if r % 2:
-            on = showclear_append(on_path, commands, ledger=True)["events_per_s"]
-            off = showclear_append(off_path, commands)["events_per_s"]
-        else:
-            off = showclear_append(off_path, commands)["events_per_s"]
-            on = showclear_append(on_path, commands, ledger=True)["events_per_s"]
-        slowdowns.append(off / on - 1)
-    return statistics.median(slowdowns)
+    def seconds_per_event(r: int, ledger: bool) -> float:
+        path = directory / f"service-{'on' if ledger else 'off'}-{r}.db"
+        return 1 / float(showclear_append(path, commands, ledger=ledger)["events_per_s"])
+
+    return _paired_slowdown(seconds_per_event)
 
 
 def _store_appends(path: Path, commits: int, ledger: bool) -> float:
@@ -187,17 +196,11 @@ def _store_appends(path: Path, commits: int, ledger: bool) -> float:
 
 
 def _append_overhead(directory: Path, commits: int) -> float:
-    slowdowns = []
-    for r in range(OVERHEAD_ROUNDS):
-        on_path, off_path = directory / f"append-on-{r}.db", directory / f"append-off-{r}.db"
-        if r % 2:
-            on = _store_appends(on_path, commits, ledger=True)
-            off = _store_appends(off_path, commits, ledger=False)
-        else:
-            off = _store_appends(off_path, commits, ledger=False)
-            on = _store_appends(on_path, commits, ledger=True)
-        slowdowns.append(on / off - 1)
-    return statistics.median(slowdowns)
+    return _paired_slowdown(
+        lambda r, ledger: _store_appends(
+            directory / f"append-{'on' if ledger else 'off'}-{r}.db", commits, ledger
+        )
+    )
 
 
 def run_verify(

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from showclear.store.sqlite import SQLiteEventStore
 
-__all__ = ["GROUP_WINDOW_S", "Checkpointer", "CheckpointerError"]
+__all__ = ["FLUSH_TIMEOUT_S", "GROUP_WINDOW_S", "Checkpointer", "CheckpointerError"]
 
 log = logging.getLogger(__name__)
 

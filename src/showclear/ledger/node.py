@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from showclear.ledger.checkpoint import Checkpoint
-from showclear.ledger.checkpointer import Checkpointer
+from showclear.ledger.checkpointer import FLUSH_TIMEOUT_S, Checkpointer
 from showclear.ledger.keys import (
     VERIFIER_KEY_FILE,
     KeyFileError,
@@ -176,7 +176,7 @@ class LedgerNode:
         """The production's events up to `head` are durable: sign them soon, off this thread."""
         self._checkpointer.committed(production, head)
 
-    def flush(self, timeout: float = 30.0) -> None:
+    def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> None:
         """Wait until every commit noted so far is covered by a stored checkpoint."""
         self._checkpointer.flush(timeout)
 

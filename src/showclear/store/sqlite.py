@@ -130,7 +130,7 @@ def _write_lock(path: str) -> WriteLock:
     Reentrant, so a thread that nests a second store's write in its own (a mistake) waits on
     SQLite and gets StoreBusyError, as it would across processes, instead of deadlocking here.
     """
-    if path == ":memory:" or path.startswith("file:"):
+    if path == ":memory:":
         return threading.RLock()  # a private database: nobody to queue behind
     key = os.path.realpath(path)
     with _WRITE_LOCKS_GUARD:
