@@ -4,10 +4,17 @@
 # (PDF reports and label sheets); zbar-tools (zbarimg) to decode QR codes on rendered labels;
 # poppler-utils (pdftoppm, pdftotext) to rasterise and read PDFs; DejaVu fonts for stable rendering;
 # libharfbuzz-subset0, which WeasyPrint uses to subset fonts (its fontTools fallback is about
-# ten times slower).
+# ten times slower); PostgreSQL 15 or newer, whose binaries (initdb, pg_ctl) the store tests run as
+# a throwaway server of their own (tests/pg.py), never as the system service.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+has_postgres=""
+for initdb in /usr/lib/postgresql/*/bin/initdb; do
+  version=$(basename "$(dirname "$(dirname "$initdb")")")
+  [[ "$version" =~ ^[0-9]+$ ]] && [ "$version" -ge 15 ] && [ -x "$initdb" ] && has_postgres=yes
+done
+[ -n "$has_postgres" ] || missing+=(postgresql)
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 zbar-tools poppler-utils fonts-dejavu-core; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done

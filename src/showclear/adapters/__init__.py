@@ -1,0 +1,1 @@
+"""Storage adapters: the concrete stores behind ShowClear's storage ports."""

@@ -1,0 +1,597 @@
+"""The studio event store: PostgreSQL (15 or newer) through psycopg 3.
+
+Same tables, columns and meaning as the embedded SQLite store (showclear.store.sqlite), and the
+same methods, so a set node's rows move here byte for byte and one contract suite runs on both.
+
+Concurrency. An append is one transaction. It first takes its production's advisory lock
+(``pg_advisory_xact_lock``), so writers to one production queue there and the head each then
+reads is the head its commit lands on: no duplicate and no missing sequence number. A writer that
+decided on an older head gets ConcurrencyError before it waits for anything else. Global
+positions are gapless and in commit order: after its head check, an append takes the log-wide
+lock and numbers its rows from ``max(position)``, holding that lock only for its inserts and its
+commit. Readers take no lock: row N can only be committed after every row below it, so paging
+by position (or by a production's sequence) never skips an event that a later page would show.
+The unique key (production, seq) stays as the last line of defence: a writer that bypassed the
+lock and lost the race gets ConcurrencyError too.
+
+Durability. Every connection runs with ``synchronous_commit = on`` (or ``remote_apply``, when
+asked), so ``append`` returns only once its commit record is flushed to disk on the primary and,
+when the server names synchronous standbys in ``synchronous_standby_names`` (for example
+``'FIRST 1 (standby_a, standby_b)'`` or ``'ANY 1 (...)'``), once at least that many of them have
+flushed it too; with ``remote_apply`` they have also replayed it, so a read there sees it. The
+store refuses a server running with ``fsync = off``, where an acknowledged event would not
+survive a power cut.
+
+Errors. Every psycopg error leaves this module as a StoreError subclass (see `_store_error`):
+lost connection -> StoreUnavailableError (the next call reconnects; the outcome of an append
+that was cut off is unknown, re-read the head), lock wait timeout or deadlock -> StoreBusyError,
+damaged data -> CorruptStoreError.
+
+A store object holds one connection and belongs to the thread that opened it; open one per
+thread or process (several may share a database: the locks above are in the server).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import starmap
+from types import TracebackType
+from typing import Any, Final, Self
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import TupleRow
+
+from showclear.adapters.postgres.schema import (
+    LOCK_NAMESPACE,
+    LOG_LOCK_KEY,
+    PRODUCTION_LOCK_NAMESPACE,
+    applied_migrations,
+    migrate,
+)
+from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
+from showclear.store.base import (
+    ConcurrencyError,
+    CorruptStoreError,
+    NewEvent,
+    StoredEvent,
+    StoreError,
+)
+
+__all__ = [
+    "Checkpoint",
+    "CheckpointHook",
+    "PostgresEventStore",
+    "StoreBusyError",
+    "StoreClosedError",
+    "StoreUnavailableError",
+]
+
+Connection = psycopg.Connection[TupleRow]
+
+LOCK_TIMEOUT_MS: Final = 10_000
+CONNECT_TIMEOUT_S: Final = 10
+# Rows per round trip when streaming; big enough that paging costs nothing next to decoding.
+PAGE_ROWS: Final = 5_000
+# Bigger appends (a set node's pushed range) go through COPY instead of one INSERT per row.
+COPY_ROWS: Final = 64
+# The commit modes under which an acknowledged append is on disk (and on the synchronous
+# standbys, if the server names any): `local`, `remote_write` and `off` are not.
+DURABLE_COMMIT_MODES: Final = ("on", "remote_apply")
+
+CheckpointHook = Callable[[str, list[StoredEvent]], tuple[int, bytes, str] | None]
+"""Called as ``hook(production, stored)`` inside the append transaction, before COMMIT.
+
+It sees the new events (``store.read`` from inside it includes them). Returning
+``(tree_size, root_hash, note)`` stores that checkpoint in the same transaction; returning
+None stores none; raising rolls the whole append back and re-raises.
+"""
+
+_EVENT_COLUMNS = (
+    "position, production, seq, type, version, actor, at, recorded_at, payload, leaf_hash"
+)
+_EVENT_TYPES = ("int8", "text", "int8", "text", "int4", "text", "text", "text", "bytea", "bytea")
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({', '.join(['%s'] * 10)})"
+_COPY_EVENTS = f"COPY events ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+_SELECT_PRODUCTION = (
+    f"SELECT {_EVENT_COLUMNS} FROM events WHERE production = %s AND seq > %s ORDER BY seq LIMIT %s"
+)
+_SELECT_ALL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > %s ORDER BY position LIMIT %s"
+_SELECT_PAYLOADS = (
+    "SELECT seq, payload FROM events WHERE production = %s AND seq > %s ORDER BY seq LIMIT %s"
+)
+_SELECT_LEAVES = (
+    "SELECT seq, payload, leaf_hash FROM events WHERE production = %s AND seq > %s "
+    "AND seq <= %s ORDER BY seq LIMIT %s"
+)
+_SELECT_LEAF_HASHES = (
+    "SELECT seq, leaf_hash, at FROM events WHERE production = %s AND seq > %s ORDER BY seq LIMIT %s"
+)
+_SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = %s"
+_SELECT_LAST_POSITION = "SELECT COALESCE(MAX(position), 0) FROM events"
+_LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"
+_CHECKPOINT_COLUMNS = "production, tree_size, root_hash, note, created_at"
+
+_MAX_SEQ = 2**63 - 1
+
+
+class StoreBusyError(StoreError):
+    """A lock stayed taken for longer than the lock timeout, or the server broke a deadlock."""
+
+
+class StoreClosedError(StoreError):
+    """The store was used after close()."""
+
+
+class StoreUnavailableError(StoreError):
+    """The server could not be reached, or the connection to it was lost."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A signed tree head of one production's ledger, as stored."""
+
+    production: str
+    tree_size: int
+    root_hash: bytes
+    note: str  # signed-note text
+    created_at: str  # wall-clock time of the commit (ISO 8601, UTC)
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def production_lock_key(production: str) -> int:
+    """The second advisory-lock key of a production: 32 bits of SHA-256, as a signed int4.
+
+    Computed here rather than with the server's undocumented ``hashtext`` so that it never
+    changes with the server version. Two productions that share a key only queue behind each
+    other; they never mix.
+    """
+    return int.from_bytes(hashlib.sha256(production.encode("utf-8")).digest()[:4], signed=True)
+
+
+def describe(conninfo: str) -> str:
+    """The connection string without its password, for messages."""
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        return "postgresql (unparsable connection string)"
+    params.pop("password", None)
+    host = params.get("host") or "localhost"
+    port = params.get("port") or "5432"
+    where = f"{host}:{port}" if not str(host).startswith("/") else f"socket {host}/.s.PGSQL.{port}"
+    return f"postgresql database {params.get('dbname') or params.get('user') or '?'} at {where}"
+
+
+# SQLSTATE codes and classes that mean "try again later" rather than "this cannot work".
+_BUSY = frozenset({"55P03", "40P01", "40001", "57014"})  # lock timeout, deadlock, ser., cancel
+_CORRUPT = frozenset({"XX001", "XX002"})  # data_corrupted, index_corrupted
+
+
+def _store_error(label: str, e: psycopg.Error) -> StoreError:
+    """The one place where psycopg errors become StoreErrors."""
+    state = e.sqlstate or ""
+    detail = str(e).strip() or type(e).__name__
+    if state in _BUSY:
+        return StoreBusyError(
+            f"{label}: store is busy: another writer held the lock too long "
+            f"(waited up to {LOCK_TIMEOUT_MS / 1000:g} s) or the server broke a deadlock; "
+            f"try again: {detail}"
+        )
+    if state in _CORRUPT:
+        return CorruptStoreError(f"{label}: the server reports damaged data ({detail})")
+    if isinstance(e, psycopg.OperationalError) or state.startswith(("08", "57P")):
+        return StoreUnavailableError(
+            f"{label}: lost the connection to PostgreSQL ({detail}); check that the server is "
+            "running and reachable. If this was an append, its outcome is unknown: re-read the "
+            "head before deciding again"
+        )
+    return StoreError(f"{label}: {detail}")
+
+
+@contextmanager
+def _translate(label: str) -> Iterator[None]:
+    try:
+        yield
+    except psycopg.Error as e:
+        raise _store_error(label, e) from e
+
+
+class PostgresEventStore:
+    """EventStore on a PostgreSQL database (migrated on first open).
+
+    `conninfo` is a libpq connection string or URL (``postgresql://user@host:5432/db``). With
+    several hosts and ``target_session_attrs=read-write`` in it, a reconnect finds the promoted
+    primary after a failover.
+    """
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        synchronous_commit: str = "on",
+        lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    ) -> None:
+        if synchronous_commit not in DURABLE_COMMIT_MODES:
+            raise ValueError(
+                f"synchronous_commit must be one of {', '.join(DURABLE_COMMIT_MODES)} "
+                f"(an acknowledged event must be on disk), got {synchronous_commit!r}"
+            )
+        if lock_timeout_ms < 1:
+            raise ValueError(f"lock_timeout_ms must be positive, got {lock_timeout_ms}")
+        self.conninfo = conninfo
+        self._label = describe(conninfo)
+        self._synchronous_commit = synchronous_commit
+        self._lock_timeout_ms = lock_timeout_ms
+        # Called first by close(): the ledger flushes its checkpoints there (see LedgerNode).
+        self.before_close: list[Callable[[], None]] = []
+        self._closed = False
+        self._conn: Connection | None = None
+        conn = self._connect()
+        try:
+            with _translate(self._label):
+                migrate(conn, label=self._label)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+
+    def _connect(self) -> Connection:
+        try:
+            conn = psycopg.connect(
+                self.conninfo,
+                autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_S,
+                application_name="showclear",
+            )
+        except psycopg.OperationalError as e:
+            detail = str(e).strip() or type(e).__name__
+            raise StoreUnavailableError(
+                f"{self._label}: cannot connect to PostgreSQL: {detail}; check that the server "
+                "is running and that the store URL, user and password are right"
+            ) from e
+        except psycopg.Error as e:
+            raise _store_error(self._label, e) from e
+        try:
+            with _translate(self._label):
+                row = conn.execute(
+                    "SELECT set_config('synchronous_commit', %s, false), "
+                    "set_config('lock_timeout', %s, false), current_setting('fsync'), "
+                    "current_setting('server_version_num')::int",
+                    (self._synchronous_commit, f"{self._lock_timeout_ms}ms"),
+                ).fetchone()
+            assert row is not None
+            if row[2] != "on":
+                raise StoreError(
+                    f"{self._label}: the server runs with fsync = {row[2]}; acknowledged events "
+                    "would not survive a crash. Set fsync = on in postgresql.conf and reload"
+                )
+            if row[3] < 150000:
+                raise StoreError(
+                    f"{self._label}: PostgreSQL {row[3] // 10000} is too old; ShowClear needs "
+                    "PostgreSQL 15 or newer"
+                )
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    # -- EventStore protocol -------------------------------------------------------------
+
+    def append(
+        self,
+        production: str,
+        expected_seq: int,
+        events: Sequence[NewEvent],
+        *,
+        checkpoint: CheckpointHook | None = None,
+    ) -> list[StoredEvent]:
+        """Append atomically after `expected_seq`; durable when this returns.
+
+        Raises ConcurrencyError (and writes nothing) when the head is not `expected_seq`.
+        """
+        if not events:
+            actual = self.head(production)
+            if actual != expected_seq:
+                raise ConcurrencyError(production, expected_seq, actual)
+            return []
+        if not 0 <= expected_seq <= _MAX_SEQ - len(events):
+            raise ValueError(f"expected_seq {expected_seq} is out of range")
+        # Sequences are known before locking (a success means head == expected_seq), so the
+        # canonicalisation happens outside the transaction.
+        prepared: list[tuple[int, NewEvent, bytes, bytes]] = []
+        for offset, ev in enumerate(events, start=1):
+            seq = expected_seq + offset
+            payload = canonical_bytes(
+                envelope(production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data)
+            )
+            prepared.append((seq, ev, payload, leaf_hash(payload)))
+        conn = self._connection()
+        try:
+            with conn.transaction():
+                conn.execute(_LOCK, (PRODUCTION_LOCK_NAMESPACE, production_lock_key(production)))
+                actual = self._head(conn, production)
+                if actual != expected_seq:
+                    raise ConcurrencyError(production, expected_seq, actual)
+                conn.execute(_LOCK, (LOCK_NAMESPACE, LOG_LOCK_KEY))
+                last_position = _scalar(conn, _SELECT_LAST_POSITION, ())
+                recorded_at = _utc_now()
+                # Column order equals StoredEvent's field order: one tuple serves both.
+                rows = [
+                    (
+                        last_position + offset,
+                        production,
+                        seq,
+                        ev.type,
+                        ev.version,
+                        ev.actor,
+                        ev.at,
+                        recorded_at,
+                        payload,
+                        leaf,
+                    )
+                    for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
+                ]
+                self._insert_events(conn, rows)
+                stored = list(starmap(StoredEvent, rows))
+                if checkpoint is not None:
+                    result = checkpoint(production, stored)
+                    if result is not None:
+                        tree_size, root_hash, note = result
+                        self._insert_checkpoint(
+                            conn, production, tree_size, root_hash, note, stored[-1].seq
+                        )
+        except pg_errors.UniqueViolation as e:
+            if e.diag.constraint_name != "events_production_seq_key":
+                raise _store_error(self._label, e) from e
+            # Someone wrote to this production without its lock and got in first.
+            raise ConcurrencyError(production, expected_seq, self.head(production)) from e
+        except psycopg.Error as e:
+            raise _store_error(self._label, e) from e
+        return stored
+
+    def read(self, production: str, after_seq: int = 0) -> Iterator[StoredEvent]:
+        """The production's events with seq > after_seq, in order."""
+        pages = self._pages(_SELECT_PRODUCTION, (production,), after_seq, key=2)
+        return starmap(StoredEvent, pages)
+
+    def read_all(self, after_position: int = 0) -> Iterator[StoredEvent]:
+        """Every event with position > after_position, in global order."""
+        return starmap(StoredEvent, self._pages(_SELECT_ALL, (), after_position, key=0))
+
+    def read_payloads(self, production: str, after_seq: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(seq, canonical payload) of the production's events after `after_seq`: the fast path."""
+        return self._pages(_SELECT_PAYLOADS, (production,), after_seq, key=0)
+
+    def read_leaves(
+        self, production: str, after_seq: int = 0, up_to_seq: int | None = None
+    ) -> Iterator[tuple[int, bytes, bytes]]:
+        """(seq, payload, leaf hash) rows as stored, for verification (no per-row objects).
+
+        With `up_to_seq`, only rows with seq <= up_to_seq (a range for a second reader).
+        """
+        bound = _MAX_SEQ if up_to_seq is None else up_to_seq
+        return self._pages(_SELECT_LEAVES, (production,), after_seq, key=0, suffix=(bound,))
+
+    def read_leaf_hashes(self, production: str, after_seq: int = 0) -> list[tuple[int, bytes, str]]:
+        """(seq, leaf hash, command time) of the production's events after `after_seq`."""
+        return list(self._pages(_SELECT_LEAF_HASHES, (production,), after_seq, key=0))
+
+    def head(self, production: str) -> int:
+        """The last seq of the production (0 when it has none)."""
+        conn = self._connection()
+        with _translate(self._label):
+            return self._head(conn, production)
+
+    def count(self, production: str) -> int:
+        """How many rows the production has: its head, unless rows were deleted by hand."""
+        conn = self._connection()
+        with _translate(self._label):
+            return _scalar(conn, "SELECT COUNT(*) FROM events WHERE production = %s", (production,))
+
+    def productions(self) -> list[str]:
+        """Every production with at least one event, in order of first event."""
+        conn = self._connection()
+        with _translate(self._label):
+            rows = conn.execute("SELECT production FROM events WHERE seq = 1 ORDER BY position")
+            return [str(row[0]) for row in rows]
+
+    def close(self) -> None:
+        """Run the `before_close` callbacks, then close the connection; later calls do nothing."""
+        callbacks, self.before_close = self.before_close, []
+        try:
+            for callback in callbacks:
+                callback()
+        finally:
+            self._closed = True
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                with _translate(self._label):
+                    conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- checkpoints ----------------------------------------------------------------------
+
+    def add_checkpoint(
+        self,
+        production: str,
+        tree_size: int,
+        root_hash: bytes,
+        note: str,
+        *,
+        if_absent: bool = False,
+    ) -> Checkpoint:
+        """Store a checkpoint of the production's first `tree_size` events.
+
+        With `if_absent`, a checkpoint already stored at that tree size (another process signed
+        the same head) is kept and this one dropped, instead of raising.
+        """
+        conn = self._connection()
+        with _translate(self._label), conn.transaction():
+            conn.execute(_LOCK, (PRODUCTION_LOCK_NAMESPACE, production_lock_key(production)))
+            head = self._head(conn, production)
+            return self._insert_checkpoint(
+                conn, production, tree_size, root_hash, note, head, if_absent=if_absent
+            )
+
+    def checkpoints(self, production: str) -> list[Checkpoint]:
+        """The production's checkpoints, smallest tree first."""
+        conn = self._connection()
+        with _translate(self._label), conn.cursor(binary=True) as cur:
+            cur.execute(
+                f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE production = %s "
+                "ORDER BY tree_size",
+                (production,),
+            )
+            return list(starmap(Checkpoint, cur))
+
+    def latest_checkpoint(self, production: str) -> Checkpoint | None:
+        """The production's checkpoint with the largest tree, if any."""
+        conn = self._connection()
+        with _translate(self._label), conn.cursor(binary=True) as cur:
+            row = cur.execute(
+                f"SELECT {_CHECKPOINT_COLUMNS} FROM checkpoints WHERE production = %s "
+                "ORDER BY tree_size DESC LIMIT 1",
+                (production,),
+            ).fetchone()
+        return None if row is None else Checkpoint(*row)
+
+    def _insert_checkpoint(
+        self,
+        conn: Connection,
+        production: str,
+        tree_size: int,
+        root_hash: bytes,
+        note: str,
+        head: int,
+        *,
+        if_absent: bool = False,
+    ) -> Checkpoint:
+        if not 1 <= tree_size <= head:
+            raise ValueError(
+                f"production {production!r}: checkpoint tree size {tree_size} outside 1..{head}"
+            )
+        created = Checkpoint(production, tree_size, bytes(root_hash), note, _utc_now())
+        conflict = " ON CONFLICT (production, tree_size) DO NOTHING" if if_absent else ""
+        try:
+            conn.execute(
+                f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) "
+                f"VALUES (%s, %s, %s, %s, %s){conflict}",
+                (production, tree_size, created.root_hash, note, created.created_at),
+            )
+        except pg_errors.UniqueViolation as e:
+            raise StoreError(
+                f"{self._label}: production {production!r} already has a checkpoint at tree "
+                f"size {tree_size}; a published checkpoint is never replaced"
+            ) from e
+        return created
+
+    # -- store metadata -------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """A store-level setting, or None when unset."""
+        conn = self._connection()
+        with _translate(self._label):
+            row = conn.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a store-level setting (durably)."""
+        conn = self._connection()
+        with _translate(self._label):
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def schema_version(self) -> int:
+        """The newest migration applied to this database."""
+        conn = self._connection()
+        with _translate(self._label):
+            return max(applied_migrations(conn), default=0)
+
+    def durability(self) -> dict[str, str]:
+        """The server settings that decide when an append is acknowledged (for reports)."""
+        names = ("synchronous_commit", "synchronous_standby_names", "fsync", "wal_level")
+        conn = self._connection()
+        with _translate(self._label):
+            row = conn.execute(
+                "SELECT " + ", ".join("current_setting(%s)" for _ in names), names
+            ).fetchone()
+        assert row is not None
+        return dict(zip(names, (str(v) for v in row), strict=True))
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _connection(self) -> Connection:
+        if self._closed:
+            raise StoreClosedError(f"{self._label}: store is closed")
+        conn = self._conn
+        if conn is None or conn.closed:
+            # The last connection was lost (server restart, failover): open a new one. Its
+            # error was already reported to the caller that saw it.
+            self._conn = None
+            conn = self._conn = self._connect()
+        return conn
+
+    @staticmethod
+    def _head(conn: Connection, production: str) -> int:
+        return _scalar(conn, _SELECT_HEAD, (production,))
+
+    def _insert_events(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        with conn.cursor() as cur:
+            if len(rows) < COPY_ROWS:
+                cur.executemany(_INSERT_EVENT, rows)
+                return
+            with cur.copy(_COPY_EVENTS) as copy:
+                copy.set_types(_EVENT_TYPES)
+                for row in rows:
+                    copy.write_row(row)
+
+    def _pages(
+        self,
+        sql: str,
+        prefix: tuple[Any, ...],
+        after: int,
+        *,
+        key: int,
+        suffix: tuple[Any, ...] = (),
+    ) -> Iterator[Any]:
+        """Rows of `sql` a page at a time, resuming after the last row's column `key`.
+
+        No cursor or transaction stays open between pages, so a caller may append while it
+        iterates (the same connection serves both) and an abandoned iterator holds nothing.
+        """
+        conn = self._connection()
+        while True:
+            with _translate(self._label), conn.cursor(binary=True) as cur:
+                rows = cur.execute(sql, (*prefix, after, *suffix, PAGE_ROWS)).fetchall()
+            yield from rows
+            if len(rows) < PAGE_ROWS:
+                return
+            after = rows[-1][key]
+            conn = self._connection()
+
+
+def _scalar(conn: Connection, sql: str, params: tuple[Any, ...]) -> int:
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None
+    return int(row[0])
