@@ -59,16 +59,22 @@ class PostgresUnavailable(RuntimeError):
     """The binaries are missing or the server would not start."""
 
 
+def _has_tools(bindir: Path) -> bool:
+    return (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file()
+
+
 def find_bindir() -> Path:
     """The newest installed PostgreSQL binaries (15 or newer)."""
     override = os.environ.get(BINDIR_ENV)
-    candidates = [Path(override)] if override else []
+    if override:
+        if _has_tools(Path(override)):
+            return Path(override)
+        raise PostgresUnavailable(f"{BINDIR_ENV}={override} has no initdb and pg_ctl")
     versions = sorted(
         (int(p.name), p / "bin") for p in Path("/usr/lib/postgresql").glob("*") if p.name.isdigit()
     )
-    candidates += [bindir for version, bindir in reversed(versions) if version >= MIN_VERSION]
-    for bindir in candidates:
-        if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file():
+    for version, bindir in reversed(versions):
+        if version >= MIN_VERSION and _has_tools(bindir):
             return bindir
     found = ", ".join(str(v) for v, _ in versions) or "none"
     raise PostgresUnavailable(

@@ -22,8 +22,8 @@ from showclear.adapters.postgres import (
     StoreBusyError,
     StoreUnavailableError,
 )
-from showclear.adapters.postgres.schema import load_migrations
-from showclear.adapters.postgres.store import PRODUCTION_LOCK_NAMESPACE, production_lock_key
+from showclear.adapters.postgres.schema import PRODUCTION_LOCK_NAMESPACE, load_migrations
+from showclear.adapters.postgres.store import production_lock_key
 from showclear.ledger.canonical import decode
 from showclear.store.base import ConcurrencyError, StoredEvent, StoreError
 

@@ -43,7 +43,7 @@ from showclear.ledger.note import (
     MalformedNoteError,
     NoteError,
     NoteSignature,
-    is_valid_key_name,
+    NoteVerifier,
     parse_note,
 )
 
@@ -66,7 +66,6 @@ MAX_TIMESTAMP = (1 << 63) - 1
 
 _TIMESTAMP_SIZE = 8
 _SIGNATURE_SIZE = 64
-_PUBLIC_KEY_SIZE = 32
 
 
 class FutureCosignatureError(NoteError):
@@ -129,12 +128,7 @@ class CosignatureVerifier:
     public_key: bytes
 
     def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name):
-            raise KeyFormatError(f"invalid key name {self.name!r}")
-        if len(self.public_key) != _PUBLIC_KEY_SIZE:
-            raise KeyFormatError(
-                f"Ed25519 public key must be {_PUBLIC_KEY_SIZE} bytes, got {len(self.public_key)}"
-            )
+        NoteVerifier(self.name, self.public_key)  # the same rules for names and key sizes
 
     @property
     def key_id(self) -> bytes:

@@ -23,6 +23,9 @@ from showclear.store.migrations import Migration, SchemaMismatchError, SchemaToo
 
 __all__ = [
     "LOCK_NAMESPACE",
+    "LOG_LOCK_KEY",
+    "MIGRATION_LOCK_KEY",
+    "PRODUCTION_LOCK_NAMESPACE",
     "applied_migrations",
     "check_known",
     "load_migrations",

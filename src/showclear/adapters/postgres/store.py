@@ -20,7 +20,8 @@ when the server names synchronous standbys in ``synchronous_standby_names`` (for
 ``'FIRST 1 (standby_a, standby_b)'`` or ``'ANY 1 (...)'``), once at least that many of them have
 flushed it too; with ``remote_apply`` they have also replayed it, so a read there sees it. The
 store refuses a server running with ``fsync = off``, where an acknowledged event would not
-survive a power cut.
+survive a power cut. It sets no statement timeout on purpose: a cancelled wait for a standby
+comes back as a warning, not an error, after the commit already happened on the primary alone.
 
 Errors. Every psycopg error leaves this module as a StoreError subclass (see `_store_error`):
 lost connection -> StoreUnavailableError (the next call reconnects; the outcome of an append
@@ -36,7 +37,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import starmap
 from types import TracebackType
@@ -63,6 +63,11 @@ from showclear.store.base import (
     StoreError,
 )
 
+# One stored-checkpoint type and one set of "busy" and "closed" errors for both backends, so a
+# caller's type hints and except clauses need not know which store it holds. They live with the
+# SQLite store until the storage ports own them.
+from showclear.store.sqlite import Checkpoint, StoreBusyError, StoreClosedError
+
 __all__ = [
     "Checkpoint",
     "CheckpointHook",
@@ -70,6 +75,7 @@ __all__ = [
     "StoreBusyError",
     "StoreClosedError",
     "StoreUnavailableError",
+    "production_lock_key",
 ]
 
 Connection = psycopg.Connection[TupleRow]
@@ -77,7 +83,7 @@ Connection = psycopg.Connection[TupleRow]
 LOCK_TIMEOUT_MS: Final = 10_000
 CONNECT_TIMEOUT_S: Final = 10
 # Rows per round trip when streaming; big enough that paging costs nothing next to decoding.
-PAGE_ROWS: Final = 5_000
+PAGE_ROWS = 5_000
 # Bigger appends (a set node's pushed range) go through COPY instead of one INSERT per row.
 COPY_ROWS: Final = 64
 # The commit modes under which an acknowledged append is on disk (and on the synchronous
@@ -120,27 +126,8 @@ _CHECKPOINT_COLUMNS = "production, tree_size, root_hash, note, created_at"
 _MAX_SEQ = 2**63 - 1
 
 
-class StoreBusyError(StoreError):
-    """A lock stayed taken for longer than the lock timeout, or the server broke a deadlock."""
-
-
-class StoreClosedError(StoreError):
-    """The store was used after close()."""
-
-
 class StoreUnavailableError(StoreError):
     """The server could not be reached, or the connection to it was lost."""
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """A signed tree head of one production's ledger, as stored."""
-
-    production: str
-    tree_size: int
-    root_hash: bytes
-    note: str  # signed-note text
-    created_at: str  # wall-clock time of the commit (ISO 8601, UTC)
 
 
 def _utc_now() -> str:
