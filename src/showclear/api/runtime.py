@@ -29,6 +29,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from argon2 import PasswordHasher
+
+from showclear.api.auth import Auth
 from showclear.bootstrap import open_service
 from showclear.domain import Command, Malformed, Outcome, State, parse_command
 from showclear.domain import events as ev
@@ -370,6 +373,28 @@ class Runtime:
                     digest=data.get("command_digest"),
                 )
         return found
+
+    def auth(self, hasher: PasswordHasher | None = None) -> Auth:
+        """Sign-in for this store, its lockouts and PIN changes recorded through this runtime."""
+
+        def lockout(production: str, person: str, until: datetime, where: str) -> None:
+            self.call(self.record_lockout, production, person, until, where)
+
+        def pin_set(production: str, person: str, by: str, replaced: bool) -> None:
+            self.call(self.record_pin_set, production, person, by, replaced)
+
+        return Auth(self.path, hasher=hasher, on_lockout=lockout, on_pin_set=pin_set)
+
+    def record_pin_set(self, production: str, person: str, by: str, replaced: bool) -> None:
+        """The record of a PIN set (first PIN) or reset (replaced; sessions end): never the PIN."""
+        state = self.state(production)
+        self.service.record_system_event(
+            production,
+            ev.PIN_RESET if replaced else ev.PIN_SET,
+            by,
+            command_time(state, self.clock),
+            {"person": person, "by": by},
+        )
 
     def record_lockout(self, production: str, person: str, until: datetime, where: str) -> None:
         state = self.state(production)

@@ -33,15 +33,16 @@ _INVISIBLE = r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
 _NOT_IN_TEXT = _CONTROL_IN_TEXT + _SURROGATES
 _NOT_IN_ID = r"\x00-\x1f\x7f-\x9f" + _SURROGATES + _INVISIBLE
 
-TEXT_PATTERN = f"^[^{_NOT_IN_TEXT}]*$"
-# At least one character that is not white space; no control or invisible characters.
-ID_PATTERN = f"^[^{_NOT_IN_ID}]*[^\\s{_NOT_IN_ID}][^{_NOT_IN_ID}]*$"
+# The schema says "contains none of these" (`not: {pattern: ...}`) rather than anchoring a
+# pattern, because `$` also matches before a final newline in Python's regex dialect.
+TEXT_FORBIDDEN = f"[{_NOT_IN_TEXT}]"
+ID_FORBIDDEN = f"[{_NOT_IN_ID}]"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
-_BAD_IN_TEXT = re.compile(f"[{_NOT_IN_TEXT}]")
-_BAD_IN_ID = re.compile(f"[{_NOT_IN_ID}]")
-_DATE = re.compile(DATE_PATTERN)
-_UNPRINTABLE = re.compile(f"[{_NOT_IN_ID}]")
+_BAD_IN_TEXT = re.compile(TEXT_FORBIDDEN)
+_BAD_IN_ID = re.compile(ID_FORBIDDEN)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UNPRINTABLE = _BAD_IN_ID
 
 
 def printable(text: str, limit: int = 120) -> str:
@@ -89,7 +90,7 @@ def number_problem(value: float) -> str | None:
 
 
 def date_problem(value: str) -> str | None:
-    return None if _DATE.match(value) else "must be a date like 2021-10-21"
+    return None if _DATE.fullmatch(value) else "must be a date like 2021-10-21"
 
 
 def items_problem(count: int) -> str | None:

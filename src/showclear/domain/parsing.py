@@ -153,6 +153,8 @@ def _convert(field: str, tp: Any, value: Any, ref: str | None) -> Any:
             raise Malformed(field, f"must be true or false, got {_describe(value)}")
         return value
     if tp is int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 6.0 is a whole number in JSON (and in JSON Schema)
         if isinstance(value, bool) or not isinstance(value, int):
             raise Malformed(field, f"must be a whole number, got {_describe(value)}")
         if value < 0:

@@ -107,7 +107,7 @@ def _counts(value: Any) -> str:
 def _generic(data: dict[str, Any]) -> str:
     parts = []
     for k, v in data.items():
-        if k in ("command_id", "override") or v in (None, [], {}, ""):
+        if k in ("command_id", "command_digest", "override") or v in (None, [], {}, ""):
             continue
         if isinstance(v, list):
             v = ", ".join(map(str, v))
