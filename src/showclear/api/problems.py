@@ -174,8 +174,11 @@ def openapi_components(doc: dict[str, Any]) -> dict[str, Any]:
             common = ((400, 413) if "requestBody" in op else ()) + (
                 (403,) if method != "get" else ()
             )
+            answers = op.setdefault("responses", {})
             for status, entry in responses(*common).items():
-                op.setdefault("responses", {}).setdefault(str(status), entry)
+                answers.setdefault(str(status), entry)
+            if "422" in answers:  # FastAPI's own validation errors are answered as problems too
+                answers["422"] = responses(422)[422]
             if method != "get" and op.get("security"):
                 op.setdefault("parameters", []).append(
                     {
@@ -186,6 +189,8 @@ def openapi_components(doc: dict[str, Any]) -> dict[str, Any]:
                         "schema": {"type": "string"},
                     }
                 )
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
     return doc
 
 

@@ -187,11 +187,25 @@ async def run_command(ctx: Ctx, production: str, raw: Json, person: str) -> Answ
         raise ProblemError(503, "unavailable", f"The store is busy: {exc}") from None
 
 
+def each_item(kind: str, operation: str) -> dict[str, Any]:
+    """OpenAPI links from a list of items to one item and to its history."""
+    here = {"production": "$request.path.production"}
+    item = "$response.body#/0/id"
+    return {
+        "description": "Successful Response",
+        "links": {
+            operation: {"operationId": operation, "parameters": {**here, kind: item}},
+            "getHistory": {"operationId": "getHistory", "parameters": {**here, kind: item}},
+        },
+    }
+
+
 # -- sign-in -------------------------------------------------------------------------------------
 
 
 @router.get(
     "/productions",
+    operation_id="listProductions",
     response_model=list[ProductionInfo],
     responses=responses(401),
     openapi_extra={"security": [{"session": []}]},
@@ -219,6 +233,7 @@ def _session_info(state: State, s: Session) -> Json:
 
 @router.post(
     "/productions/{production}/session",
+    operation_id="signIn",
     response_model=SessionInfo,
     responses=responses(401, 413, 422),
 )
@@ -245,6 +260,7 @@ async def sign_in(production: str, body: SignIn, request: Request, response: Res
 
 @router.get(
     "/productions/{production}/session",
+    operation_id="getSession",
     response_model=SessionInfo,
     responses=responses(401),
     openapi_extra={"security": [{"session": []}]},
@@ -257,6 +273,7 @@ async def whoami(production: str, request: Request, s: SignedIn) -> Json:
 
 @router.delete(
     "/productions/{production}/session",
+    operation_id="signOut",
     status_code=204,
     responses=responses(401, 403),
     openapi_extra={"security": [{"session": []}]},
@@ -271,6 +288,7 @@ async def sign_out(production: str, request: Request, s: SignedIn) -> Response:
 
 @router.put(
     "/productions/{production}/people/{person}/pin",
+    operation_id="setPin",
     status_code=204,
     responses=responses(401, 403, 404, 413, 422, 503),
     openapi_extra={
@@ -312,10 +330,23 @@ async def set_pin(production: str, person: str, request: Request, s: SignedIn) -
 
 @router.post(
     "/productions/{production}/commands",
+    operation_id="postCommand",
     response_model=CommandResult,
     responses={
         **responses(401, 403, 404, 409, 413, 422, 503),
-        200: {"description": "Accepted (or a repeat of an accepted command_id)"},
+        200: {
+            "description": "Accepted (or a repeat of an accepted command_id)",
+            "links": {
+                "getBoard": {
+                    "operationId": "getBoard",
+                    "parameters": {"production": "$request.path.production"},
+                },
+                "getHistory": {
+                    "operationId": "getHistory",
+                    "parameters": {"production": "$request.path.production"},
+                },
+            },
+        },
     },
     openapi_extra={"requestBody": commands_request_body(), "security": [{"session": []}]},
 )
@@ -375,6 +406,7 @@ async def _board(request: Request, production: str) -> Json:
 
 @router.get(
     "/productions/{production}/board",
+    operation_id="getBoard",
     response_model=Json,
     responses=responses(401),
     openapi_extra=SIGNED_IN,
@@ -386,8 +418,9 @@ async def get_board(production: str, request: Request, s: SignedIn) -> Json:
 
 @router.get(
     "/productions/{production}/firearms",
+    operation_id="listFirearms",
     response_model=list[Json],
-    responses=responses(401),
+    responses={**responses(401), 200: each_item("firearm", "getFirearm")},
     openapi_extra=SIGNED_IN,
 )
 async def firearms(production: str, request: Request, s: SignedIn) -> list[Json]:
@@ -397,6 +430,7 @@ async def firearms(production: str, request: Request, s: SignedIn) -> list[Json]
 
 @router.get(
     "/productions/{production}/firearms/{firearm}",
+    operation_id="getFirearm",
     response_model=Json,
     responses=responses(401, 404),
     openapi_extra=SIGNED_IN,
@@ -410,8 +444,9 @@ async def firearm(production: str, firearm: str, request: Request, s: SignedIn) 
 
 @router.get(
     "/productions/{production}/lots",
+    operation_id="listLots",
     response_model=list[Json],
-    responses=responses(401),
+    responses={**responses(401), 200: each_item("lot", "getLot")},
     openapi_extra=SIGNED_IN,
 )
 async def lots(production: str, request: Request, s: SignedIn) -> list[Json]:
@@ -421,6 +456,7 @@ async def lots(production: str, request: Request, s: SignedIn) -> list[Json]:
 
 @router.get(
     "/productions/{production}/lots/{lot}",
+    operation_id="getLot",
     response_model=Json,
     responses=responses(401, 404),
     openapi_extra=SIGNED_IN,
@@ -434,8 +470,9 @@ async def lot(production: str, lot: str, request: Request, s: SignedIn) -> Json:
 
 @router.get(
     "/productions/{production}/people",
+    operation_id="listPeople",
     response_model=list[Person],
-    responses=responses(401),
+    responses={**responses(401), 200: each_item("person", "setPin")},
     openapi_extra=SIGNED_IN,
 )
 async def people(production: str, request: Request, s: SignedIn) -> list[Json]:
@@ -447,6 +484,7 @@ async def people(production: str, request: Request, s: SignedIn) -> list[Json]:
 
 @router.get(
     "/productions/{production}/setups",
+    operation_id="listSetups",
     response_model=list[Json],
     responses=responses(401),
     openapi_extra=SIGNED_IN,
@@ -459,6 +497,7 @@ async def setups(production: str, request: Request, s: SignedIn) -> list[Json]:
 
 @router.get(
     "/productions/{production}/alerts",
+    operation_id="listAlerts",
     response_model=list[Json],
     responses=responses(401),
     openapi_extra=SIGNED_IN,
@@ -477,6 +516,7 @@ def _id_query() -> Any:
 
 @router.get(
     "/productions/{production}/history",
+    operation_id="getHistory",
     response_model=list[HistoryRow],
     responses=responses(401),
     openapi_extra=SIGNED_IN,
@@ -499,10 +539,24 @@ async def get_history(
 
 @router.get(
     "/productions/{production}/stream",
+    operation_id="stream",
     responses={
         **responses(401),
         200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "description": "One event: `change`, its data the JSON object "
+                        '{"head": N, ...} (the production\'s latest event number)',
+                        "properties": {
+                            "event": {"type": "string", "enum": ["change"]},
+                            "data": {"type": "string", "contentMediaType": "application/json"},
+                        },
+                        "required": ["event", "data"],
+                    }
+                }
+            },
             "description": "Server-sent events: `change` after every commit",
         },
     },
