@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +21,59 @@ from showclear.domain.state import State
 from showclear.drills import DrillRun, LineResult, summary
 from showclear.service import Service
 
-app = typer.Typer(
+
+class _Showclear(typer.Typer):
+    """The `showclear` command, with one error boundary around every subcommand."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if _debug["on"]:
+                raise
+            status, text = failure(exc)
+            sys.stderr.write(f"showclear: {text}\n")
+            sys.stderr.flush()
+            raise SystemExit(status) from None
+
+
+_debug = {"on": False}  # set by --debug, before any subcommand runs
+
+
+def failure(exc: BaseException) -> tuple[int, str]:
+    """An expected failure as (exit status, one line for a person): 2 when the input or the
+    usage is wrong, 1 when the command could not do its work (the store, a file, the disk)."""
+    from showclear.domain.limits import printable
+    from showclear.domain.parsing import Malformed
+    from showclear.store.base import StoreError
+
+    status, text = 1, f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, StoreError):  # busy, corrupt, not a store, read-only ...
+        text = str(exc)
+    elif isinstance(exc, sqlite3.Error):
+        busy = "locked" in str(exc) or "busy" in str(exc)
+        text = (
+            f"the store is busy: another process is writing to it; try again ({exc})"
+            if busy
+            else f"the store cannot be used: {exc}"
+        )
+    elif isinstance(exc, IsADirectoryError):
+        status, text = 2, f"{exc.filename}: is a directory; give a file"
+    elif isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        text = f"{where}{exc.strerror or exc}"
+    elif isinstance(exc, UnicodeDecodeError):
+        status, text = 2, f"not UTF-8 text (a byte 0x{exc.object[exc.start]:02x} at {exc.start})"
+    elif isinstance(exc, RecursionError):
+        status, text = 2, "the input is nested too deeply to read"
+    elif isinstance(exc, Malformed | ValueError):
+        status, text = 2, str(exc)
+    else:
+        text += " (an unexpected error; run again with --debug to see where)"
+    return status, printable(" ".join(text.split()), 2000)
+
+
+app = _Showclear(
     name="showclear",
     help=(
         "ShowClear keeps the chain of custody of every firearm and round on a film set, and "
@@ -47,6 +100,31 @@ ProductionOption = Annotated[
     str | None,
     typer.Option("--production", "-p", help="Production ID (default: the only one in the store)."),
 ]
+
+
+def read_text_lines(path: Path) -> list[str]:
+    """A text file's lines, refused as a whole (one line, exit 2) if it is not UTF-8 text."""
+    if not path.exists():
+        err.print(f"[red]{path}: no such file.[/red]", soft_wrap=True)
+        raise typer.Exit(2)
+    if path.is_dir():
+        err.print(f"[red]{path} is a directory; give a drill file (.jsonl).[/red]", soft_wrap=True)
+        raise typer.Exit(2)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        err.print(
+            f"[red]{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it "
+            "as UTF-8.[/red]",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+    if "\x00" in text:
+        err.print(f"[red]{path}: holds NUL bytes; a drill is a text file.[/red]", soft_wrap=True)
+        raise typer.Exit(2)
+    return text.splitlines()
 
 
 def _open_store(db: Path, must_exist: bool = True) -> Any:
@@ -78,7 +156,17 @@ def _pick_production(store: Any, production: str | None) -> str:
 @app.callback(invoke_without_command=True)
 def main(
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="On an error, show the full Python traceback instead of one line.",
+        ),
+    ] = False,
 ) -> None:
+    """Every command prints an error as one line on stderr and exits 1 (the command could not
+    do its work) or 2 (the input or the usage is wrong); --debug shows the traceback too."""
+    _debug["on"] = debug
     if version:
         console.print(f"showclear {__version__}")
         raise typer.Exit()
@@ -123,7 +211,7 @@ def _print_line(r: LineResult) -> None:
 
 @drill_app.command("run")
 def drill_run(
-    file: Annotated[Path, typer.Argument(help="The drill file (.jsonl).", exists=True)],
+    file: Annotated[Path, typer.Argument(help="The drill file (.jsonl).")],
     json_out: JsonFlag = False,
     db: Annotated[
         Path | None,
@@ -147,20 +235,22 @@ def drill_run(
     """
     from showclear.bootstrap import open_service
 
+    lines = read_text_lines(file)  # all of it, before anything is recorded
     service = open_service(db) if db is not None else Service()
     store = service.store
     run = DrillRun(service)
     results: list[LineResult] = []
-    with file.open(encoding="utf-8") as fh:
-        for r in run.run(fh):
+    try:
+        for r in run.run(lines):
             results.append(r)
             if json_out:
                 sys.stdout.write(json.dumps(r.as_json()) + "\n")
                 sys.stdout.flush()
             else:
                 _print_line(r)
-    if store is not None:
-        store.close()
+    finally:
+        if store is not None:
+            store.close()
     passed, failed = summary(results)
     print(f"{passed} passed, {failed} failed", flush=True)
     raise typer.Exit(0 if failed == 0 else 1)

@@ -109,7 +109,10 @@ def incident_cmd(
     output: OutOption,
     incident: Annotated[str, typer.Option("--incident", help="The incident ID.")],
     window: Annotated[
-        int, typer.Option("--window", min=0, help="Minutes either side of the incident.")
+        int,
+        typer.Option(
+            "--window", min=0, max=7 * 24 * 60, help="Minutes either side of the incident."
+        ),
     ] = 60,
     production: ProductionOption = None,
 ) -> None:
