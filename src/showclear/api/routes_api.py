@@ -512,8 +512,6 @@ def _id_query() -> Any:
     return Query(None, min_length=1, max_length=MAX_ID_CHARS)  # one per parameter
 
 
-
-
 @router.get(
     "/productions/{production}/history",
     operation_id="getHistory",
