@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from fastapi import FastAPI, Request
@@ -86,6 +87,8 @@ def create_app(
     runtime.service.subscribe(broker.publish)
     # The reports' own templates too: the report page includes the body the PDFs are made of.
     templates = Jinja2Templates(directory=[HERE / "templates", REPORT_TEMPLATES])
+    # An ID as one segment of a URL path ("/" and "?" included): `|urlencode` keeps slashes.
+    templates.env.filters["segment"] = lambda value: quote(str(value), safe="")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

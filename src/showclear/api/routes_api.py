@@ -15,7 +15,7 @@ from showclear.api.auth import PIN_SCHEMA, PinCheck, Session, pin_problem
 from showclear.api.history import Kind, history
 from showclear.api.problems import KINDS, ProblemError, responses
 from showclear.api.runtime import Answer, IdReused, UnknownProduction
-from showclear.api.schema import commands_request_body, json_body
+from showclear.api.schema import commands_request_body, json_body, unknown_field
 from showclear.board import board
 from showclear.domain import Malformed, State
 from showclear.domain.limits import MAX_ID_CHARS
@@ -297,6 +297,7 @@ async def sign_out(production: str, request: Request, s: SignedIn) -> Response:
                 "type": "object",
                 "properties": {"pin": PIN_SCHEMA},
                 "required": ["pin"],
+                "additionalProperties": False,
             },
             "The new PIN: 4 to 12 digits.",
         ),
@@ -312,6 +313,9 @@ async def set_pin(production: str, person: str, request: Request, s: SignedIn) -
     if not state.has_role(s.person, "producer"):
         raise ProblemError(403, "forbidden", "Only a producer sets PINs.")
     body = await read_body(request)
+    if isinstance(body, dict) and set(body) - {"pin"}:
+        extra = next(iter(set(body) - {"pin"}))
+        raise ProblemError(422, "malformed", "The body has only a pin.", field=extra)
     pin = body.get("pin") if isinstance(body, dict) else None
     if not isinstance(pin, str) or pin_problem(pin):
         reason = pin_problem(pin) if isinstance(pin, str) else "Give the new PIN as text."
@@ -366,6 +370,10 @@ async def post_command(production: str, request: Request, s: SignedIn) -> Json:
     raw = await read_body(request)
     if not isinstance(raw, dict):
         raise ProblemError(422, "malformed", "The body must be a JSON object.")
+    extra = unknown_field(raw)
+    if extra is not None:
+        detail = f"{raw['type']} has no field {extra!r}."
+        raise ProblemError(422, "malformed", detail, field=extra)
     if raw.get("type") == "issue":
         checks = await run_in_threadpool(witness_checks, ctx, state, production, raw, "witness")
         failures = witness_failures(checks)

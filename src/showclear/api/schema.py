@@ -132,7 +132,14 @@ def command_schema(cls: type[Command]) -> dict[str, Any]:
         }
     )
     props["override"] = _nullable(OVERRIDE)
-    out: dict[str, Any] = {"type": "object", "title": cls.TYPE, "properties": props}
+    for name in SERVER_SET:
+        props[name] = {**TEXT_SCHEMA, "description": "Ignored: the server sets it"}
+    out: dict[str, Any] = {
+        "type": "object",
+        "title": cls.TYPE,
+        "properties": props,
+        "additionalProperties": False,
+    }
     if cls.TYPE == "issue":
         props["witness_pins"] = {
             "type": "object",
@@ -154,6 +161,28 @@ def command_schema(cls: type[Command]) -> dict[str, Any]:
         out["if"] = {"properties": {flag: {"const": True}}, "required": [flag]}
         out["then"] = {"required": [needed], "properties": {needed: {"not": {"type": "null"}}}}
     return out
+
+
+def unknown_field(raw: dict[str, Any]) -> str | None:
+    """The first key of a command body that its schema does not have (the API refuses it, as
+    the schema says), or None; an unknown type is the parser's to name."""
+    type_name = raw.get("type")
+    if not isinstance(type_name, str):
+        return None
+    known = _known_fields(type_name)
+    return None if known is None else next((k for k in raw if k not in known), None)
+
+
+def _known_fields(type_name: str) -> frozenset[str] | None:
+    cls = COMMANDS.get(type_name) or EXTRA_COMMANDS.get(type_name)
+    if cls is None:
+        return None
+    if cls.TYPE not in _FIELDS:  # one entry per command class
+        _FIELDS[cls.TYPE] = frozenset(command_schema(cls)["properties"])
+    return _FIELDS[cls.TYPE]
+
+
+_FIELDS: dict[str, frozenset[str]] = {}
 
 
 def json_body(body_schema: dict[str, Any], description: str) -> dict[str, Any]:

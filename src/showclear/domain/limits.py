@@ -134,24 +134,14 @@ def json_problem(value: Any, field: str, depth: int = MAX_DEPTH - 1) -> tuple[st
     return (field, reason) if reason else None
 
 
-def depth_problem(value: Any, field: str = "", depth: int = MAX_DEPTH) -> tuple[str, str] | None:
-    """(field, reason) where a parsed JSON document nests deeper than MAX_DEPTH, or None."""
-    if not isinstance(value, list | dict):
+def document_problem(value: Any) -> tuple[str | None, str] | None:
+    """(field or None, reason) of the first part of a whole JSON document that breaks a limit:
+    nesting, sizes, numbers, characters, wherever it is (even in a key nobody reads)."""
+    found = json_problem(value, "", MAX_DEPTH)
+    if found is None:
         return None
-    if depth <= 0:
-        return field or "(the document)", f"nests deeper than {MAX_DEPTH} levels"
-    pairs = value.items() if isinstance(value, dict) else enumerate(value)
-    for key, item in pairs:
-        if isinstance(item, list | dict):
-            here = (
-                f"{field}.{printable(str(key), 40)}".lstrip(".")
-                if isinstance(value, dict)
-                else f"{field}[{key}]"
-            )
-            found = depth_problem(item, here, depth - 1)
-            if found is not None:
-                return found
-    return None
+    field, reason = found
+    return field.lstrip(".") or None, reason
 
 
 def nesting(text: str) -> int:

@@ -313,8 +313,9 @@ def _cross_field_checks(cls: type[Command], kwargs: dict[str, Any]) -> None:
 
 def read_json(data: bytes | str) -> Any:
     """Parse one JSON document (a request body, a form's JSON field, a drill line) within the
-    limits: at most MAX_BODY_BYTES, nested at most MAX_DEPTH deep. Raises Malformed (TooLarge
-    for size). Values inside are checked field by field by `parse_command`.
+    limits: at most MAX_BODY_BYTES, nested at most MAX_DEPTH deep, every number and string
+    within bounds wherever it is. Raises Malformed naming the field (TooLarge for size). The
+    stricter rules of each command field (IDs, types) are `parse_command`'s.
     """
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     if size > limits.MAX_BODY_BYTES:
@@ -327,7 +328,7 @@ def read_json(data: bytes | str) -> Any:
         # checks can name the field that holds them; nesting is measured first, because that
         # parser recurses.
         value = _read_json_leniently(data)
-    found = limits.depth_problem(value)
+    found = limits.document_problem(value)
     if found is not None:
         raise Malformed(*found)
     return value
