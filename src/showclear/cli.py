@@ -90,7 +90,7 @@ app.add_typer(drill_app, name="drill")
 app.add_typer(bench_app, name="bench", help="Benchmarks: append and rebuild, against baselines.")
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
 
 DbOption = Annotated[
     Path, typer.Option("--db", help="SQLite store file (created by `showclear init`).")

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
 
 pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
 

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
 
 report_app = typer.Typer(
     help="PDF and CSV reports, matched to the ledger: every page footer carries the signed "
