@@ -6,6 +6,7 @@ Each case runs the installed `showclear` command in its own process, as a person
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -171,3 +172,26 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     bad.write_bytes(b"garbage " * 500)
     r = run("--debug", "status", "--db", bad)
     assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_recorded_text_is_printed_as_text(tmp_path: Path) -> None:
+    # Rich reads [..] as markup and a terminal obeys escape sequences: recorded text must be
+    # neither (a closing tag nobody opened used to crash `status` and `events`).
+    drill = tmp_path / "markup.jsonl"
+    lines = [
+        {"type": "open_production", "actor": "prod", "production": "mk", "title": "[bold]T[/]"},
+        {"type": "add_person", "actor": "prod", "person": "p[/x]", "name": "[link=http://e]x",
+         "roles": ["producer"]},
+        {"type": "report_concern", "actor": "p[/x]", "concern": "c1", "text": "[/red] oops"},
+    ]  # fmt: skip
+    at = "2021-10-21T08:0{}:00-06:00"
+    drill.write_text(
+        "".join(json.dumps({**x, "at": at.format(i)}) + "\n" for i, x in enumerate(lines))
+    )
+    db = tmp_path / "mk.db"
+    r = run("drill", "run", drill, "--db", db)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for args in (("status", "--db", db), ("events", "--db", db)):
+        r = run(*args)
+        assert r.returncode == 0 and not r.stderr, r.stderr
+        assert "[/red] oops" in r.stdout and "\x1b" not in r.stdout

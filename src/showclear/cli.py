@@ -102,13 +102,33 @@ ProductionOption = Annotated[
 ]
 
 
+def shown(value: object) -> str:
+    """Recorded data as it may be printed: Rich would read `[...]` in it as markup, and a
+    terminal would obey control characters in it; neither may happen."""
+    from rich.markup import escape
+
+    from showclear.domain.limits import printable
+
+    return escape(printable(str(value), 100_000))
+
+
+def _shown_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {k: _shown_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown_all(v) for v in value]
+    return value
+
+
 def read_text_lines(path: Path) -> list[str]:
     """A text file's lines, refused as a whole (one line, exit 2) if it is not UTF-8 text."""
     if not path.exists():
-        err.print(f"[red]{path}: no such file.[/red]", soft_wrap=True)
+        err.print(f"[red]{shown(path)}: no such file.[/red]")
         raise typer.Exit(2)
     if path.is_dir():
-        err.print(f"[red]{path} is a directory; give a drill file (.jsonl).[/red]", soft_wrap=True)
+        err.print(f"[red]{shown(path)} is a directory; give a drill file (.jsonl).[/red]")
         raise typer.Exit(2)
     data = path.read_bytes()
     try:
@@ -116,13 +136,12 @@ def read_text_lines(path: Path) -> list[str]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         err.print(
-            f"[red]{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); save it "
-            "as UTF-8.[/red]",
-            soft_wrap=True,
+            f"[red]{shown(path)}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save it as UTF-8.[/red]"
         )
         raise typer.Exit(2) from None
     if "\x00" in text:
-        err.print(f"[red]{path}: holds NUL bytes; a drill is a text file.[/red]", soft_wrap=True)
+        err.print(f"[red]{shown(path)}: holds NUL bytes; a drill is a text file.[/red]")
         raise typer.Exit(2)
     return text.splitlines()
 
@@ -131,7 +150,9 @@ def _open_store(db: Path, must_exist: bool = True) -> Any:
     from showclear.store.sqlite import SQLiteEventStore
 
     if must_exist and not db.exists():
-        err.print(f"[red]No store at {db}.[/red] Create one with: showclear init --db {db}")
+        err.print(
+            f"[red]No store at {shown(db)}.[/red] Create one with: showclear init --db {shown(db)}"
+        )
         raise typer.Exit(2)
     return SQLiteEventStore(db)
 
@@ -140,14 +161,14 @@ def _pick_production(store: Any, production: str | None) -> str:
     known: list[str] = store.productions()
     if production is not None:
         if production not in known:
-            err.print(f"[red]No production {production!r} in this store.[/red] Known: "
-                      f"{', '.join(known) or 'none'}")  # fmt: skip
+            err.print(f"[red]No production {shown(repr(production))} in this store.[/red] "
+                      f"Known: {shown(', '.join(known) or 'none')}")  # fmt: skip
             raise typer.Exit(2)
         return production
     if len(known) != 1:
         err.print(
             "[red]Name the production with --production.[/red] In this store: "
-            + (", ".join(known) or "none")
+            + shown(", ".join(known) or "none")
         )
         raise typer.Exit(2)
     return known[0]
@@ -184,7 +205,7 @@ def init(db: DbOption = Path("showclear.db")) -> None:
     ledger = service.ledger
     assert service.store is not None and ledger is not None
     service.store.close()
-    console.print(f"Store ready at [bold]{db}[/bold].")
+    console.print(f"Store ready at [bold]{shown(db)}[/bold].")
     console.print(f"Ledger origin: {ledger.origin}")
     console.print(f"Signing key fingerprint: [bold]{ledger.key_fingerprint}[/bold]")
     console.print(f"Verifier key: {ledger.verifier.vkey()}", soft_wrap=True)
@@ -196,17 +217,19 @@ def init(db: DbOption = Path("showclear.db")) -> None:
 def _print_line(r: LineResult) -> None:
     colour = {"accepted": "green", "refused": "red", "error": "magenta"}[r.verdict]
     mark = "" if r.passed is None else (" [green]ok[/green]" if r.passed else " [red]FAIL[/red]")
-    rules = " ".join(r.rules)
-    alerts = " ".join(f"alert:{a}" for a in r.alerts)
+    rules = shown(" ".join(r.rules))
+    alerts = shown(" ".join(f"alert:{a}" for a in r.alerts))
     console.print(
-        f"line {r.line:>4}  {r.type or '?':<20} [{colour}]{r.verdict.upper():<8}[/{colour}] "
+        f"line {r.line:>4}  {shown(r.type or '?'):<20} [{colour}]{r.verdict.upper():<8}[/{colour}] "
         f"{rules} {alerts}{mark}".rstrip(),
         soft_wrap=True,
     )
     if r.verdict != "accepted" or r.alerts:
-        console.print(f"           {r.message}", soft_wrap=True, style="dim")
+        console.print(f"           {shown(r.message)}", soft_wrap=True, style="dim")
     if r.passed is False and r.mismatch and r.verdict != "error":
-        console.print(f"           [red]expectation failed: {r.mismatch}[/red]", soft_wrap=True)
+        console.print(
+            f"           [red]expectation failed: {shown(r.mismatch)}[/red]", soft_wrap=True
+        )
 
 
 @drill_app.command("run")
@@ -282,7 +305,8 @@ def events(
                 f"{k}={v}" for k, v in data.items() if v not in (None, [], {})
             )
             console.print(
-                f"{e.production}#{e.seq:<5} {e.at}  {e.actor:<10} {e.type:<22} {gist}",
+                f"{shown(e.production)}#{e.seq:<5} {shown(e.at)}  {shown(e.actor):<10} "
+                f"{shown(e.type):<22} {shown(gist)}",
                 soft_wrap=True,
             )
     store.close()
@@ -307,7 +331,7 @@ def _state_and_ledger(db: Path, production: str | None) -> tuple[State, dict[str
 
 
 def print_board(state: State) -> None:
-    b = board(state)
+    b = _shown_all(board(state))
     day = b["day"]
     head = f"[bold]{b['title']}[/bold] ({b['production']})   "
     head += f"day {day['day']}, armorer on duty {day['armorer']}" if day else "no day running"

@@ -43,6 +43,7 @@ def serve(
 
     from showclear.api.app import create_app
     from showclear.api.demo import DEMO, ensure_demo
+    from showclear.cli import shown
 
     app = create_app(db, secure_cookies=secure_cookies)
     ctx = app.state.ctx
@@ -60,7 +61,7 @@ def serve(
             "for the armorer's cart screen; witnesses confirm a handover with their own PIN."
         )
     else:
-        console.print(f"ShowClear on [bold]{url}[/bold] (store {db})")
+        console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(db)})")
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
 
 
@@ -75,18 +76,19 @@ def pin_set(
     every session of that person, also on a server running on the same store."""
     from showclear.api.auth import pin_problem
     from showclear.api.runtime import Runtime
+    from showclear.cli import shown
 
     if not db.exists():
-        err.print(f"[red]No store at {db}.[/red]", soft_wrap=True)
+        err.print(f"[red]No store at {shown(db)}.[/red]")
         raise typer.Exit(2)
     runtime = Runtime(db)
     try:
         state = runtime.call(runtime.service.state, production)
         if state.production is None:
-            err.print(f"[red]No production {production!r} in {db}.[/red]", soft_wrap=True)
+            err.print(f"[red]No production {shown(repr(production))} in {shown(db)}.[/red]")
             raise typer.Exit(2)
         if person not in state.people:
-            err.print(f"[red]No person {person!r} on {production}.[/red]", soft_wrap=True)
+            err.print(f"[red]No person {shown(repr(person))} on {shown(production)}.[/red]")
             raise typer.Exit(2)
         pin = _read_pin()
         problem = pin_problem(pin)
@@ -100,7 +102,7 @@ def pin_set(
             auth.close()
     finally:
         runtime.close()
-    console.print(f"PIN set for {person} on {production}.")
+    console.print(f"PIN set for {shown(person)} on {shown(production)}.")
 
 
 def _read_pin() -> str:

@@ -41,8 +41,8 @@ MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 async def _signed_in_source(request: Request, production: str) -> Source:
     """The report source, for a person signed in to this production (the downloads' check)."""
     ctx = ctx_of(request)
-    await state_of(ctx, production)  # 404 for an unknown production
-    session_of(ctx, request, production)
+    session_of(ctx, request, production)  # first: without a session, nothing is told
+    await state_of(ctx, production)
     return await _source(request, production)
 
 
