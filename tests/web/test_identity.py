@@ -12,16 +12,9 @@ import httpx
 
 from showclear.api.demo import PINS
 from web.support import Live
+from web.test_api import ISSUE
 
 SHOWCLEAR = str(Path(sys.executable).with_name("showclear"))
-ISSUE = {
-    "type": "issue",
-    "firearm": "colt45",
-    "to": "lead",
-    "setup": "sc12-saloon",
-    "shown": True,
-    "witnesses": ["lead", "ad"],
-}
 
 
 def test_a_pin_reset_is_recorded_and_ends_every_session_of_that_person(live: Live) -> None:

@@ -19,6 +19,7 @@ from showclear.api.auth import MAX_FAILURES
 from showclear.api.background import BackgroundServer
 from showclear.api.demo import PINS, ensure_demo
 from web.support import Live
+from web.test_api import ISSUE
 
 GUESSES = 50
 
@@ -126,15 +127,7 @@ def test_witness_pins_share_the_lock_under_parallel_guessing(
     url = f"{live.url}/api/productions/demo/commands"
 
     def issue(c: httpx.Client, i: int) -> httpx.Response:
-        body = {
-            "type": "issue",
-            "firearm": "colt45",
-            "to": "lead",
-            "setup": "sc12-saloon",
-            "shown": True,
-            "witnesses": ["lead", "ad"],
-            "witness_pins": {"lead": PINS["lead"], "ad": f"{7000 + i:04d}"},
-        }
+        body = {**ISSUE, "witness_pins": {"lead": PINS["lead"], "ad": f"{7000 + i:04d}"}}
         headers = {"X-CSRF-Token": csrf, "Cookie": f"sc_session={cookie}"}
         return c.post(url, json=body, headers=headers)
 

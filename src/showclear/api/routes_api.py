@@ -412,6 +412,14 @@ async def _board(request: Request, production: str) -> Json:
     return board(await state_of(ctx_of(request), production))
 
 
+async def _board_row(request: Request, production: str, kind: str, ident: str) -> Json:
+    """One firearm's or lot's row of the board, or 404."""
+    for row in (await _board(request, production))[f"{kind}s"]:
+        if row["id"] == ident:
+            return dict(row)
+    raise ProblemError(404, "not-found", f"No {kind} {ident!r}.")
+
+
 @router.get(
     "/productions/{production}/board",
     operation_id="getBoard",
@@ -444,10 +452,7 @@ async def firearms(production: str, request: Request, s: SignedIn) -> list[Json]
     openapi_extra=SIGNED_IN,
 )
 async def firearm(production: str, firearm: str, request: Request, s: SignedIn) -> Json:
-    for row in (await _board(request, production))["firearms"]:
-        if row["id"] == firearm:
-            return dict(row)
-    raise ProblemError(404, "not-found", f"No firearm {firearm!r}.")
+    return await _board_row(request, production, "firearm", firearm)
 
 
 @router.get(
@@ -470,10 +475,7 @@ async def lots(production: str, request: Request, s: SignedIn) -> list[Json]:
     openapi_extra=SIGNED_IN,
 )
 async def lot(production: str, lot: str, request: Request, s: SignedIn) -> Json:
-    for row in (await _board(request, production))["lots"]:
-        if row["id"] == lot:
-            return dict(row)
-    raise ProblemError(404, "not-found", f"No lot {lot!r}.")
+    return await _board_row(request, production, "lot", lot)
 
 
 @router.get(
