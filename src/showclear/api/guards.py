@@ -38,8 +38,9 @@ APP_CSP = (
 # show the schema only, never data of a production.
 DOCS_CSP = (
     "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src https://cdn.jsdelivr.net; img-src data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src data: https://fastapi.tiangolo.com; connect-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
 )
 COMMON_HEADERS = [
     (b"x-frame-options", b"DENY"),
