@@ -100,8 +100,8 @@ def test_a_batch_gives_the_same_outcomes_and_events_as_one_by_one(tmp_path: Path
     assert [type(r).__name__ for r in got] == [
         "Outcome",
         "Outcome",
-        "Malformed",
-        "Malformed",
+        "NotApplicable",  # a Malformed: an unknown item
+        "NotApplicable",
         "Outcome",
         "Outcome",
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +21,59 @@ from showclear.domain.state import State
 from showclear.drills import DrillRun, LineResult, summary
 from showclear.service import Service
 
-app = typer.Typer(
+
+class _Showclear(typer.Typer):
+    """The `showclear` command, with one error boundary around every subcommand."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if _debug["on"]:
+                raise
+            status, text = failure(exc)
+            sys.stderr.write(f"showclear: {text}\n")
+            sys.stderr.flush()
+            raise SystemExit(status) from None
+
+
+_debug = {"on": False}  # set by --debug, before any subcommand runs
+
+
+def failure(exc: BaseException) -> tuple[int, str]:
+    """An expected failure as (exit status, one line for a person): 2 when the input or the
+    usage is wrong, 1 when the command could not do its work (the store, a file, the disk)."""
+    from showclear.domain.limits import printable
+    from showclear.domain.parsing import Malformed
+    from showclear.store.base import StoreError
+
+    status, text = 1, f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, StoreError):  # busy, corrupt, not a store, read-only ...
+        text = str(exc)
+    elif isinstance(exc, sqlite3.Error):
+        busy = "locked" in str(exc) or "busy" in str(exc)
+        text = (
+            f"the store is busy: another process is writing to it; try again ({exc})"
+            if busy
+            else f"the store cannot be used: {exc}"
+        )
+    elif isinstance(exc, IsADirectoryError):
+        status, text = 2, f"{exc.filename}: is a directory; give a file"
+    elif isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        text = f"{where}{exc.strerror or exc}"
+    elif isinstance(exc, UnicodeDecodeError):
+        status, text = 2, f"not UTF-8 text (a byte 0x{exc.object[exc.start]:02x} at {exc.start})"
+    elif isinstance(exc, RecursionError):
+        status, text = 2, "the input is nested too deeply to read"
+    elif isinstance(exc, Malformed | ValueError):
+        status, text = 2, str(exc)
+    else:
+        text += " (an unexpected error; run again with --debug to see where)"
+    return status, printable(" ".join(text.split()), 2000)
+
+
+app = _Showclear(
     name="showclear",
     help=(
         "ShowClear keeps the chain of custody of every firearm and round on a film set, and "
@@ -37,7 +90,7 @@ app.add_typer(drill_app, name="drill")
 app.add_typer(bench_app, name="bench", help="Benchmarks: append and rebuild, against baselines.")
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
 
 DbOption = Annotated[
     Path, typer.Option("--db", help="SQLite store file (created by `showclear init`).")
@@ -49,11 +102,57 @@ ProductionOption = Annotated[
 ]
 
 
+def shown(value: object) -> str:
+    """Recorded data as it may be printed: Rich would read `[...]` in it as markup, and a
+    terminal would obey control characters in it; neither may happen."""
+    from rich.markup import escape
+
+    from showclear.domain.limits import printable
+
+    return escape(printable(str(value), 100_000))
+
+
+def _shown_all(value: Any) -> Any:
+    if isinstance(value, str):
+        return shown(value)
+    if isinstance(value, dict):
+        return {k: _shown_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown_all(v) for v in value]
+    return value
+
+
+def read_text_lines(path: Path) -> list[str]:
+    """A text file's lines, refused as a whole (one line, exit 2) if it is not UTF-8 text."""
+    if not path.exists():
+        err.print(f"[red]{shown(path)}: no such file.[/red]")
+        raise typer.Exit(2)
+    if path.is_dir():
+        err.print(f"[red]{shown(path)} is a directory; give a drill file (.jsonl).[/red]")
+        raise typer.Exit(2)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        err.print(
+            f"[red]{shown(path)}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save it as UTF-8.[/red]"
+        )
+        raise typer.Exit(2) from None
+    if "\x00" in text:
+        err.print(f"[red]{shown(path)}: holds NUL bytes; a drill is a text file.[/red]")
+        raise typer.Exit(2)
+    return text.splitlines()
+
+
 def _open_store(db: Path, must_exist: bool = True) -> Any:
     from showclear.store.sqlite import SQLiteEventStore
 
     if must_exist and not db.exists():
-        err.print(f"[red]No store at {db}.[/red] Create one with: showclear init --db {db}")
+        err.print(
+            f"[red]No store at {shown(db)}.[/red] Create one with: showclear init --db {shown(db)}"
+        )
         raise typer.Exit(2)
     return SQLiteEventStore(db)
 
@@ -62,14 +161,14 @@ def _pick_production(store: Any, production: str | None) -> str:
     known: list[str] = store.productions()
     if production is not None:
         if production not in known:
-            err.print(f"[red]No production {production!r} in this store.[/red] Known: "
-                      f"{', '.join(known) or 'none'}")  # fmt: skip
+            err.print(f"[red]No production {shown(repr(production))} in this store.[/red] "
+                      f"Known: {shown(', '.join(known) or 'none')}")  # fmt: skip
             raise typer.Exit(2)
         return production
     if len(known) != 1:
         err.print(
             "[red]Name the production with --production.[/red] In this store: "
-            + (", ".join(known) or "none")
+            + shown(", ".join(known) or "none")
         )
         raise typer.Exit(2)
     return known[0]
@@ -78,7 +177,17 @@ def _pick_production(store: Any, production: str | None) -> str:
 @app.callback(invoke_without_command=True)
 def main(
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="On an error, show the full Python traceback instead of one line.",
+        ),
+    ] = False,
 ) -> None:
+    """Every command prints an error as one line on stderr and exits 1 (the command could not
+    do its work) or 2 (the input or the usage is wrong); --debug shows the traceback too."""
+    _debug["on"] = debug
     if version:
         console.print(f"showclear {__version__}")
         raise typer.Exit()
@@ -96,7 +205,7 @@ def init(db: DbOption = Path("showclear.db")) -> None:
     ledger = service.ledger
     assert service.store is not None and ledger is not None
     service.store.close()
-    console.print(f"Store ready at [bold]{db}[/bold].")
+    console.print(f"Store ready at [bold]{shown(db)}[/bold].")
     console.print(f"Ledger origin: {ledger.origin}")
     console.print(f"Signing key fingerprint: [bold]{ledger.key_fingerprint}[/bold]")
     console.print(f"Verifier key: {ledger.verifier.vkey()}", soft_wrap=True)
@@ -108,22 +217,24 @@ def init(db: DbOption = Path("showclear.db")) -> None:
 def _print_line(r: LineResult) -> None:
     colour = {"accepted": "green", "refused": "red", "error": "magenta"}[r.verdict]
     mark = "" if r.passed is None else (" [green]ok[/green]" if r.passed else " [red]FAIL[/red]")
-    rules = " ".join(r.rules)
-    alerts = " ".join(f"alert:{a}" for a in r.alerts)
+    rules = shown(" ".join(r.rules))
+    alerts = shown(" ".join(f"alert:{a}" for a in r.alerts))
     console.print(
-        f"line {r.line:>4}  {r.type or '?':<20} [{colour}]{r.verdict.upper():<8}[/{colour}] "
+        f"line {r.line:>4}  {shown(r.type or '?'):<20} [{colour}]{r.verdict.upper():<8}[/{colour}] "
         f"{rules} {alerts}{mark}".rstrip(),
         soft_wrap=True,
     )
     if r.verdict != "accepted" or r.alerts:
-        console.print(f"           {r.message}", soft_wrap=True, style="dim")
+        console.print(f"           {shown(r.message)}", soft_wrap=True, style="dim")
     if r.passed is False and r.mismatch and r.verdict != "error":
-        console.print(f"           [red]expectation failed: {r.mismatch}[/red]", soft_wrap=True)
+        console.print(
+            f"           [red]expectation failed: {shown(r.mismatch)}[/red]", soft_wrap=True
+        )
 
 
 @drill_app.command("run")
 def drill_run(
-    file: Annotated[Path, typer.Argument(help="The drill file (.jsonl).", exists=True)],
+    file: Annotated[Path, typer.Argument(help="The drill file (.jsonl).")],
     json_out: JsonFlag = False,
     db: Annotated[
         Path | None,
@@ -147,20 +258,22 @@ def drill_run(
     """
     from showclear.bootstrap import open_service
 
+    lines = read_text_lines(file)  # all of it, before anything is recorded
     service = open_service(db) if db is not None else Service()
     store = service.store
     run = DrillRun(service)
     results: list[LineResult] = []
-    with file.open(encoding="utf-8") as fh:
-        for r in run.run(fh):
+    try:
+        for r in run.run(lines):
             results.append(r)
             if json_out:
                 sys.stdout.write(json.dumps(r.as_json()) + "\n")
                 sys.stdout.flush()
             else:
                 _print_line(r)
-    if store is not None:
-        store.close()
+    finally:
+        if store is not None:
+            store.close()
     passed, failed = summary(results)
     print(f"{passed} passed, {failed} failed", flush=True)
     raise typer.Exit(0 if failed == 0 else 1)
@@ -192,7 +305,8 @@ def events(
                 f"{k}={v}" for k, v in data.items() if v not in (None, [], {})
             )
             console.print(
-                f"{e.production}#{e.seq:<5} {e.at}  {e.actor:<10} {e.type:<22} {gist}",
+                f"{shown(e.production)}#{e.seq:<5} {shown(e.at)}  {shown(e.actor):<10} "
+                f"{shown(e.type):<22} {shown(gist)}",
                 soft_wrap=True,
             )
     store.close()
@@ -217,7 +331,7 @@ def _state_and_ledger(db: Path, production: str | None) -> tuple[State, dict[str
 
 
 def print_board(state: State) -> None:
-    b = board(state)
+    b = _shown_all(board(state))
     day = b["day"]
     head = f"[bold]{b['title']}[/bold] ({b['production']})   "
     head += f"day {day['day']}, armorer on duty {day['armorer']}" if day else "no day running"

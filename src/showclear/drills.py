@@ -6,13 +6,13 @@ ShowClear must give. The runner prints a verdict per line and `N passed, M faile
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from showclear.domain import Malformed, parse_command
 from showclear.domain.commands import OpenProduction
+from showclear.domain.parsing import read_json
 from showclear.service import Service
 
 
@@ -89,10 +89,7 @@ class DrillRun:
         raw: Any = None
         type_name: str | None = None
         try:
-            try:
-                raw = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise Malformed(None, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+            raw = read_json(text)  # within the input limits, as the API reads a body
             if isinstance(raw, dict) and isinstance(raw.get("type"), str):
                 type_name = raw["type"]
             expect = _parse_expect(raw.get("expect")) if isinstance(raw, dict) else None

@@ -31,7 +31,7 @@ from showclear.ledger.verifier import EventRow, LogReport, verify_log
 from showclear.ledger.verify import ProofError, verify_inclusion
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
 
 BUNDLE_FORMAT = "showclear-ledger-bundle/1"
 PROOF_FORMAT = "showclear-inclusion-proof/1"

@@ -25,9 +25,29 @@ import orjson
 
 from showclear.domain import Command, Decision, Event, Malformed, Outcome, State, evolve, handle
 from showclear.domain.evolve import HANDLERS, evolve_all
-from showclear.store.base import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from showclear.ledger.canonical import canonical_bytes, envelope
+from showclear.store.base import ConcurrencyError, EventStore, NewEvent, StoredEvent, StoreError
 
 Subscriber = Callable[[str, Outcome, State], None]
+
+
+class Unrecordable(Malformed):
+    """The command's events hold a value the ledger cannot write as canonical JSON."""
+
+
+def _unrecordable(production: str, results: Sequence[Outcome | Exception]) -> dict[int, Exception]:
+    """The positions of outcomes whose events cannot be encoded, each with the reason."""
+    found: dict[int, Exception] = {}
+    for i, result in enumerate(results):
+        if not isinstance(result, Outcome):
+            continue
+        for e in result.events:
+            try:
+                canonical_bytes(envelope(production, 1, e.type, 1, e.actor, e.at, e.data))
+            except Exception as exc:
+                found[i] = Unrecordable(None, f"cannot be recorded: {exc}")
+                break
+    return found
 
 
 def load_payload(payload: bytes) -> Any:
@@ -127,23 +147,10 @@ class Service:
 
     def execute(self, production: str, cmd: Command) -> Outcome:
         """Decide and durably record one command. Raises domain.Malformed for bad input."""
-        with self._lock:
-            state = self.state(production)
-            for attempt in (1, 2):
-                outcome = handle(state, cmd)
-                try:
-                    self._append(production, state.version, outcome)
-                except ConcurrencyError:
-                    if attempt == 2:
-                        raise
-                    state = self.refresh(production)
-                    continue
-                state = evolve_all(state, outcome.events)
-                self._states[production] = state
-                break
-        for fn in list(self._subscribers):
-            fn(production, outcome, state)
-        return outcome
+        result = self.execute_many(production, [cmd])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     def execute_many(
         self,
@@ -151,48 +158,47 @@ class Service:
         cmds: Sequence[Command],
         *,
         decided_on: list[State] | None = None,
-    ) -> list[Outcome | Malformed]:
+    ) -> list[Outcome | Exception]:
         """Decide `cmds` one after another and record all their events in one append.
 
         Group commit: each command is decided on the state the ones before it left, exactly as
-        if executed one by one; a command the core finds malformed gets its Malformed in its
-        place and records nothing. The events of the whole batch then go to the store in one
+        if executed one by one. The events of the whole batch then go to the store in one
         durable transaction (one fsync, one signed checkpoint), and only then are subscribers
         told, once per outcome, with the state just after it. When another writer appended
         first, the batch is re-read and re-decided once, as `execute` does.
 
+        One command never fails another: a command the core finds malformed, one whose
+        deciding raised, and one whose events cannot be written (Unrecordable) gets its
+        exception in its place and records nothing, and the others are decided again without
+        it. Only what fails the whole batch (the store busy, closed or unreadable) is raised.
+
         `decided_on`, when given, is filled with the state each command was handed to
-        `domain.handle` (one per command, malformed ones included).
+        `domain.handle` (one per command, failed ones included).
         """
-        results: list[Outcome | Malformed] = []
-        after: list[State] = []  # the state after each outcome, for the subscribers
+        failed: dict[int, Exception] = {}  # commands taken out of the batch, by position
+        conflicts = 0
         with self._lock:
             state = self.state(production)
-            for attempt in (1, 2):
-                results, after = [], []
-                events: list[Event] = []
-                if decided_on is not None:
-                    decided_on.clear()
-                current = state
-                for cmd in cmds:
-                    if decided_on is not None:
-                        decided_on.append(current)
-                    try:
-                        outcome = handle(current, cmd)
-                    except Malformed as exc:
-                        results.append(exc)
-                        continue
-                    current = evolve_all(current, outcome.events)
-                    results.append(outcome)
-                    after.append(current)
-                    events.extend(outcome.events)
+            while True:
+                results, after, events, current = self._decide_all(state, cmds, failed, decided_on)
                 try:
-                    if events:  # a batch of only malformed commands records nothing
+                    if events:  # a batch of only failed commands records nothing
                         self._append_events(production, state.version, events)
                 except ConcurrencyError:
-                    if attempt == 2:
+                    conflicts += 1
+                    if conflicts == 2:
                         raise
                     state = self.refresh(production)
+                    continue
+                except StoreError:
+                    raise
+                except Exception:
+                    # The events could not be written (canonical JSON refuses a value): find
+                    # whose they were, take those commands out, and decide the rest again.
+                    culprits = _unrecordable(production, results)
+                    if not culprits:
+                        raise
+                    failed.update(culprits)
                     continue
                 self._states[production] = current
                 break
@@ -201,6 +207,37 @@ class Service:
             for fn in list(self._subscribers):
                 fn(production, outcome, state_after)
         return results
+
+    @staticmethod
+    def _decide_all(
+        state: State,
+        cmds: Sequence[Command],
+        failed: dict[int, Exception],
+        decided_on: list[State] | None,
+    ) -> tuple[list[Outcome | Exception], list[State], list[Event], State]:
+        """Each command decided on the state the ones before it left (pure: nothing stored)."""
+        results: list[Outcome | Exception] = []
+        after: list[State] = []
+        events: list[Event] = []
+        if decided_on is not None:
+            decided_on.clear()
+        current = state
+        for i, cmd in enumerate(cmds):
+            if decided_on is not None:
+                decided_on.append(current)
+            if i in failed:
+                results.append(failed[i])
+                continue
+            try:
+                outcome = handle(current, cmd)
+            except Exception as exc:  # Malformed, or a fault in one rule: this command only
+                results.append(exc)
+                continue
+            current = evolve_all(current, outcome.events)
+            results.append(outcome)
+            after.append(current)
+            events.extend(outcome.events)
+        return results, after, events, current
 
     def record_system_event(
         self, production: str, type_: str, actor: str, at: str, data: dict[str, Any]

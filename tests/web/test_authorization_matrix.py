@@ -91,7 +91,7 @@ def who(role: str) -> str:
 
 def expected(role: str, type_name: str) -> tuple[int, str | None]:
     if type_name == "open_production":
-        return 422, None  # the production is already open: malformed, for everyone
+        return 409, None  # the production is already open: not applicable, for everyone
     if type_name in WHO:
         return (200, None) if role in WHO[type_name] else (403, "SC-R05")
     if type_name in BY_RULE:

@@ -120,14 +120,14 @@ def test_five_wrong_pins_lock_the_person_out_and_the_lockout_is_recorded(
         page.fill("#pin", "9999")
         page.click("#signin")
         expect(page.locator("#signin-error")).to_be_visible()
-        if i < 4:
-            expect(page.locator("#signin-error")).to_contain_text("Wrong PIN for lead")
-    expect(page.locator("#signin-error")).to_contain_text("locked out")
+        if i < 4:  # the same words as for an unknown person: the screen tells strangers nothing
+            expect(page.locator("#signin-error")).to_contain_text("Wrong person ID or PIN")
+    expect(page.locator("#signin-error")).to_contain_text("Locked out")
     # Even the right PIN is refused now.
     page.fill("#person", "lead")
     page.fill("#pin", "5005")
     page.click("#signin")
-    expect(page.locator("#signin-error")).to_contain_text("locked out")
+    expect(page.locator("#signin-error")).to_contain_text("Locked out")
     events = live.events()
     locks = [e for e in events if e["type"] == "pin_locked_out"]
     assert len(locks) == 1 and locks[0]["data"]["person"] == "lead"

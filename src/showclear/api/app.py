@@ -13,9 +13,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from fastapi import FastAPI, Request
@@ -27,9 +27,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from showclear import __version__
 from showclear.api.auth import Auth, Session
-from showclear.api.problems import ProblemError, problem
+from showclear.api.guards import BodyTooLarge, Guards
+from showclear.api.problems import ProblemError, openapi_components, problem
 from showclear.api.runtime import Clock, Runtime, local_now
 from showclear.api.sse import Broker
+from showclear.domain.limits import MAX_BODY_BYTES
 from showclear.reports.pdf import TEMPLATES as REPORT_TEMPLATES
 
 HERE = Path(__file__).resolve().parent
@@ -80,15 +82,13 @@ def create_app(
     pin_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
     runtime = Runtime(store_path, clock)
-
-    def record_lockout(production: str, person: str, until: datetime, where: str) -> None:
-        runtime.call(runtime.record_lockout, production, person, until, where)
-
-    auth = Auth(runtime.path, hasher=pin_hasher, on_lockout=record_lockout)
+    auth = runtime.auth(pin_hasher)
     broker = Broker()
     runtime.service.subscribe(broker.publish)
     # The reports' own templates too: the report page includes the body the PDFs are made of.
     templates = Jinja2Templates(directory=[HERE / "templates", REPORT_TEMPLATES])
+    # An ID as one segment of a URL path ("/" and "?" included): `|urlencode` keeps slashes.
+    templates.env.filters["segment"] = lambda value: quote(str(value), safe="")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -118,6 +118,17 @@ def create_app(
     )
     app.state.ctx = Ctx(runtime, auth, broker, templates, secure_cookies)
     _install_error_handlers(app)
+    # Outermost, around even the server-error handler: headers on every response, body size
+    # and origin checked before anything else runs.
+    inner_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: Guards(inner_stack())  # type: ignore[method-assign]
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi_components(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     from showclear.api import routes_api, routes_pages, routes_reports
 
@@ -153,8 +164,14 @@ def _install_error_handlers(app: FastAPI) -> None:
                 },
                 status_code=405,
                 media_type="application/problem+json",
+                headers=exc.headers,  # Allow: the methods that are
             )
         return problem(exc.status_code, kind, str(exc.detail), instance=request.url.path)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
+        detail = f"The body is larger than {MAX_BODY_BYTES} bytes; nothing was recorded."
+        return problem(413, "too-large", detail, instance=request.url.path)
 
     @app.exception_handler(ProblemError)
     async def raised(request: Request, exc: ProblemError) -> Response:

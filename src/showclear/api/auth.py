@@ -2,20 +2,29 @@
 
 Kept out of the event ledger on purpose (tables of migration 0004_auth.sql): an exported
 ledger must not carry PIN hashes, and a session is device state, not a fact about the set.
-A lockout *is* a fact about the set, so `on_lockout` hands it to the service as an event.
+What matters for the record is handed to the service as events: a lockout (`on_lockout`),
+and every PIN set or replaced (`on_pin_set`, recorded before the new PIN takes effect).
 
 - PINs are 4 to 12 digits, hashed with argon2id (`PasswordHasher`, OWASP's minimum profile:
   19 MiB, 2 passes, 1 lane), never stored or logged in clear.
-- Five consecutive wrong PINs for one person lock that person for five minutes, whichever
-  screen the PIN was typed on (sign-in or witness confirmation). A right PIN resets the count.
+- Five wrong PINs for one person lock that person for five minutes, whichever screen the PIN
+  was typed on (sign-in or witness confirmation). Each attempt is reserved in one write
+  transaction before argon2 runs (`_reserve`): the fifth reservation sets the lock, so
+  however many guesses arrive at once, at most five are ever checked, and a lock can only be
+  lifted by the right PIN among those five or by its time running out. A right PIN resets the
+  count.
+- Replacing a PIN ends every session of that person.
 - A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie; the table keeps
-  only its SHA-256. Each session has its own CSRF token, which every form post and every API
-  POST made with the cookie must echo (form field `csrf_token` or header `X-CSRF-Token`).
+  only its SHA-256 and is read on every request, so a session ended by another process (the
+  command line) ends here too. Each session has its own CSRF token, which every form post and
+  every API POST made with the cookie must echo (form field `csrf_token` or header
+  `X-CSRF-Token`).
 
 Witnesses confirm every handover with their PIN, so a busy cart verifies many PINs. A correct
 PIN is remembered for `VERIFIED_TTL` as an HMAC under a random key that lives only in this
-process (never on disk), so a repeat confirmation costs microseconds instead of an argon2 run.
-It only ever short-cuts a *correct* PIN: a wrong one still goes to argon2 and still counts.
+process (never on disk), together with the stored hash it matched, so a repeat confirmation
+costs microseconds instead of an argon2 run. It only ever short-cuts a *correct* PIN of a
+person with no wrong PIN pending, and only while that person's stored hash is unchanged.
 """
 
 from __future__ import annotations
@@ -26,7 +35,8 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,14 +45,24 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from showclear.domain.limits import id_problem
+
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
 SESSION_LIFETIME = timedelta(hours=14)  # one long shooting day
 VERIFIED_TTL = 15 * 60.0  # seconds a correct PIN is remembered in memory
 PIN_DIGITS = (4, 12)
+# A PIN in a JSON Schema (no anchors: `$` also matches before a final newline in Python).
+PIN_SCHEMA = {
+    "type": "string",
+    "minLength": PIN_DIGITS[0],
+    "maxLength": PIN_DIGITS[1],
+    "not": {"pattern": "[^0-9]"},
+}
 
 Clock = Callable[[], datetime]
 LockoutHook = Callable[[str, str, datetime, str], None]  # production, person, until, where
+PinSetHook = Callable[[str, str, str, bool], None]  # production, person, set by, replaced
 
 
 def utc_now() -> datetime:
@@ -80,6 +100,17 @@ class PinCheck:
         left = f" {self.remaining} tries left before a 5-minute lockout." if self.remaining else ""
         return f"Wrong PIN for {who}.{left}"
 
+    def sign_in_text(self) -> str:
+        """What the sign-in screen says: the same for an unknown person as for a wrong PIN,
+        so the screen does not tell a stranger which IDs exist."""
+        if self.result == "locked":
+            until = self.locked_until.astimezone().strftime("%H:%M") if self.locked_until else "?"
+            return (
+                f"Locked out after {MAX_FAILURES} wrong PINs, until {until}. "
+                "Ask the producer or wait."
+            )
+        return "Wrong person ID or PIN. Check the ID on your badge and try again."
+
 
 @dataclass(frozen=True)
 class Session:
@@ -104,6 +135,7 @@ class Auth:
         clock: Clock = utc_now,
         hasher: PasswordHasher | None = None,
         on_lockout: LockoutHook | None = None,
+        on_pin_set: PinSetHook | None = None,
     ) -> None:
         # One connection shared by request threads, serialised by our own lock; argon2 runs
         # outside the lock so sign-ins on several tablets do not queue behind each other.
@@ -113,32 +145,61 @@ class Auth:
         self.clock = clock
         self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
         self.on_lockout = on_lockout
-        self._sessions: dict[bytes, Session] = {}
-        self._verified: dict[tuple[str, str], tuple[bytes, float]] = {}
+        self.on_pin_set = on_pin_set
+        # (production, person) -> (HMAC of the right PIN, expiry, the stored hash it matched)
+        self._verified: dict[tuple[str, str], tuple[bytes, float, str]] = {}
         self._mac_key = secrets.token_bytes(32)
+        self._decoy: str | None = None
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (SQLite's write lock taken up front), under our lock."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
     # -- PINs --------------------------------------------------------------------------------
 
     def set_pin(self, production: str, person: str, pin: str, set_by: str) -> None:
+        """Set or replace a person's PIN: recorded first (`on_pin_set`), then stored, and every
+        session of the person ended and their failure count cleared in the same transaction."""
         problem = pin_problem(pin)
         if problem:
             raise ValueError(problem)
         digest = self.hasher.hash(pin)
-        with self._lock:
-            self._conn.execute(
+        if self.on_pin_set is not None:
+            self.on_pin_set(production, person, set_by, self.has_pin(production, person))
+        self._store_pin(production, person, digest, set_by, end_sessions=True)
+
+    def _store_pin(
+        self, production: str, person: str, digest: str, set_by: str, *, end_sessions: bool
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
                 "INSERT INTO auth_pins (production, person, pin_hash, set_by, set_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (production, person) DO UPDATE SET "
                 "pin_hash = excluded.pin_hash, set_by = excluded.set_by, set_at = excluded.set_at",
                 (production, person, digest, set_by, self.clock().isoformat()),
             )
-            self._conn.execute(
+            conn.execute(
                 "DELETE FROM auth_failures WHERE production = ? AND person = ?",
                 (production, person),
             )
+            if end_sessions:
+                conn.execute(
+                    "DELETE FROM auth_sessions WHERE production = ? AND person = ?",
+                    (production, person),
+                )
             self._verified.pop((production, person), None)
 
     def has_pin(self, production: str, person: str) -> bool:
@@ -160,38 +221,56 @@ class Auth:
         return None if row is None else str(row[0])
 
     def _mac(self, production: str, person: str, pin: str) -> bytes:
-        msg = f"{production}\0{person}\0{pin}".encode()
+        msg = f"{production}\0{person}\0{pin}".encode("utf-8", "surrogatepass")
         return hmac.new(self._mac_key, msg, hashlib.sha256).digest()
+
+    def _remembered(self, production: str, person: str, pin: str, digest: str) -> bool:
+        seen = self._verified.get((production, person))
+        return (
+            seen is not None
+            and seen[1] > time.monotonic()
+            and seen[2] == digest
+            and hmac.compare_digest(seen[0], self._mac(production, person, pin))
+        )
+
+    def _decoy_verify(self, pin: str) -> None:
+        """Spend what a real check spends, so an unknown person answers as slowly as a known
+        one with a wrong PIN (the timing must not tell which IDs exist)."""
+        if self._decoy is None:
+            self._decoy = self.hasher.hash(secrets.token_hex(8))
+        self._verify(self._decoy, pin)
+
+    def _verify(self, digest: str, pin: str) -> bool:
+        try:
+            return self.hasher.verify(digest, pin.encode("utf-8", "surrogatepass"))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
     def check_pin(self, production: str, person: str, pin: str, where: str) -> PinCheck:
         """Verify a person's PIN, counting failures; `where` names the screen for the record."""
         now = self.clock()
+        digest = None if id_problem(person) else self._pin_hash(production, person)
+        if digest is None:
+            self._decoy_verify(pin)
+            return PinCheck("no_pin")
         failures, locked_until = self._failures(production, person)
         if locked_until is not None and locked_until > now:
             return PinCheck("locked", locked_until, 0)
-        key = (production, person)
-        remembered = self._verified.get(key)
-        mac = self._mac(production, person, pin)
-        if (
-            remembered
-            and remembered[1] > time.monotonic()
-            and hmac.compare_digest(remembered[0], mac)
-        ):
-            if failures:
-                self._reset(production, person)
+        if failures == 0 and self._remembered(production, person, pin, digest):
             return PinCheck("ok")
-        digest = self._pin_hash(production, person)
-        if digest is None:
-            return PinCheck("no_pin")
-        try:
-            self.hasher.verify(digest, pin)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return self._failed(production, person, failures, now, where)
-        self._verified[key] = (mac, time.monotonic() + VERIFIED_TTL)
-        if failures or locked_until is not None:
-            self._reset(production, person)
+        attempt, until = self._reserve(production, person, now)
+        if attempt == 0:  # the lock was due before this guess: it is not checked at all
+            return PinCheck("locked", until, 0)
+        if not self._verify(digest, pin):
+            return self._failed(production, person, attempt, until, where)
+        self._reset(production, person)  # also lifts the lock this very attempt set
+        self._verified[(production, person)] = (
+            self._mac(production, person, pin),
+            time.monotonic() + VERIFIED_TTL,
+            digest,
+        )
         if self.hasher.check_needs_rehash(digest):
-            self.set_pin(production, person, pin, set_by=person)
+            self._store_pin(production, person, self.hasher.hash(pin), person, end_sessions=False)
         return PinCheck("ok")
 
     def _failures(self, production: str, person: str) -> tuple[int, datetime | None]:
@@ -205,38 +284,78 @@ class Auth:
             return 0, None
         return int(row[0]), datetime.fromisoformat(row[1]) if row[1] else None
 
+    def _reserve(self, production: str, person: str, now: datetime) -> tuple[int, datetime | None]:
+        """Count this attempt before it is checked, in one write transaction.
+
+        Returns (attempt, locked_until): attempt 1..MAX_FAILURES when the guess may be
+        checked (the last one sets the lock at once, so no later guess is checked while it
+        runs), or 0 and the lock's end when the person is already locked.
+        """
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT failures, locked_until FROM auth_failures "
+                "WHERE production = ? AND person = ?",
+                (production, person),
+            ).fetchone()
+            failures, until = (0, None) if row is None else (int(row[0]), row[1])
+            if until is not None:
+                ends = datetime.fromisoformat(until)
+                if ends > now:
+                    return 0, ends
+                failures = 0  # a lock that ran out: five new tries
+            attempt = failures + 1
+            lock = now + LOCKOUT if attempt >= MAX_FAILURES else None
+            conn.execute(
+                "INSERT INTO auth_failures (production, person, failures, locked_until) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (production, person) DO UPDATE SET "
+                "failures = excluded.failures, locked_until = excluded.locked_until",
+                (production, person, attempt, lock.isoformat() if lock else None),
+            )
+        return attempt, lock
+
     def _reset(self, production: str, person: str) -> None:
-        with self._lock:
-            self._conn.execute(
+        with self._write() as conn:
+            conn.execute(
                 "DELETE FROM auth_failures WHERE production = ? AND person = ?",
                 (production, person),
             )
 
     def _failed(
-        self, production: str, person: str, failures: int, now: datetime, where: str
+        self, production: str, person: str, attempt: int, until: datetime | None, where: str
     ) -> PinCheck:
-        failures += 1
-        until = now + LOCKOUT if failures >= MAX_FAILURES else None
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO auth_failures (production, person, failures, locked_until) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (production, person) DO UPDATE SET "
-                "failures = excluded.failures, locked_until = excluded.locked_until",
-                # After a lockout the count starts again, so the next five wrong PINs lock
-                # the person again rather than one.
-                (
-                    production,
-                    person,
-                    0 if until else failures,
-                    until.isoformat() if until else None,
-                ),
-            )
         if until is None:
-            return PinCheck("wrong", remaining=MAX_FAILURES - failures)
+            return PinCheck("wrong", remaining=MAX_FAILURES - attempt)
+        # This attempt set the lock. Record it, unless a right PIN checked meanwhile lifted it.
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT locked_until FROM auth_failures WHERE production = ? AND person = ?",
+                (production, person),
+            ).fetchone()
+        if row is None or row[0] != until.isoformat():
+            return PinCheck("wrong", remaining=0)
         self._verified.pop((production, person), None)
         if self.on_lockout is not None:
             self.on_lockout(production, person, until, where)
         return PinCheck("locked", until, 0)
+
+    # -- sign-in form tokens -----------------------------------------------------------------
+
+    def signin_token(self, production: str) -> str:
+        """A login-CSRF token for the sign-in form: minted here, so a value an attacker
+        chose (and planted as a cookie) is refused."""
+        nonce = secrets.token_urlsafe(16)
+        return f"{nonce}.{self._signin_mac(production, nonce)}"
+
+    def signin_token_ok(self, production: str, token: str | None) -> bool:
+        if not token or token.count(".") != 1:
+            return False
+        nonce, mac = token.split(".")
+        expected = self._signin_mac(production, nonce).encode()
+        return hmac.compare_digest(mac.encode("utf-8", "surrogatepass"), expected)
+
+    def _signin_mac(self, production: str, nonce: str) -> str:
+        msg = f"signin\0{production}\0{nonce}".encode("utf-8", "surrogatepass")
+        return hmac.new(self._mac_key, msg, hashlib.sha256).hexdigest()
 
     # -- sessions -----------------------------------------------------------------------------
 
@@ -246,8 +365,8 @@ class Auth:
         s = Session(
             _digest(token), production, person, secrets.token_urlsafe(24), now + SESSION_LIFETIME
         )
-        with self._lock:
-            self._conn.execute(
+        with self._write() as conn:
+            conn.execute(
                 "INSERT INTO auth_sessions (token_hash, production, person, csrf_token, "
                 "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -259,25 +378,22 @@ class Auth:
                     s.expires_at.isoformat(),
                 ),
             )
-            self._sessions[s.token_hash] = s
         return token, s
 
     def session(self, token: str | None) -> Session | None:
+        """The live session of this cookie token, or None (read from the table every time)."""
         if not token:
             return None
         digest = _digest(token)
-        s = self._sessions.get(digest)
-        if s is None:
-            with self._lock:
-                row = self._conn.execute(
-                    "SELECT production, person, csrf_token, expires_at FROM auth_sessions "
-                    "WHERE token_hash = ?",
-                    (digest,),
-                ).fetchone()
-            if row is None:
-                return None
-            s = Session(digest, row[0], row[1], row[2], datetime.fromisoformat(row[3]))
-            self._sessions[digest] = s
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT production, person, csrf_token, expires_at FROM auth_sessions "
+                "WHERE token_hash = ?",
+                (digest,),
+            ).fetchone()
+        if row is None:
+            return None
+        s = Session(digest, row[0], row[1], row[2], datetime.fromisoformat(row[3]))
         if s.expires_at <= self.clock():
             self.end_session(token)
             return None
@@ -286,13 +402,11 @@ class Auth:
     def end_session(self, token: str | None) -> None:
         if not token:
             return
-        digest = _digest(token)
-        with self._lock:
-            self._sessions.pop(digest, None)
-            self._conn.execute("DELETE FROM auth_sessions WHERE token_hash = ?", (digest,))
+        with self._write() as conn:
+            conn.execute("DELETE FROM auth_sessions WHERE token_hash = ?", (_digest(token),))
 
     @staticmethod
     def csrf_ok(session: Session, presented: str | None) -> bool:
         return presented is not None and hmac.compare_digest(
-            session.csrf_token.encode(), presented.encode()
+            session.csrf_token.encode(), presented.encode("utf-8", "surrogatepass")
         )

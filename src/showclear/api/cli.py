@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
 
 pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
 
@@ -42,6 +43,7 @@ def serve(
 
     from showclear.api.app import create_app
     from showclear.api.demo import DEMO, ensure_demo
+    from showclear.cli import shown
 
     app = create_app(db, secure_cookies=secure_cookies)
     ctx = app.state.ctx
@@ -59,7 +61,7 @@ def serve(
             "for the armorer's cart screen; witnesses confirm a handover with their own PIN."
         )
     else:
-        console.print(f"ShowClear on [bold]{url}[/bold] (store {db})")
+        console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(db)})")
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
 
 
@@ -69,36 +71,50 @@ def pin_set(
     production: Annotated[str, typer.Option("--production", "-p", help="Production ID.")],
     person: Annotated[str, typer.Option("--person", help="Person ID on that production.")],
 ) -> None:
-    """Set a person's PIN (asked twice, hidden). Only its argon2id hash is stored."""
-    from showclear.api.auth import Auth, pin_problem
-    from showclear.service import Service
-    from showclear.store.sqlite import SQLiteEventStore
+    """Set a person's PIN (asked twice, hidden). Only its argon2id hash is stored; the change
+    is recorded in the ledger (`pin_set` or `pin_reset`, never the PIN) and a replaced PIN ends
+    every session of that person, also on a server running on the same store."""
+    from showclear.api.auth import pin_problem
+    from showclear.api.runtime import Runtime
+    from showclear.cli import shown
 
     if not db.exists():
-        err.print(f"[red]No store at {db}.[/red]")
+        err.print(f"[red]No store at {shown(db)}.[/red]")
         raise typer.Exit(2)
-    store = SQLiteEventStore(db)  # also applies the auth migration to an older file
+    runtime = Runtime(db)
     try:
-        state = Service(store).state(production)
+        state = runtime.call(runtime.service.state, production)
+        if state.production is None:
+            err.print(f"[red]No production {shown(repr(production))} in {shown(db)}.[/red]")
+            raise typer.Exit(2)
+        if person not in state.people:
+            err.print(f"[red]No person {shown(repr(person))} on {shown(production)}.[/red]")
+            raise typer.Exit(2)
+        pin = _read_pin()
+        problem = pin_problem(pin)
+        if problem:
+            err.print(f"[red]{problem}[/red]")
+            raise typer.Exit(2)
+        auth = runtime.auth()
+        try:
+            auth.set_pin(production, person, pin, set_by="cli")
+        finally:
+            auth.close()
     finally:
-        store.close()
-    if state.production is None:
-        err.print(f"[red]No production {production!r} in {db}.[/red]")
+        runtime.close()
+    console.print(f"PIN set for {shown(person)} on {shown(production)}.")
+
+
+def _read_pin() -> str:
+    """Asked twice, hidden, on a terminal; from a script, the first line of stdin (and a
+    second line, when given, must repeat it)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("New PIN", hide_input=True, confirmation_prompt=True))
+    first, again = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+    if again and again != first:
+        err.print("[red]The two PINs differ.[/red]")
         raise typer.Exit(2)
-    if person not in state.people:
-        err.print(f"[red]No person {person!r} on {production}.[/red]")
-        raise typer.Exit(2)
-    pin = typer.prompt("New PIN", hide_input=True, confirmation_prompt=True)
-    problem = pin_problem(pin)
-    if problem:
-        err.print(f"[red]{problem}[/red]")
-        raise typer.Exit(2)
-    auth = Auth(db)
-    try:
-        auth.set_pin(production, person, pin, set_by="cli")
-    finally:
-        auth.close()
-    console.print(f"PIN set for {person} on {production}.")
+    return first
 
 
 def register(app: typer.Typer) -> None:

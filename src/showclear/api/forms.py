@@ -7,7 +7,6 @@ the JSON object the API takes, leaving every judgement to the domain parser and 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, get_args, get_origin
@@ -15,7 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 from starlette.datastructures import FormData
 
 from showclear.domain.commands import COMMANDS, EXTRA_COMMANDS, Command, PolicyPatch
-from showclear.domain.parsing import FieldSpec, _strip, schema
+from showclear.domain.parsing import FieldSpec, Malformed, _strip, read_json, schema
 from showclear.domain.rules.records import WHO, may_act_as
 from showclear.domain.state import State
 from showclear.domain.values import POLICY_TYPES
@@ -216,8 +215,8 @@ def form_to_raw(type_name: str, form: FormData) -> dict[str, Any]:
         elif origin is dict and get_args(tp)[1] is Any:
             text = str(form.get(name, "")).strip() or "{}"
             try:
-                raw[name] = json.loads(text)
-            except json.JSONDecodeError:
+                raw[name] = read_json(text)  # within the same limits as an API body
+            except Malformed:
                 raw[name] = text  # the parser says it must be an object
         elif origin is dict:
             counts = {}

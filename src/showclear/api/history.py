@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 Kind = Literal["firearm", "lot", "person"]
@@ -52,14 +52,23 @@ def _summary(env: dict[str, Any]) -> str:
         return str(data["message"])
     parts = []
     for k, v in data.items():
-        if k in ("command_id",) or v in (None, [], {}):
+        if k in ("command_id", "command_digest") or v in (None, [], {}):
             continue
         parts.append(f"{k}={v if not isinstance(v, list) else ', '.join(map(str, v))}")
     return " ".join(parts)
 
 
-def history(envs: Iterable[dict[str, Any]], kind: Kind, ident: str) -> list[dict[str, Any]]:
-    """Events naming the item (or done by the person), oldest first, each with its corrections."""
+def _matches(env: dict[str, Any], kind: Kind, ident: str) -> bool:
+    if kind == "person" and env["actor"] == ident:
+        return True
+    return _mentions(env["data"], ident, KEYS[kind], False)
+
+
+def history(
+    envs: Iterable[dict[str, Any]], wanted: Sequence[tuple[Kind, str]]
+) -> list[dict[str, Any]]:
+    """Events naming any of the wanted items (or done by a wanted person), oldest first, each
+    with its corrections; every event when nothing is wanted."""
     envs = list(envs)
     corrections: dict[int, list[dict[str, Any]]] = {}
     for env in envs:
@@ -74,13 +83,11 @@ def history(envs: Iterable[dict[str, Any]], kind: Kind, ident: str) -> list[dict
                     "changes": d.get("changes", {}),
                 }
             )
-    keys = KEYS[kind]
     rows = []
     for env in envs:
         if env["type"] == "record_corrected":
             continue
-        by_person = kind == "person" and env["actor"] == ident
-        if by_person or _mentions(env["data"], ident, keys, False):
+        if not wanted or any(_matches(env, kind, ident) for kind, ident in wanted):
             rows.append(
                 {
                     "seq": env["seq"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -22,6 +23,7 @@ from showclear.api.routes_api import (
     witness_failures,
 )
 from showclear.board import board
+from showclear.domain.limits import MAX_ID_CHARS
 from showclear.domain.rules.records import WHO
 from showclear.domain.state import State
 
@@ -84,8 +86,8 @@ def session_of(ctx: Ctx, request: Request, production: str) -> Session:
 
 async def page_context(request: Request, production: str, csrf: bool = False) -> dict[str, Any]:
     ctx = ctx_of(request)
+    s = session_of(ctx, request, production)  # before anything about the production is told
     state = await state_of(ctx, production)
-    s = session_of(ctx, request, production)
     if csrf:
         # htmx sends the token as a header (hx-headers on <body>); plain forms as a field.
         form = await request.form()
@@ -115,7 +117,7 @@ def render_page(request: Request, name: str, page: dict[str, Any], status: int =
 
 
 def _signin_redirect(request: Request, production: str) -> Response:
-    url = f"/p/{production}/signin"
+    url = f"/p/{quote(production, safe='')}/signin"
     if request.headers.get("hx-request"):
         return Response(status_code=401, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
@@ -134,11 +136,21 @@ async def guarded(request: Request, production: str, fn: Any, *args: Any) -> Res
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> Response:
+    """Signed in: that production's board. Otherwise ask for the production ID: the node does
+    not list its productions to whoever opens it."""
     ctx = ctx_of(request)
-    found = await ctx.runtime.acall(ctx.runtime.productions)
-    if len(found) == 1:
-        return RedirectResponse(f"/p/{found[0][0]}/", status_code=303)
-    return render_page(request, "home.html", {"ctx": ctx, "productions": found})
+    s = ctx.auth.session(request.cookies.get(SESSION_COOKIE))
+    if s is not None:
+        return RedirectResponse(f"/p/{quote(s.production, safe='')}/", status_code=303)
+    return render_page(request, "home.html", {"ctx": ctx, "max_id": MAX_ID_CHARS})
+
+
+@router.get("/signin")
+async def signin_for(request: Request) -> Response:
+    production = request.query_params.get("production", "").strip()
+    if not production:
+        return RedirectResponse("/", status_code=303)
+    return RedirectResponse(f"/p/{quote(production, safe='')}/signin", status_code=303)
 
 
 @router.get("/p/{production}/signin", response_class=HTMLResponse)
@@ -149,33 +161,34 @@ async def signin_page(request: Request, production: str) -> Response:
 async def _signin_form(
     request: Request, production: str, error: str | None, status: int, person: str = ""
 ) -> Response:
+    """The same form for every production ID, known or not, and no list of people: a
+    stranger learns nothing from it (see the README, "Sign-in")."""
     ctx = ctx_of(request)
-    state = await state_of(ctx, production)
-    token = request.cookies.get(PRE_CSRF) or secrets.token_urlsafe(24)
-    with_pin = ctx.auth.people_with_pins(production)
-    people = [p for p in state.people.values() if p.id in with_pin]
+    token = request.cookies.get(PRE_CSRF)
+    if not ctx.auth.signin_token_ok(production, token):
+        token = ctx.auth.signin_token(production)
     response = render_page(
         request,
         "signin.html",
         {
             "ctx": ctx,
             "production": production,
-            "title": state.title,
-            "people": people,
             "error": error,
             "signin_csrf": token,
             "person": person,
+            "max_id": MAX_ID_CHARS,
         },
         status,
     )
-    # Login CSRF: a double-submit token, as there is no session yet to hold one.
+    # Login CSRF: a token this server minted (an attacker cannot choose one), in a cookie and
+    # in the form; the origin check (guards.py) refuses posts from other sites before this.
     response.set_cookie(
         PRE_CSRF,
-        token,
+        str(token),
         httponly=True,
         samesite="strict",
         secure=ctx.cookie_secure(request),
-        path=f"/p/{production}/",
+        path=f"/p/{quote(production, safe='')}/",
     )
     return response
 
@@ -183,18 +196,25 @@ async def _signin_form(
 @router.post("/p/{production}/signin", response_class=HTMLResponse)
 async def signin(request: Request, production: str) -> Response:
     ctx = ctx_of(request)
-    state = await state_of(ctx, production)
     form = await request.form()
     expected = request.cookies.get(PRE_CSRF)
-    if not expected or not secrets.compare_digest(expected, str(form.get("csrf_token", ""))):
+    given = str(form.get("csrf_token", ""))
+    if not (
+        ctx.auth.signin_token_ok(production, expected)
+        and expected is not None
+        and secrets.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+    ):
         return await _signin_form(request, production, "The form expired; try again.", 403)
-    person = scanned(str(form.get("person", "")))
-    pin = str(form.get("pin", ""))
+    person = scanned(str(form.get("person", "")))[:MAX_ID_CHARS]
+    pin = str(form.get("pin", ""))[:64]
     check = await run_in_threadpool(ctx.auth.check_pin, production, person, pin, "sign_in")
-    if not check.ok or person not in state.people:
-        return await _signin_form(request, production, check.text(person or "?"), 401, person)
+    state = ctx.runtime.loaded_state(production)
+    if check.ok and state is None:
+        state = await state_of(ctx, production)
+    if not check.ok or state is None or person not in state.people:
+        return await _signin_form(request, production, check.sign_in_text(), 401, person)
     token, _ = ctx.auth.create_session(production, person)
-    response = RedirectResponse(f"/p/{production}/", status_code=303)
+    response = RedirectResponse(f"/p/{quote(production, safe='')}/", status_code=303)
     ctx.set_session_cookie(request, response, token)
     return response
 
@@ -270,7 +290,7 @@ async def history_page(request: Request, production: str) -> Response:
         if kind in ("firearm", "lot", "person") and ident:
             ctx = page["ctx"]
             envs = await ctx.runtime.acall(ctx.runtime.stored_events, production)
-            rows = history(envs, kind, ident)  # type: ignore[arg-type]
+            rows = history(envs, [(kind, ident)])  # type: ignore[list-item]
         page.update(kind=kind, ident=ident, rows=rows)
         return render_page(request, "history.html", page)
 
@@ -353,11 +373,13 @@ async def handover(request: Request, production: str) -> Response:
             by = [scanned(str(v)) for v in form.getlist("override_by") if str(v).strip()]
             raw["override"] = {"by": by, "reason": reason}
         ctx = page["ctx"]
-        checks = await run_in_threadpool(witness_checks, ctx, production, raw, "witness")
+        checks = await run_in_threadpool(
+            witness_checks, ctx, page["state"], production, raw, "witness"
+        )
         failures = witness_failures(checks)
         if failures:
             page.update(result="pin", messages=failures, answer=None)
-            return render_page(request, "_result.html", page, 422)
+            return render_page(request, "_result.html", page, 403)
         return await _run_and_show(request, page, production, raw)
 
     return await guarded(request, production, run)
@@ -370,7 +392,7 @@ async def _run_and_show(
     try:
         answer = await run_command(ctx, production, raw, page["me"])
     except ProblemError as exc:
-        if exc.status != 422:
+        if exc.status not in (409, 422):
             raise
         field = exc.extra.get("field")
         page.update(
@@ -378,7 +400,7 @@ async def _run_and_show(
             messages=[f"{field}: {exc.detail}" if field else exc.detail],
             answer=None,
         )
-        return render_page(request, "_result.html", page, 422)
+        return render_page(request, "_result.html", page, exc.status)
     page.update(result=answer.verdict, answer=answer, messages=[answer.message])
     return render_page(request, "_result.html", page, answer.status)
 

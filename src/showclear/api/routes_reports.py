@@ -11,9 +11,10 @@ GET /p/{production}/labels.pdf?paper=a4|letter&kind=firearm|lot|container|person
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -30,7 +31,7 @@ from showclear.reports.csv_out import to_csv_bytes
 from showclear.reports.labels import LABEL_KINDS, LAYOUTS, render_labels
 from showclear.reports.pdf import NUMERIC, render_pdf
 from showclear.reports.source import Source, load_source
-from showclear.reports.tables import ReportError
+from showclear.reports.tables import MAX_WINDOW, ReportError
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -40,8 +41,8 @@ MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 async def _signed_in_source(request: Request, production: str) -> Source:
     """The report source, for a person signed in to this production (the downloads' check)."""
     ctx = ctx_of(request)
-    await state_of(ctx, production)  # 404 for an unknown production
-    session_of(ctx, request, production)
+    session_of(ctx, request, production)  # first: without a session, nothing is told
+    await state_of(ctx, production)
     return await _source(request, production)
 
 
@@ -68,11 +69,24 @@ async def _source(request: Request, production: str) -> Source:
         raise ProblemError(409, "no-checkpoint", str(e)) from e
 
 
+def attachment(filename: str) -> str:
+    """A Content-Disposition header for a download named after IDs (RFC 6266, RFC 5987).
+
+    `filename` is a plain-ASCII stand-in (anything else, quotes and separators as `_`) for old
+    clients; `filename*` carries the real name, UTF-8 percent-encoded. Neither can carry a
+    control character, a quote or a path.
+    """
+    name = "".join("_" if c in "/\\" or unicodedata.category(c)[0] == "C" else c for c in filename)
+    ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\%;' else "_" for c in name)
+    encoded = quote(name.encode("utf-8", "replace"), safe="")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
+
+
 def _download(data: bytes, fmt: str, stem: str) -> Response:
     return Response(
         data,
         media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+        headers={"Content-Disposition": attachment(f"{stem}.{fmt}")},
     )
 
 
@@ -83,10 +97,12 @@ def _params(kind: str, query: Mapping[str, str]) -> dict[str, Any]:
         params["day"] = query.get("day") or None
     elif kind == "incident":
         params["incident"] = scanned(query.get("incident", ""))
-        try:
-            params["window"] = int(query.get("window", "60"))
-        except ValueError as e:
-            raise ProblemError(422, "malformed", "window must be whole minutes") from e
+        window = query.get("window", "60")
+        if not (window.isascii() and window.isdigit() and len(window) < 7) or (
+            int(window) > MAX_WINDOW
+        ):
+            raise ProblemError(422, "malformed", f"window must be whole minutes, 0 to {MAX_WINDOW}")
+        params["window"] = int(window)
     else:
         params["firearm"] = scanned(query.get("firearm", ""))
     return params

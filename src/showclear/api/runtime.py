@@ -29,9 +29,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from argon2 import PasswordHasher
+
+from showclear.api.auth import Auth
 from showclear.bootstrap import open_service
 from showclear.domain import Command, Malformed, Outcome, State, parse_command
 from showclear.domain import events as ev
+from showclear.domain.parsing import command_digest, wire_digest
 from showclear.domain.rules.records import WHO, may_act_as
 from showclear.service import Service
 from showclear.store.sqlite import SQLiteEventStore
@@ -77,6 +81,7 @@ class Answer:
     events: list[dict[str, Any]] = field(default_factory=list)
     head: int = 0
     duplicate: bool = False
+    digest: str | None = None  # command_digest: a reused command_id is told from a repeat
 
     def body(self) -> dict[str, Any]:
         return {
@@ -97,7 +102,14 @@ class UnknownProduction(LookupError):
 
 
 class IdReused(ValueError):
-    """A command_id came back with a different command (type or actor)."""
+    """A command_id came back with a different command (type, actor or content)."""
+
+
+def _same_command(seen: Answer, cmd: Command) -> bool:
+    if seen.type != cmd.TYPE or seen.actor != cmd.actor:
+        return False
+    # Answers rebuilt from events recorded before digests were kept have none to compare.
+    return seen.digest is None or seen.digest == command_digest(cmd)
 
 
 def _status(outcome: Outcome, forbidden: bool) -> int:
@@ -200,16 +212,14 @@ class Runtime:
                 cmd = parse_command(
                     raw, actor=actor, at=command_time(state, self.clock), extra=True
                 )
-            except Malformed as exc:
+            except Exception as exc:  # Malformed; never the other commands' problem
                 results[i] = exc
                 continue
             cid = cmd.command_id
             if cid is not None and cid in answers:
                 seen = answers[cid]
-                if seen.type != cmd.TYPE or seen.actor != actor:
-                    results[i] = IdReused(cid)
-                else:
-                    results[i] = replace(seen, duplicate=True)
+                same = _same_command(seen, cmd)
+                results[i] = replace(seen, duplicate=True) if same else IdReused(cid)
                 continue
             if cid is not None and cid in first_in_batch:
                 repeats.append((i, first_in_batch[cid], cmd))
@@ -224,7 +234,7 @@ class Runtime:
             head = self.service.state(production).version
             seq = head - sum(len(o.events) for o in outcomes if isinstance(o, Outcome)) + 1
             for i, cmd, before, outcome in zip(slots, cmds, decided_on, outcomes, strict=True):
-                if isinstance(outcome, Malformed):
+                if not isinstance(outcome, Outcome):  # that command's own failure
                     results[i] = outcome
                     continue
                 forbidden = forbidden_type(before, cmd.actor, cmd.TYPE)
@@ -238,10 +248,10 @@ class Runtime:
             earlier = results[first]
             if not isinstance(earlier, Answer):  # the first recorded nothing: decide this one
                 retry.append(i)
-            elif earlier.type != cmd.TYPE or earlier.actor != cmd.actor:
-                results[i] = IdReused(cmd.command_id)
-            else:
+            elif _same_command(earlier, cmd):
                 results[i] = replace(earlier, duplicate=True)
+            else:
+                results[i] = IdReused(cmd.command_id)
         if retry:
             again = self.execute_batch(production, [items[i] for i in retry])
             for i, result in zip(retry, again, strict=True):
@@ -265,6 +275,7 @@ class Runtime:
             list(outcome.alerts),
             [{"seq": first_seq + i, "type": e.type} for i, e in enumerate(outcome.events)],
             last,
+            digest=command_digest(cmd) if cmd.command_id is not None else None,
         )
 
     # -- group commit: requests queue up, the writer drains them in batches -------------------
@@ -343,6 +354,7 @@ class Runtime:
                     rules,
                     head=env["seq"],
                     events=[{"seq": env["seq"], "type": env["type"]}],
+                    digest=wire_digest(command),
                 )
             elif (cid := data.get("command_id")) is not None:
                 if cid in found:
@@ -358,8 +370,31 @@ class Runtime:
                     env["actor"],
                     head=env["seq"],
                     events=[{"seq": env["seq"], "type": env["type"]}],
+                    digest=data.get("command_digest"),
                 )
         return found
+
+    def auth(self, hasher: PasswordHasher | None = None) -> Auth:
+        """Sign-in for this store, its lockouts and PIN changes recorded through this runtime."""
+
+        def lockout(production: str, person: str, until: datetime, where: str) -> None:
+            self.call(self.record_lockout, production, person, until, where)
+
+        def pin_set(production: str, person: str, by: str, replaced: bool) -> None:
+            self.call(self.record_pin_set, production, person, by, replaced)
+
+        return Auth(self.path, hasher=hasher, on_lockout=lockout, on_pin_set=pin_set)
+
+    def record_pin_set(self, production: str, person: str, by: str, replaced: bool) -> None:
+        """The record of a PIN set (first PIN) or reset (replaced; sessions end): never the PIN."""
+        state = self.state(production)
+        self.service.record_system_event(
+            production,
+            ev.PIN_RESET if replaced else ev.PIN_SET,
+            by,
+            command_time(state, self.clock),
+            {"person": person, "by": by},
+        )
 
     def record_lockout(self, production: str, person: str, until: datetime, where: str) -> None:
         state = self.state(production)

@@ -273,7 +273,7 @@ def _wait_up(url: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/api/productions", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/api/openapi.json", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -15,7 +15,7 @@ from showclear.domain.commands import Command, OpenProduction
 from showclear.domain.effects import EFFECTS, Effect
 from showclear.domain.events import Event
 from showclear.domain.evolve import evolve_all
-from showclear.domain.parsing import Malformed, item_refs, to_wire
+from showclear.domain.parsing import NotApplicable, item_refs, to_wire
 from showclear.domain.rules import load_all, override_satisfies, rules_for
 from showclear.domain.state import State
 from showclear.domain.watchdogs import due
@@ -73,13 +73,14 @@ def decide(state: State, cmd: Command) -> Decision:
 
 
 def validate(state: State, cmd: Command) -> None:
-    """Raise Malformed for what DRILLS.md calls a malformed line (it changes nothing)."""
+    """Raise NotApplicable (a Malformed) for a well-formed command that cannot apply to this
+    production: what DRILLS.md calls a malformed line (it changes nothing)."""
     if state.production is None and not isinstance(cmd, OpenProduction):
-        raise Malformed("type", "the first command must be open_production")
+        raise NotApplicable("type", "the first command must be open_production")
     if state.production is not None and isinstance(cmd, OpenProduction):
-        raise Malformed("type", f"production {state.production} is already open")
+        raise NotApplicable("type", f"production {state.production} is already open")
     if state.now is not None and cmd.at < state.now:
-        raise Malformed(
+        raise NotApplicable(
             "at", f"time goes backwards: {cmd.at_text} is before the last command's time"
         )
     maps = {
@@ -90,7 +91,7 @@ def validate(state: State, cmd: Command) -> None:
     }
     for wire, kind, ident in item_refs(cmd):
         if ident not in maps[kind]:
-            raise Malformed(wire, f'unknown {kind} "{ident}"')
+            raise NotApplicable(wire, f'unknown {kind} "{ident}"')
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,9 @@ COMMAND_REFUSED = "command_refused"
 RECORD_CORRECTED = "record_corrected"
 # Recorded by the shell, not decided by a command: five wrong PINs locked a person out.
 PIN_LOCKED_OUT = "pin_locked_out"
+# ... a person's first PIN was set / a PIN was replaced, ending their sessions (never the PIN).
+PIN_SET = "pin_set"
+PIN_RESET = "pin_reset"
 
 
 def alert_event(

@@ -440,6 +440,8 @@ HANDLERS: dict[str, Handler] = {
     ev.COMMAND_REFUSED: _command_refused,
     ev.RECORD_CORRECTED: _record_corrected,
     ev.PIN_LOCKED_OUT: _nothing,  # a record for investigators; sign-in state lives elsewhere
+    ev.PIN_SET: _nothing,
+    ev.PIN_RESET: _nothing,
 }
 
 

@@ -7,13 +7,17 @@ referenced firearm or lot exists is checked against state in `showclear.domain.v
 
 from __future__ import annotations
 
-import math
+import hashlib
+import json
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
+import orjson
+
+from showclear.domain import limits
 from showclear.domain.commands import (
     COMMANDS,
     EXTRA_COMMANDS,
@@ -36,12 +40,25 @@ BASE_FIELDS = frozenset({"actor", "at", "at_text", "override", "command_id"})
 
 
 class Malformed(ValueError):
-    """The input is not a well-formed command; names the field and the reason."""
+    """The input is not a well-formed command; names the field and the reason.
+
+    Both are made printable here (the input may be hostile), so every message can go to a
+    terminal, a log or a JSON answer as it is.
+    """
 
     def __init__(self, field: str | None, reason: str) -> None:
-        self.field = field
-        self.reason = reason
-        super().__init__(f"field '{field}': {reason}" if field else reason)
+        self.field = limits.printable(field, 200) if field is not None else None
+        self.reason = limits.printable(reason, 400)
+        super().__init__(f"field '{self.field}': {self.reason}" if field else self.reason)
+
+
+class TooLarge(Malformed):
+    """The input is larger than `limits.MAX_BODY_BYTES`."""
+
+
+class NotApplicable(Malformed):
+    """Well formed, but not applicable to the production as it stands (an unknown item, a
+    time before the last command's). Raised by `decide.validate`; the API answers 409."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,38 +112,67 @@ def schema(cls: type[Command]) -> tuple[FieldSpec, ...]:
 
 
 def _describe(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f'"{value}"'
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A short, printable description of a value for an error message."""
+    if isinstance(value, str):
+        return f'"{limits.printable(value, 38)}"'
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return f"an object of {len(value)} keys"
+    if isinstance(value, int) and not isinstance(value, bool) and limits.integer_problem(value):
+        return "a number too large to record"
+    return limits.printable(repr(value), 40)
+
+
+def is_id_field(field: str, ref: str | None) -> bool:
+    """Whether a text field holds an ID (stricter limits than free text)."""
+    return ref is not None or field.split(".")[-1].split("[")[0] in ID_FIELDS
+
+
+def _check(field: str, reason: str | None) -> None:
+    if reason is not None:
+        raise Malformed(field, reason)
 
 
 def _convert(field: str, tp: Any, value: Any, ref: str | None) -> Any:
+    """Check one field's value against its annotated type and the limits; return it typed."""
     origin = get_origin(tp)
-    if tp is Any:
+    if tp is Any:  # free-form JSON: every part still within the limits
+        found = limits.json_problem(value, field)
+        if found is not None:
+            raise Malformed(*found)
         return value
     if tp is str:
         if not isinstance(value, str):
             raise Malformed(field, f"must be text, got {_describe(value)}")
-        if (ref or field in ID_FIELDS) and not value.strip():
-            raise Malformed(field, "must not be empty")
+        is_id = is_id_field(field, ref)
+        _check(field, limits.id_problem(value) if is_id else limits.text_problem(value))
         return value
     if tp is bool:
         if not isinstance(value, bool):
             raise Malformed(field, f"must be true or false, got {_describe(value)}")
         return value
     if tp is int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 6.0 is a whole number in JSON (and in JSON Schema)
         if isinstance(value, bool) or not isinstance(value, int):
             raise Malformed(field, f"must be a whole number, got {_describe(value)}")
         if value < 0:
-            raise Malformed(field, f"must be zero or more, got {value}")
+            raise Malformed(field, f"must be zero or more, got {_describe(value)}")
+        _check(field, limits.integer_problem(value))
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Malformed(field, f"must be a number, got {_describe(value)}")
-        if not math.isfinite(value) or value < 0:
-            raise Malformed(field, f"must be a number zero or more, got {value}")
+        if isinstance(value, int):
+            _check(field, limits.integer_problem(value))
+        else:
+            _check(field, limits.number_problem(value))
+        if value < 0:
+            raise Malformed(field, f"must be a number zero or more, got {_describe(value)}")
         return value
     if tp is date:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or limits.date_problem(value):
             raise Malformed(field, f"must be a date like 2021-10-21, got {_describe(value)}")
         try:
             return date.fromisoformat(value)
@@ -136,13 +182,14 @@ def _convert(field: str, tp: Any, value: Any, ref: str | None) -> Any:
             ) from None
     if origin is Literal:
         allowed = get_args(tp)
-        if value not in allowed or not isinstance(value, str):
+        if not isinstance(value, str) or value not in allowed:
             raise Malformed(field, f"must be one of {', '.join(allowed)}; got {_describe(value)}")
         return value
     if origin is tuple:
         item_tp, _, item_ref, _ = _strip(get_args(tp)[0])
         if not isinstance(value, list):
             raise Malformed(field, f"must be a list, got {_describe(value)}")
+        _check(field, limits.items_problem(len(value)))
         return tuple(
             _convert(f"{field}[{i}]", item_tp, v, item_ref or ref) for i, v in enumerate(value)
         )
@@ -153,10 +200,14 @@ def _convert(field: str, tp: Any, value: Any, ref: str | None) -> Any:
         _, _, key_ref, _ = _strip(key_tp)
         if not isinstance(value, dict):
             raise Malformed(field, f"must be an object, got {_describe(value)}")
+        _check(field, limits.items_problem(len(value)))
         out = {}
         for k, v in value.items():
-            if key_ref and not k.strip():
-                raise Malformed(field, "keys must not be empty")
+            if not isinstance(k, str):
+                raise Malformed(field, f"keys must be text, got {_describe(k)}")
+            reason = limits.id_problem(k) if key_ref else limits.text_problem(k)
+            if reason is not None:
+                raise Malformed(f"{field}.{k}", f"(a key) {reason}")
             out[k] = _convert(f"{field}.{k}", val_tp, v, None)
         return out
     raise TypeError(f"no parser for {tp!r}")  # a programming error, not bad input
@@ -167,7 +218,7 @@ def _policy(field: str, value: Any) -> PolicyPatch:
         raise Malformed(field, f"must be an object, got {_describe(value)}")
     patch = PolicyPatch()
     for key, v in value.items():
-        kind = POLICY_TYPES.get(key)
+        kind = POLICY_TYPES.get(key) if isinstance(key, str) else None
         if kind is None:
             raise Malformed(
                 f"{field}.{key}", f"is not a policy setting; known: {', '.join(POLICY_TYPES)}"
@@ -239,13 +290,90 @@ def parse_command(
     return cls(**kwargs)
 
 
+# Rules between fields, as data: the parser enforces them and api/schema.py states them in the
+# JSON Schema (oneOf / if-then), so both say the same.
+EXACTLY_ONE: dict[type[Command], tuple[str, ...]] = {
+    Secure: ("firearm", "lot"),
+    Retrieve: ("firearm", "lot"),
+}
+# command -> (flag field, field required when the flag is true)
+REQUIRED_WHEN_TRUE: dict[type[Command], tuple[str, str]] = {
+    PlanSetup: ("toward_people", "distance_m"),
+}
+
+
 def _cross_field_checks(cls: type[Command], kwargs: dict[str, Any]) -> None:
-    if cls in (Secure, Retrieve):
-        named = [k for k in ("firearm", "lot") if kwargs.get(k) is not None]
-        if len(named) != 1:
-            raise Malformed("firearm", "give exactly one of firearm or lot")
-    if cls is PlanSetup and kwargs["toward_people"] and kwargs.get("distance_m") is None:
-        raise Malformed("distance_m", "is required when toward_people is true")
+    one_of = EXACTLY_ONE.get(cls)
+    if one_of is not None and sum(kwargs.get(k) is not None for k in one_of) != 1:
+        raise Malformed(one_of[0], f"give exactly one of {' or '.join(one_of)}")
+    when = REQUIRED_WHEN_TRUE.get(cls)
+    if when is not None and kwargs.get(when[0]) and kwargs.get(when[1]) is None:
+        raise Malformed(when[1], f"is required when {when[0]} is true")
+
+
+def read_json(data: bytes | str) -> Any:
+    """Parse one JSON document (a request body, a form's JSON field, a drill line) within the
+    limits: at most MAX_BODY_BYTES, nested at most MAX_DEPTH deep, every number and string
+    within bounds wherever it is. Raises Malformed naming the field (TooLarge for size). The
+    stricter rules of each command field (IDs, types) are `parse_command`'s.
+    """
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > limits.MAX_BODY_BYTES:
+        raise TooLarge(None, f"is {size} bytes; at most {limits.MAX_BODY_BYTES} are allowed")
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        # Not strict JSON for orjson: NaN or Infinity, a lone surrogate, an integer past 64
+        # bits, or just not JSON. The standard parser reads the first three, so the field
+        # checks can name the field that holds them; nesting is measured first, because that
+        # parser recurses.
+        value = _read_json_leniently(data)
+    found = limits.document_problem(value)
+    if found is not None:
+        raise Malformed(*found)
+    return value
+
+
+def _read_json_leniently(data: bytes | str) -> Any:
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise Malformed(None, f"is not UTF-8 text (byte {exc.start})") from None
+    if limits.nesting(text) > limits.MAX_DEPTH:
+        raise Malformed(None, f"JSON nested deeper than {limits.MAX_DEPTH} levels")
+    try:
+        return json.loads(text, parse_int=_json_int)
+    except json.JSONDecodeError as exc:
+        raise Malformed(None, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+
+
+def _json_int(text: str) -> int | float:
+    # Past 2**53 the value is refused by the field checks anyway; past Python's digit limit
+    # int() itself would raise, so a huge integer becomes infinity and is refused as such.
+    return int(text) if len(text) <= 30 else float("inf")
+
+
+def command_digest(cmd: Command) -> str:
+    """A fingerprint of what the command asks (not who or when): a repeated command_id with a
+    different command is told apart from a true repeat, even after a restart."""
+    return wire_digest(to_wire(cmd))
+
+
+def wire_digest(wire: Mapping[str, Any]) -> str:
+    """`command_digest` of a command's wire form (as a refusal records it)."""
+    plain = _integral({k: v for k, v in wire.items() if k != "command_id"})
+    return hashlib.sha256(orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def _integral(value: Any) -> Any:
+    # The record's canonical JSON writes 6.0 as 6; the digest must not see a difference.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_integral(v) for v in value]
+    return value
 
 
 # What kind of item each field names ("tuple"/"dict"/"one" says how its value holds the IDs),
@@ -307,7 +435,19 @@ def item_refs(cmd: Command) -> list[tuple[str, str, str]]:
     return refs
 
 
-__all__ = ["Malformed", "command_types", "item_refs", "parse_command", "person_fields", "to_wire"]
+__all__ = [
+    "Malformed",
+    "NotApplicable",
+    "TooLarge",
+    "command_digest",
+    "command_types",
+    "item_refs",
+    "parse_command",
+    "person_fields",
+    "read_json",
+    "to_wire",
+    "wire_digest",
+]
 
 
 def to_wire(cmd: Command) -> dict[str, Any]:

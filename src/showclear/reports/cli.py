@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
 
 report_app = typer.Typer(
     help="PDF and CSV reports, matched to the ledger: every page footer carries the signed "
@@ -38,6 +38,12 @@ DayOption = Annotated[
 ]
 
 
+def shown(value: object) -> str:
+    from showclear.cli import shown as _shown
+
+    return _shown(value)
+
+
 def _source(db: Path, production: str | None) -> Any:
     from showclear.cli import _open_store, _pick_production
     from showclear.reports.source import open_source
@@ -50,7 +56,7 @@ def _source(db: Path, production: str | None) -> Any:
     try:
         return open_source(db, name)
     except LookupError as e:
-        err.print(f"[red]{e}[/red]")
+        err.print(f"[red]{shown(e)}[/red]")
         raise typer.Exit(2) from e
 
 
@@ -62,18 +68,18 @@ def _write(kind: str, db: Path, production: str | None, out: Path, **params: Any
 
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".csv"):
-        err.print(f"[red]{out}: the output file must end in .pdf or .csv.[/red]")
+        err.print(f"[red]{shown(out)}: the output file must end in .pdf or .csv.[/red]")
         raise typer.Exit(2)
     source = _source(db, production)
     try:
         doc = document.build(kind, source, **params)
     except ReportError as e:
-        err.print(f"[red]{e}[/red]")
+        err.print(f"[red]{shown(e)}[/red]")
         raise typer.Exit(2) from e
     data = render_pdf(doc) if suffix == ".pdf" else to_csv_bytes(doc)
     out.write_bytes(data)
     seal = doc.seal
-    console.print(f"Wrote {out}: {doc.title}, {len(doc.rows)} rows.")
+    console.print(f"Wrote {shown(out)}: {shown(doc.title)}, {len(doc.rows)} rows.")
     console.print(
         f"From checkpoint: tree size {seal.tree_size}, root {seal.root_hash}, "
         f"key {seal.key_fingerprint}",
@@ -109,7 +115,10 @@ def incident_cmd(
     output: OutOption,
     incident: Annotated[str, typer.Option("--incident", help="The incident ID.")],
     window: Annotated[
-        int, typer.Option("--window", min=0, help="Minutes either side of the incident.")
+        int,
+        typer.Option(
+            "--window", min=0, max=7 * 24 * 60, help="Minutes either side of the incident."
+        ),
     ] = 60,
     production: ProductionOption = None,
 ) -> None:
@@ -158,13 +167,13 @@ def labels_cmd(
         err.print(f"[red]--kind must be one of: {', '.join(LABEL_KINDS)}, all.[/red]")
         raise typer.Exit(2)
     if output.suffix.lower() != ".pdf":
-        err.print(f"[red]{output}: label sheets are PDF files (.pdf).[/red]")
+        err.print(f"[red]{shown(output)}: label sheets are PDF files (.pdf).[/red]")
         raise typer.Exit(2)
     kinds = LABEL_KINDS if kind == "all" else (kind,)
     source = _source(db, production)
     output.write_bytes(render_labels(source.state, source.seal, paper, kinds))
     n = len(labels_for(source.state, kinds))
-    console.print(f"Wrote {output}: {n} labels on {paper} ({LAYOUTS[paper].name}).")
+    console.print(f"Wrote {shown(output)}: {n} labels on {paper} ({LAYOUTS[paper].name}).")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,11 +1,30 @@
-"""CSV exports of the report tables: UTF-8, one header row, ISO 8601 times with offsets."""
+"""CSV exports of the report tables: UTF-8, one header row, ISO 8601 times with offsets.
+
+Every text cell is neutralised as OWASP recommends for CSV injection: a cell that a spreadsheet
+would read as a formula (starting with =, +, -, @, a tab or a carriage return, or their
+full-width forms) gets a leading apostrophe, so it shows as the text it is. Numbers are
+written as numbers.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from showclear.reports.document import Document
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralise(value: Any) -> str:
+    """The cell as CSV text: numbers as they are, text that could start a formula quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv(doc: Document) -> str:
@@ -18,9 +37,9 @@ def to_csv(doc: Document) -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(doc.columns)
     for row in doc.rows:
-        w.writerow(doc.cells(row))
+        w.writerow([neutralise(row.get(c)) for c in doc.columns])
     if doc.totals is not None:
-        w.writerow(doc.cells(doc.totals))
+        w.writerow([neutralise(doc.totals.get(c)) for c in doc.columns])
     return buf.getvalue()
 
 

@@ -71,11 +71,17 @@ def footer_lines(seal: Seal, title: str = "") -> list[str]:
 
 
 def css_string(text: str) -> str:
-    """A CSS string literal (JSON escapes are valid CSS escapes for these characters)."""
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", "\\A ")
-    )
-    return f'"{escaped}"'
+    """A CSS string literal of any text: quote, backslash, `<` and every control or unusual
+    character written as a hex escape, so no text can end the string or the style sheet."""
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("\\A ")
+        elif ch in '"\\<>' or not ch.isprintable():
+            out.append(f"\\{ord(ch):X} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def footer_css(seal: Seal, title: str = "") -> str:

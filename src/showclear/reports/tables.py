@@ -63,6 +63,7 @@ LABELS: dict[str, str] = {
 }
 # Not in any timeline: set-up facts and bookkeeping with nothing to say about custody.
 QUIET = frozenset({"clock_ticked", "pin_locked_out"})
+MAX_WINDOW = 7 * 24 * 60  # an incident report's window either side: a week, in minutes
 
 LOG_COLUMNS = ("seq", "at", "event", "item", "by", "people", "details", "flag")
 LOG_HEADERS = ("#", "Time", "Event", "Firearm / lot", "By", "To / from / witnesses", "Details",
@@ -107,7 +108,7 @@ def _counts(value: Any) -> str:
 def _generic(data: dict[str, Any]) -> str:
     parts = []
     for k, v in data.items():
-        if k in ("command_id", "override") or v in (None, [], {}, ""):
+        if k in ("command_id", "command_digest", "override") or v in (None, [], {}, ""):
             continue
         if isinstance(v, list):
             v = ", ".join(map(str, v))
@@ -348,8 +349,8 @@ def incident_timeline(
     state: State, envs: Sequence[Env], incident: str, window: int = 60
 ) -> IncidentReport:
     """The incident, its cause, and every event within `window` minutes either side."""
-    if window < 0:
-        raise ReportError("the window is a number of minutes, 0 or more")
+    if not 0 <= window <= MAX_WINDOW:
+        raise ReportError(f"the window is a number of minutes, 0 to {MAX_WINDOW}")
     found = None
     for e in envs:
         if e["type"] in ("incident_filed", "incident_opened") and e["data"].get("incident") == (

@@ -30,6 +30,15 @@
     if (t && t.dataset && t.dataset.next && t.dataset.scanned === t.value) e.stopPropagation();
   }, true);
 
+  // Buttons that open a dialog (STOP WORK). No inline handlers anywhere: the pages' policy
+  // runs only this file and htmx.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-dialog]");
+    if (!b) return;
+    var dialog = document.getElementById(b.dataset.dialog);
+    if (dialog && dialog.showModal) dialog.showModal();
+  });
+
   // Camera QR: fills the field named by data-target, as if scanned.
   document.addEventListener("click", function (e) {
     var b = e.target.closest && e.target.closest("[data-camera]");
