@@ -291,3 +291,25 @@ def test_fresh_file_gets_keys_on_first_write(tmp_path: Path) -> None:
     assert code == 0 and ", 0 failed" in out, out
     assert (Path(f"{path}.keys") / "ledger_ed25519.vkey").exists()
     assert run("verify", "--db", str(path))[0] == 0
+
+
+def test_consistency_proof_roundtrip_and_tampered_proof(db: Path, tmp_path: Path) -> None:
+    code, out = run("proof", "--db", str(db), "--from-size", "37")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["format"] == "showclear-consistency-proof/1"
+    assert doc["old_size"] == 37 and doc["tree_size"] == head(db)
+    path = tmp_path / "c.json"
+    path.write_text(out, encoding="utf-8")
+    vkey = str(Path(f"{db}.keys") / "ledger_ed25519.vkey")
+    code, out = run("verify-proof", str(path), "--key", vkey)
+    assert code == 0 and "VALID" in out and "extends the tree of 37 events" in out, out
+
+    # A different old root (another history of 37 events) is not consistent.
+    bad = dict(doc, old_root="00" * 32)
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    code, out = run("verify-proof", str(path), "--key", vkey)
+    assert code == 1 and "INVALID" in out
+
+    assert run("proof", "--db", str(db), "--from-size", str(head(db) + 1))[0] == 2
+    assert run("proof", "--db", str(db))[0] == 2  # neither --event nor --from-size

@@ -19,22 +19,24 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from showclear.ledger.canonical import leaf_hash
 from showclear.ledger.checkpoint import Checkpoint, CheckpointError
 from showclear.ledger.keys import VERIFIER_KEY_FILE, KeyFileError, fingerprint, load_verifier
-from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.node import ORIGIN_META_KEY, checkpoint_origin, keys_dir
-from showclear.ledger.note import NoteError, NoteVerifier, open_checkpoint, parse_note
+from showclear.ledger.note import NoteError, NoteVerifier, parse_note
 from showclear.ledger.parallel import RangeReader, verify_log_parallel
-from showclear.ledger.proof import inclusion_proof
+from showclear.ledger.proofs import (
+    OutsideTreeError,
+    StoredProofError,
+    check_proof_document,
+    prove_consistency,
+    prove_inclusion,
+)
 from showclear.ledger.verifier import EventRow, LogReport, verify_log
-from showclear.ledger.verify import ProofError, verify_inclusion
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 BUNDLE_FORMAT = "showclear-ledger-bundle/1"
-PROOF_FORMAT = "showclear-inclusion-proof/1"
 
 KeyOption = Annotated[
     Path | None,
@@ -496,54 +498,72 @@ def export(
     console.print(f"Signing key fingerprint: [bold]{fingerprint(verifier)}[/bold]")
 
 
-# -- inclusion proofs ------------------------------------------------------------------------
+# -- proofs ----------------------------------------------------------------------------------
 
 
 def proof(
     db: Annotated[Path, typer.Option("--db", help="SQLite store file.")],
-    event: Annotated[int, typer.Option("--event", help="The event's seq in its production.")],
+    event: Annotated[
+        int | None,
+        typer.Option("--event", help="Inclusion: the event's seq in its production."),
+    ] = None,
+    from_size: Annotated[
+        int | None,
+        typer.Option(
+            "--from-size",
+            min=0,
+            help="Consistency: the size of an earlier tree (e.g. a saved checkpoint's) that the "
+            "latest signed tree must extend.",
+        ),
+    ] = None,
     production: Annotated[
         str | None,
         typer.Option("--production", "-p", help="Production ID (default: the only one)."),
     ] = None,
 ) -> None:
-    """Print a JSON inclusion proof of one event against the latest signed checkpoint.
+    """Print a JSON proof against the latest signed checkpoint: that one event is in it
+    (--event SEQ), or that it extends an earlier tree (--from-size N).
 
-    Example: [bold]showclear proof --db set.db --event 42 > event42.json[/bold]
+    The proof is read from the stored tree (a few reads at any log size) and checked against
+    the signed root before it is printed; `showclear verify-proof` checks it offline.
+
+    Examples:
+
+      showclear proof --db set.db --event 42 > event42.json
+
+      showclear proof --db set.db --from-size 1000 > since1000.json
     """
-    source, store = _store_source(db)
+    from showclear.store.sqlite import SQLiteEventStore
+
+    if (event is None) == (from_size is None):
+        err.print("[red]Give either --event SEQ (inclusion) or --from-size N (consistency).[/red]")
+        raise typer.Exit(2)
+    if not db.exists():
+        err.print(f"[red]No store at {db}.[/red]")
+        raise typer.Exit(2)
+    store = SQLiteEventStore(db)
     try:
         if production is None:
-            if len(source.productions) != 1:
+            productions = store.productions()
+            if len(productions) != 1:
                 err.print(
                     "[red]Name the production with --production.[/red] In this store: "
-                    + (", ".join(source.productions) or "none")
+                    + (", ".join(productions) or "none")
                 )
                 raise typer.Exit(2)
-            production = source.productions[0]
-        latest = store.latest_checkpoint(production)
-        if latest is None:
-            err.print(f"[red]Production {production!r} has no signed checkpoint.[/red]")
-            raise typer.Exit(1)
-        size = latest.tree_size
-        if not 1 <= event <= size:
-            err.print(f"[red]Event {event} is outside the latest checkpoint (1..{size}).[/red]")
-            raise typer.Exit(2)
-        events = list(store.read(production))
-        tree = MerkleTree(e.leaf_hash for e in events[:size])
-        target = events[event - 1]
+            production = productions[0]
+        try:
+            if event is not None:
+                result: Any = prove_inclusion(store, production, event)
+            else:
+                assert from_size is not None
+                result = prove_consistency(store, production, from_size)
+        except StoredProofError as e:
+            err.print(f"[red]{e}.[/red]")
+            raise typer.Exit(2 if isinstance(e, OutsideTreeError) else 1) from e
         verifier = _trusted_key(None, keys_dir(db) / VERIFIER_KEY_FILE)
         doc = {
-            "format": PROOF_FORMAT,
-            "production": production,
-            "seq": target.seq,
-            "leaf_index": event - 1,
-            "payload": target.payload.decode("utf-8"),
-            "leaf_hash": target.leaf_hash.hex(),
-            "tree_size": size,
-            "root_hash": latest.root_hash.hex(),
-            "proof": [h.hex() for h in inclusion_proof(tree, event - 1, size)],
-            "checkpoint": latest.note,
+            **result.as_json(),
             "verifier_key": verifier.vkey(),
             "key_fingerprint": fingerprint(verifier),
         }
@@ -552,46 +572,12 @@ def proof(
     sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
-def _check_proof(doc: dict[str, Any], trusted: NoteVerifier) -> str:
-    """Raise ValueError with the problem; return a success line."""
-    payload = str(doc["payload"]).encode("utf-8")
-    leaf = bytes.fromhex(str(doc["leaf_hash"]))
-    if leaf_hash(payload) != leaf:
-        raise ValueError("edited: the payload does not match its leaf hash")
-    seq = int(doc["seq"])
-    if json.loads(payload).get("seq") != seq or int(doc["leaf_index"]) != seq - 1:
-        raise ValueError("edited: the payload's seq does not match the proof's position")
-    try:
-        checkpoint, _ = open_checkpoint(str(doc["checkpoint"]), trusted)
-    except NoteError as e:
-        kind = type(e).__name__
-        label = {"UnknownKeyError": "unknown key", "BadSignatureError": "bad signature"}.get(
-            kind, "malformed"
-        )
-        raise ValueError(f"{label}: {e}") from e
-    size = int(doc["tree_size"])
-    root = bytes.fromhex(str(doc["root_hash"]))
-    if checkpoint.size != size or checkpoint.root_hash != root:
-        raise ValueError("edited: the tree size or root differs from the signed checkpoint")
-    if doc.get("production") and not checkpoint.origin.endswith("/" + str(doc["production"])):
-        raise ValueError(f"malformed: the checkpoint is for {checkpoint.origin!r}")
-    try:
-        verify_inclusion(
-            leaf, seq - 1, size, [bytes.fromhex(h) for h in doc["proof"]], checkpoint.root_hash
-        )
-    except ProofError as e:
-        raise ValueError(f"bad proof: {e}") from e
-    return (
-        f"event {seq} of {checkpoint.origin} is included in the signed tree of {size} events "
-        f"(root {root.hex()})"
-    )
-
-
 def verify_proof(
     file: Annotated[Path, typer.Argument(help="A proof written by `showclear proof`.")],
     key: KeyOption = None,
 ) -> None:
-    """Check an inclusion proof offline: the checkpoint's signature and the Merkle path.
+    """Check a proof offline: the checkpoint's signature and the Merkle path (inclusion) or
+    the consistency proof.
 
     Without --key the proof's own key is used (and a warning printed): pin the node's key.
 
@@ -611,7 +597,7 @@ def verify_proof(
                 f"[yellow]No --key given: trusting the proof's own key "
                 f"{fingerprint(trusted)}; compare it with the node's.[/yellow]"
             )
-        message = _check_proof(doc, trusted)
+        message = check_proof_document(doc, trusted)
     except (ValueError, KeyError, TypeError) as e:
         console.print(f"[red]INVALID[/red] {e}", soft_wrap=True)
         raise typer.Exit(1) from e

@@ -72,6 +72,20 @@ _SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = ?"
 # One statement for both heads an append needs: the production's and the whole log's.
 _SELECT_HEADS = f"SELECT ({_SELECT_HEAD}), (SELECT COALESCE(MAX(position), 0) FROM events)"
 _CHECKPOINT_COLUMNS = "production, tree_size, root_hash, note, created_at"
+_SELECT_LEAF_HASH_RANGE = (
+    "SELECT leaf_hash FROM events WHERE production = ? AND seq > ? AND seq <= ? ORDER BY seq"
+)
+_SELECT_TILES = (
+    "SELECT idx, hash FROM ledger_tiles WHERE production = ? AND level = ? AND idx >= ? "
+    "AND idx < ? ORDER BY idx"
+)
+_SELECT_TILE_COUNT = (
+    "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_tiles WHERE production = ? AND level = ?"
+)
+_INSERT_TILE = (
+    "INSERT INTO ledger_tiles (production, level, idx, hash) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (production, level, idx) DO NOTHING"
+)
 
 # Primary result codes (the low byte of sqlite3.Error.sqlite_errorcode).
 _SQLITE_BUSY = 5
@@ -308,6 +322,15 @@ class SQLiteEventStore:
             cursor = conn.execute(_SELECT_LEAVES, (production, after_seq))
             yield from cursor
 
+    def event_payload(self, production: str, seq: int) -> bytes | None:
+        """The canonical bytes of one event, or None when there is no such event."""
+        conn = self._connection()
+        with _translate(self._label):
+            row = conn.execute(
+                "SELECT payload FROM events WHERE production = ? AND seq = ?", (production, seq)
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def read_leaf_hashes(self, production: str, after_seq: int = 0) -> list[tuple[int, bytes, str]]:
         """(seq, leaf hash, command time) of the production's events after `after_seq`."""
         conn = self._connection()
@@ -426,6 +449,47 @@ class SQLiteEventStore:
             (created.production, created.tree_size, created.root_hash, note, created.created_at),
         )
         return created
+
+    # -- the Merkle tree's stored tiles (showclear.ledger.tiles.TileStore) -----------------
+
+    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+        """Leaf hashes of the production's leaves [start, end) (seqs start + 1 to end)."""
+        conn = self._connection()
+        with _translate(self._label):
+            rows = conn.execute(_SELECT_LEAF_HASH_RANGE, (production, start, end))
+            return [bytes(row[0]) for row in rows]
+
+    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+        """Stored tile hashes at `level` with index in [start, end), up to the first gap."""
+        conn = self._connection()
+        with _translate(self._label):
+            rows = conn.execute(_SELECT_TILES, (production, level, start, end)).fetchall()
+        hashes: list[bytes] = []
+        for expected, (index, value) in enumerate(rows, start):
+            if index != expected:
+                break
+            hashes.append(bytes(value))
+        return hashes
+
+    def tile_counts(self, production: str) -> dict[int, int]:
+        """How many tile hashes are stored per level (each level holds indices 0 to n - 1)."""
+        conn = self._connection()
+        counts: dict[int, int] = {}
+        with _translate(self._label):
+            level = 1
+            # Each level is one index look-up; a level with none ends the tree.
+            while count := int(conn.execute(_SELECT_TILE_COUNT, (production, level)).fetchone()[0]):
+                counts[level] = count
+                level += 1
+        return counts
+
+    def add_tile_hashes(self, production: str, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        """Store (level, index, hash) rows in one durable transaction; stored rows are kept."""
+        conn = self._connection()
+        with _translate(self._label), self._write_transaction(conn):
+            conn.executemany(
+                _INSERT_TILE, [(production, level, index, value) for level, index, value in rows]
+            )
 
     # -- node metadata --------------------------------------------------------------------
 
