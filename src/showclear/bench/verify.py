@@ -28,7 +28,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,8 @@ from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.node import LedgerNode
 from showclear.ledger.parallel import verify_log_parallel
 from showclear.ledger.proof import consistency_proof, inclusion_proof
-from showclear.ledger.verifier import EventRow
 from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore, read_leaf_range
+from showclear.store.sqlite import SQLiteEventStore, SQLiteLogReader
 
 PRODUCTION = "bench"
 BATCH = 10_000
@@ -87,16 +86,10 @@ def build_store(path: Path, n: int) -> LedgerNode:
 def _verify_once(node: LedgerNode) -> tuple[float, int]:
     """`showclear verify`'s own path: on two cores, each reading the store file itself."""
     store = node.store
-    path = store.path
     start = time.perf_counter()
-
-    def read(after: int, up_to: int | None) -> Iterator[EventRow]:
-        return read_leaf_range(path, PRODUCTION, after, up_to)
-
     report = verify_log_parallel(
-        read,
+        SQLiteLogReader(store.path, PRODUCTION),
         store.count(PRODUCTION),
-        [c.note for c in store.checkpoints(PRODUCTION)],
         node.verifier,
         origin=node.origin_for(PRODUCTION),
         production=PRODUCTION,

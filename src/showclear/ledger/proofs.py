@@ -15,7 +15,6 @@ signed checkpoint note, so a holder checks them offline with the node's public k
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,7 +29,7 @@ from showclear.ledger.note import (
     parse_note,
 )
 from showclear.ledger.proof import consistency_proof, inclusion_proof
-from showclear.ledger.tiles import StoredTree, TileRow, TileStore
+from showclear.ledger.tiles import StoredTree, TileReader
 from showclear.ledger.verify import (
     ProofError,
     root_from_inclusion_proof,
@@ -71,7 +70,7 @@ class SignedCheckpoint(Protocol):
     def note(self) -> str: ...
 
 
-class ProofStore(TileStore, Protocol):
+class ProofStore(TileReader, Protocol):
     """What a store offers for proofs: its tiles, its newest checkpoint and one event's bytes."""
 
     def latest_checkpoint(self, production: str) -> SignedCheckpoint | None: ...
@@ -135,7 +134,7 @@ class ConsistencyProof:
 class _LeavesOnly:
     """The store's leaves with its tile hashes hidden: every hash recomputed from the leaves."""
 
-    def __init__(self, store: TileStore) -> None:
+    def __init__(self, store: TileReader) -> None:
         self._store = store
 
     def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
@@ -143,12 +142,6 @@ class _LeavesOnly:
 
     def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
         return []
-
-    def tile_counts(self, production: str) -> dict[int, int]:
-        return {}
-
-    def add_tile_hashes(self, production: str, rows: Sequence[TileRow]) -> None:
-        raise NotImplementedError("a read-only view")
 
 
 def _signed(store: ProofStore, production: str) -> tuple[Checkpoint, str]:

@@ -37,6 +37,7 @@ __all__ = [
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "StoredTree",
+    "TileReader",
     "TileRow",
     "TileStore",
     "extend_tiles",
@@ -50,8 +51,8 @@ TileRow = tuple[int, int, bytes]
 """(tile level L >= 1, index i, hash): the MTH of leaves [i * 256**L, (i + 1) * 256**L)."""
 
 
-class TileStore(Protocol):
-    """What the ledger needs from a store to keep a production's tree (a port).
+class TileReader(Protocol):
+    """What reading a production's stored tree needs from a store (a port).
 
     Indices are 0-based leaf (or tile-hash) positions; leaf index i is the event of seq i + 1.
     """
@@ -64,6 +65,10 @@ class TileStore(Protocol):
         """The stored hashes at tile level `level` >= 1 with index in [start, end), in order,
         as far as they are stored without a gap from `start`."""
         ...
+
+
+class TileStore(TileReader, Protocol):
+    """What keeping a production's tree needs from a store (a port)."""
 
     def tile_counts(self, production: str) -> dict[int, int]:
         """How many hashes are stored at each tile level >= 1 (indices 0 to count - 1)."""
@@ -101,7 +106,7 @@ class StoredTree:
 
     __slots__ = ("_production", "_size", "_store", "_tiles")
 
-    def __init__(self, store: TileStore, production: str, size: int) -> None:
+    def __init__(self, store: TileReader, production: str, size: int) -> None:
         if size < 0:
             raise ValueError(f"tree size must not be negative, got {size}")
         self._store = store
@@ -219,7 +224,7 @@ def missing_tiles(store: TileStore, production: str, size: int) -> list[TileRow]
 
 
 def _below(
-    store: TileStore,
+    store: TileReader,
     production: str,
     level: int,
     start: int,
