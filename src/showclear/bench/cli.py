@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from showclear.bench.stats import add_spread_rows
+
 bench_app = typer.Typer(
     help="Benchmarks, measured against baselines in the same run (see bench/README.md).",
     no_args_is_help=True,
@@ -34,6 +36,13 @@ DirOption = Annotated[
         help="Where the benchmark's files go (default: the system temporary directory).",
         file_okay=False,
     ),
+]
+
+FigureRounds = Annotated[
+    int, typer.Option("--rounds", min=1, help="Interleaved rounds (5 or more for figures).")
+]
+NoCacheFlag = Annotated[
+    bool, typer.Option("--no-cache", help="Build fresh stores instead of the cached ones.")
 ]
 
 # Targets from the issue: a bench prints whether each one is met.
@@ -177,9 +186,7 @@ def verify_cmd(
     events: Annotated[
         int, typer.Option("--events", min=1, help="Events in the stores to verify.")
     ] = 100_000,
-    rounds: Annotated[
-        int, typer.Option("--rounds", min=1, help="Interleaved rounds (5 or more for figures).")
-    ] = 5,
+    rounds: FigureRounds = 5,
     commits: Annotated[
         int,
         typer.Option(
@@ -188,9 +195,7 @@ def verify_cmd(
     ] = 1000,
     json_out: JsonFlag = False,
     directory: DirOption = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Build fresh stores instead of the cached ones.")
-    ] = False,
+    no_cache: NoCacheFlag = False,
     deep: Annotated[
         bool, typer.Option("--deep/--no-deep", help="Also time `showclear verify --deep` once.")
     ] = True,
@@ -220,16 +225,18 @@ def verify_cmd(
     )
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for key, label in (
-        ("verify_set_s", f"verify, set pace ({result['checkpoints_set']:,} checkpoints)"),
-        ("verify_burst_s", f"verify, bursts ({result['checkpoints_burst']:,} checkpoints)"),
-        ("sha256_2core_s", "baseline: SHA-256 of the events, 2 cores"),
-        ("sha256_1core_s", "SHA-256 of the events, 1 core"),
-        ("ratio_set_vs_sha256_2core", "hashing / verify, set pace"),
-        ("ratio_burst_vs_sha256_2core", "hashing / verify, bursts"),
-    ):
-        spread = result["spread"][key]
-        table.add_row(label, f"{spread['median']:.3f} ({spread['min']:.3f}..{spread['max']:.3f})")
+    add_spread_rows(
+        table,
+        result,
+        [
+            ("verify_set_s", f"verify, set pace ({result['checkpoints_set']:,} checkpoints)"),
+            ("verify_burst_s", f"verify, bursts ({result['checkpoints_burst']:,} checkpoints)"),
+            ("sha256_2core_s", "baseline: SHA-256 of the events, 2 cores"),
+            ("sha256_1core_s", "SHA-256 of the events, 1 core"),
+            ("ratio_set_vs_sha256_2core", "hashing / verify, set pace"),
+            ("ratio_burst_vs_sha256_2core", "hashing / verify, bursts"),
+        ],
+    )
     if result["verify_set_deep_s"] is not None:
         table.add_row("verify --deep, set pace (once)", f"{result['verify_set_deep_s']:.2f} s")
     table.add_row(f"append overhead ({commits:,} commands)", f"{result['append_overhead']:+.1%}")
@@ -240,14 +247,10 @@ def verify_cmd(
 @bench_app.command("proof")
 def proof_cmd(
     events: Annotated[int, typer.Option("--events", min=1, help="Events in the store.")] = 100_000,
-    rounds: Annotated[
-        int, typer.Option("--rounds", min=1, help="Rounds of fresh processes (5 or more).")
-    ] = 5,
+    rounds: FigureRounds = 5,
     json_out: JsonFlag = False,
     directory: DirOption = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Build a fresh store instead of the cached one.")
-    ] = False,
+    no_cache: NoCacheFlag = False,
     pymerkle: Annotated[
         bool, typer.Option("--pymerkle/--no-pymerkle", help="Time pymerkle's tree too.")
     ] = True,
@@ -274,17 +277,19 @@ def proof_cmd(
                         "(median, min..max)")  # fmt: skip
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for key, label in (
-        ("inclusion_cold_ms", "inclusion proof, first call (ms)"),
-        ("consistency_cold_ms", "consistency proof, first call (ms)"),
-        ("read_event_cold_ms", "baseline: read the event and checkpoint (ms)"),
-        ("ratio_inclusion_vs_read", "inclusion / read"),
-        ("proof_cli_s", "showclear proof, end to end (s)"),
-        ("cli_help_s", "showclear --help (s)"),
-        ("rebuild_proof_ms", "before: rebuild the tree, then prove (ms)"),
-    ):
-        s = result["spread"][key]
-        table.add_row(label, f"{s['median']:.3f} ({s['min']:.3f}..{s['max']:.3f})")
+    add_spread_rows(
+        table,
+        result,
+        [
+            ("inclusion_cold_ms", "inclusion proof, first call (ms)"),
+            ("consistency_cold_ms", "consistency proof, first call (ms)"),
+            ("read_event_cold_ms", "baseline: read the event and checkpoint (ms)"),
+            ("ratio_inclusion_vs_read", "inclusion / read"),
+            ("proof_cli_s", "showclear proof, end to end (s)"),
+            ("cli_help_s", "showclear --help (s)"),
+            ("rebuild_proof_ms", "before: rebuild the tree, then prove (ms)"),
+        ],
+    )
     table.add_row(f"target < {TARGET_MS:g} ms (every round)", _mark(result["target_met"]))
     for key in ("inclusion_p50_ms", "inclusion_p99_ms", "memory_inclusion_p50_ms",
                 "memory_inclusion_p99_ms", "pymerkle_inclusion_p50_ms"):  # fmt: skip

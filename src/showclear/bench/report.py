@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from showclear.bench.stats import spread
+from showclear.bench.stats import add_spread_rows, spread
 from showclear.bench.workload import PRODUCTION, HandoverWorkload
 
 if TYPE_CHECKING:
@@ -302,16 +302,18 @@ def register(bench_app: typer.Typer) -> None:
                             f"({rounds} rounds: median, min..max)")  # fmt: skip
         table.add_column("measure")
         table.add_column("seconds", justify="right")
-        for key, label in (
-            ("report_cli_s", "showclear report daily -o log.pdf (fresh process)"),
-            ("csv_cli_s", "  baseline: the same to log.csv"),
-            ("report_web_s", "web app: daily.pdf"),
-            ("csv_web_s", "  baseline: daily.csv"),
-            ("report_inprocess_s", "in this process: the PDF"),
-            ("read_s", "in this process: read the events"),
-        ):
-            sp = result["spread"][key]
-            table.add_row(label, f"{sp['median']:.3f} ({sp['min']:.3f}..{sp['max']:.3f})")
+        add_spread_rows(
+            table,
+            result,
+            [
+                ("report_cli_s", "showclear report daily -o log.pdf (fresh process)"),
+                ("csv_cli_s", "  baseline: the same to log.csv"),
+                ("report_web_s", "web app: daily.pdf"),
+                ("csv_web_s", "  baseline: daily.csv"),
+                ("report_inprocess_s", "in this process: the PDF"),
+                ("read_s", "in this process: read the events"),
+            ],
+        )
         met = "[green]met[/green]" if result["target_met"] else "[red]missed[/red]"
         table.add_row(f"target: CLI < {TARGET_SECONDS:.0f} s (median)", met)
         Console(highlight=False).print(table)

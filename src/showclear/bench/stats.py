@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["percentile", "spread"]
+__all__ = ["add_spread_rows", "percentile", "spread"]
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -22,3 +23,10 @@ def percentile(values: Sequence[float], q: float) -> float:
 def spread(values: Sequence[float]) -> dict[str, float]:
     """Median, min and max of a figure over the rounds."""
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def add_spread_rows(table: Any, result: dict[str, Any], rows: Sequence[tuple[str, str]]) -> None:
+    """Add a row "median (min..max)" to a Rich table for each (key, label) of a bench result."""
+    for key, label in rows:
+        s = result["spread"][key]
+        table.add_row(label, f"{s['median']:.3f} ({s['min']:.3f}..{s['max']:.3f})")
