@@ -69,7 +69,7 @@ def append_cmd(
     events: Annotated[
         int, typer.Option("--events", min=1, help="Events appended per measurement.")
     ] = 2000,
-    rounds: RoundsOption = 3,
+    rounds: RoundsOption = 5,
     json_out: JsonFlag = False,
     directory: DirOption = None,
     ledger: Annotated[

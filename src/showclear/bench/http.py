@@ -14,8 +14,8 @@ Percentiles are nearest-rank.
 
 Closed loop (default): throughput and latency at saturation; `ratio_requests_per_s` is HTTP's
 throughput over the in-process one. Open loop (`--rate R`): both sides are offered the same
-load (each client R commands/s), so their throughputs are that load, not a capacity; compare
-their latencies (`ratio_p99`).
+schedule (each client R commands/s, the same random gaps), so their throughputs follow that
+schedule, not a capacity; compare their latencies (`ratio_p99`).
 """
 
 from __future__ import annotations
