@@ -118,8 +118,9 @@ class LedgerNode:
         signer, created = ensure_keys(store_path, origin)
         node = cls(store, signer, origin)
         node.created_keys = created
-        node.sign_unsigned()
+        # Tiles first: signing a tail resumes from the frontier they give.
         node.extend_tiles()
+        node.sign_unsigned()
         return node
 
     @property
