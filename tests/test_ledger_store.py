@@ -350,3 +350,13 @@ def test_consistency_proof_roundtrip_and_tampered_proof(db: Path, tmp_path: Path
 
     assert run("proof", "--db", str(db), "--from-size", str(head(db) + 1))[0] == 2
     assert run("proof", "--db", str(db))[0] == 2  # neither --event nor --from-size
+
+
+def test_no_proof_is_given_for_events_that_no_longer_match_their_checkpoint(db: Path) -> None:
+    attack(db, "DELETE FROM events WHERE seq > 120")
+    code, out = run("proof", "--db", str(db), "--event", "42")
+    assert code == 1
+    assert "no longer match the checkpoint signed" in out and "showclear verify" in out
+    attack(db, "UPDATE events SET payload = replace(payload, 'rust', 'RUST') WHERE seq = 17")
+    code, out = run("proof", "--db", str(db), "--from-size", "10")
+    assert code == 1 and "no longer match" in out

@@ -20,6 +20,7 @@ still sign inside the append transaction:
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     from showclear.store.sqlite import SQLiteEventStore
 
 __all__ = ["ORIGIN_META_KEY", "LedgerNode", "checkpoint_origin", "keys_dir", "node_origin"]
+
+log = logging.getLogger(__name__)
 
 ORIGIN_META_KEY = "origin"
 TIME_EXTENSION = "time "
@@ -249,7 +252,12 @@ class LedgerNode:
                 f"production {production!r}: ledger frontier at {new.size}, store at seq {last_seq}"
             )
         if new.size >> TILE_HEIGHT != tree.size >> TILE_HEIGHT:
-            extend_tiles(store, production, new.size)
+            try:
+                extend_tiles(store, production, new.size)
+            except Exception:
+                # Derived data: never a reason not to sign. Proofs compute what is missing,
+                # and the next tile boundary or start stores it.
+                log.warning("ledger: could not store the tiles of %r", production, exc_info=True)
         root = new.root()
         note = self._sign(production, new.size, root, last_at)
         stored = store.add_checkpoint(production, new.size, root, note, if_absent=True)

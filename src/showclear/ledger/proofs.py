@@ -175,7 +175,10 @@ def prove_inclusion(store: ProofStore, production: str, seq: int) -> InclusionPr
         raise _changed(production, size)
     leaf = leaf_hash(payload)
     for tree in _trees(store, production, size):
-        proof = inclusion_proof(tree, seq - 1, size)
+        try:
+            proof = inclusion_proof(tree, seq - 1, size)
+        except ValueError:  # fewer events stored than the checkpoint signed
+            continue
         if root_from_inclusion_proof(leaf, seq - 1, size, proof) == signed.root_hash:
             return InclusionProof(
                 production, seq, payload, leaf, size, signed.root_hash, tuple(proof), note
@@ -190,11 +193,11 @@ def prove_consistency(store: ProofStore, production: str, old_size: int) -> Cons
     if not 0 <= old_size <= size:
         raise OutsideTreeError(f"size {old_size} is outside the latest signed tree (0..{size})")
     for tree in _trees(store, production, size):
-        old_root = tree.root(old_size)
-        proof = consistency_proof(tree, old_size, size)
         try:
+            old_root = tree.root(old_size)
+            proof = consistency_proof(tree, old_size, size)
             verify_consistency(old_size, size, old_root, signed.root_hash, proof)
-        except ProofError:
+        except (ProofError, ValueError):  # ValueError: fewer events stored than signed
             continue
         return ConsistencyProof(
             production, old_size, old_root, size, signed.root_hash, tuple(proof), note
