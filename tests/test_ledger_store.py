@@ -140,6 +140,16 @@ def test_intact_store_verifies(db: Path) -> None:
     code, out = run("verify", "--db", str(db))
     assert code == 0, out
     assert "INTACT" in out
+    # It says what it checked, and why that is enough.
+    n = len(sizes(db))
+    assert f"{n:,} checkpoint roots against the tree" in out
+    assert f"signatures: the newest checkpoint's (size {head(db):,})" in out
+    assert "Why that is enough" in out and "--deep" in out
+    code, out = run("verify", "--db", str(db), "--deep", "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["deep"] is True and report["signatures_verified"] == n
+    assert f"signatures: all {n:,} (--deep)" in report["checked"]
 
 
 def test_edited_payload(db: Path) -> None:
