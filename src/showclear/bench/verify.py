@@ -11,7 +11,7 @@ a set node runs it (`bootstrap.open_service`: the real checkpointer), in two way
   checkpointer groups the commits of each 10 ms into one checkpoint.
 
 Both hold the same events byte for byte; only their checkpoints differ. They are built once
-per N (a million commands at set pace take about 15 minutes) and kept under
+per N (a million commands at set pace take 15 to 30 minutes) and kept under
 ``$TMPDIR/showclear-bench/`` (``--no-cache``: a fresh pair in a temporary directory).
 
 Each round (`--rounds`, at least 5 for figures worth quoting), in an order that rotates:
