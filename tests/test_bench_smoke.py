@@ -52,6 +52,9 @@ def test_percentile_nearest_rank() -> None:
     assert percentile(values, 50) == 50.0
     assert percentile(values, 99) == 99.0
     assert percentile([3.0], 99) == 3.0
+    # For small samples the p99 is the largest value, not the one below it.
+    assert percentile([float(v) for v in range(1, 51)], 99) == 50.0
+    assert percentile([5.0, 1.0, 3.0], 50) == 3.0
 
 
 def test_append_reports_every_figure(tmp_path: Path) -> None:
@@ -103,3 +106,17 @@ def test_cli_json_output(tmp_path: Path) -> None:
     out = runner.invoke(bench_app, [*args, "--dir", str(tmp_path)])
     assert out.exit_code == 0, out.output
     assert set(REBUILD_KEYS) <= set(json.loads(out.stdout))
+
+
+def test_http_runs_both_sides_interleaved_and_without_errors() -> None:
+    from showclear.bench.http import run
+
+    result = run(clients=3, seconds=0.5, rate=None, rounds=2)
+    assert len(result["per_round"]) == 2
+    for side in ("http", "inprocess"):
+        assert result[f"{side}_requests"] > 0
+        assert result[f"{side}_errors"] == 0  # every issue and return accepted on both sides
+        assert result[f"{side}_p50_ms"] <= result[f"{side}_p99_ms"]
+    assert result["requests_per_s"] == result["http_requests_per_s"]
+    spread = result["spread"]["ratio_requests_per_s"]
+    assert spread["min"] <= result["ratio_requests_per_s"] <= spread["max"]

@@ -1,7 +1,9 @@
 """The ledger on real SQLite files: every tampering an attacker with the file can do is caught.
 
 The store refuses UPDATE and DELETE with triggers; each test drops them first to play the
-attacker who edits the file directly.
+attacker who edits the file directly. Every test runs on a store whose checkpoints were grouped
+(a burst) and on one with a checkpoint per command (a set's pace), and must name the same
+position on both.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from showclear.bootstrap import open_service
 from showclear.cli import app
+from showclear.drills import DrillRun
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.keys import generate_keypair, load_signer
+from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.note import sign_checkpoint
 
 DRILL = Path(__file__).resolve().parents[1] / "drills" / "rust-day.jsonl"
@@ -28,14 +33,43 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _per_event(path: Path) -> None:
+    """The drill as a set runs it, a command every few seconds: a checkpoint per command,
+    signed by the checkpointer. A few commands record two events in one commit; the sizes
+    between are signed here with the node's key, so that every event has its checkpoint."""
+    service = open_service(path)
+    try:
+        ledger = service.ledger
+        assert ledger is not None
+        for result in DrillRun(service).run(DRILL.read_text(encoding="utf-8").splitlines()):
+            assert result.passed is not False, result
+            ledger.flush()  # what the time between two commands on a set gives the checkpointer
+        store = ledger.store
+        for production in store.productions():
+            signed = {c.tree_size for c in store.checkpoints(production)}
+            tree = MerkleTree(leaf for _, leaf, _ in store.read_leaf_hashes(production))
+            for seq, _, at in store.read_leaf_hashes(production):
+                if seq not in signed:
+                    note = ledger._sign(production, seq, tree.root(seq), at)
+                    store.add_checkpoint(production, seq, tree.root(seq), note)
+    finally:
+        service.store.close()  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="module", params=["grouped", "per-event"])
+def pristine(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """The drill replayed in a burst (checkpoints grouped by the checkpointer's window), and
+    at a set's pace with a checkpoint per event: every test below runs on both."""
     path = tmp_path_factory.mktemp("pristine") / "set.db"
     code, out = run("init", "--db", str(path))
     assert code == 0, out
     assert "SHA256:" in out
-    code, out = run("drill", "run", str(DRILL), "--db", str(path))
-    assert code == 0 and ", 0 failed" in out, out
+    if request.param == "grouped":
+        code, out = run("drill", "run", str(DRILL), "--db", str(path))
+        assert code == 0 and ", 0 failed" in out, out
+    else:
+        _per_event(path)
+        assert sizes(path) == list(range(1, head(path) + 1))  # a checkpoint per event
     assert head(path) > 140
     return path
 
@@ -106,6 +140,16 @@ def test_intact_store_verifies(db: Path) -> None:
     code, out = run("verify", "--db", str(db))
     assert code == 0, out
     assert "INTACT" in out
+    # It says what it checked, and why that is enough.
+    n = len(sizes(db))
+    assert f"{n:,} checkpoint roots against the tree" in out
+    assert f"signatures: the newest checkpoint's (size {head(db):,})" in out
+    assert "Why that is enough" in out and "--deep" in out
+    code, out = run("verify", "--db", str(db), "--deep", "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["deep"] is True and report["signatures_verified"] == n
+    assert f"signatures: all {n:,} (--deep)" in report["checked"]
 
 
 def test_edited_payload(db: Path) -> None:
@@ -133,7 +177,10 @@ def test_edited_payload_with_recomputed_leaf_hash(db: Path) -> None:
     before = max([0, *(s for s in sizes(db) if s < 30)])
     after = min(s for s in sizes(db) if s >= 30)
     assert f"edited at position {before + 1}" in out
-    assert f"events {before + 1} to {after} were changed after it was signed" in out
+    if before + 1 == after:  # a checkpoint per event: the edit is named to the event
+        assert before + 1 == 30 and "event 30 was changed after it was signed" in out
+    else:
+        assert f"events {before + 1} to {after} were changed after it was signed" in out
 
 
 def test_deleted_row(db: Path) -> None:
@@ -291,3 +338,35 @@ def test_fresh_file_gets_keys_on_first_write(tmp_path: Path) -> None:
     assert code == 0 and ", 0 failed" in out, out
     assert (Path(f"{path}.keys") / "ledger_ed25519.vkey").exists()
     assert run("verify", "--db", str(path))[0] == 0
+
+
+def test_consistency_proof_roundtrip_and_tampered_proof(db: Path, tmp_path: Path) -> None:
+    code, out = run("proof", "--db", str(db), "--from-size", "37")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["format"] == "showclear-consistency-proof/1"
+    assert doc["old_size"] == 37 and doc["tree_size"] == head(db)
+    path = tmp_path / "c.json"
+    path.write_text(out, encoding="utf-8")
+    vkey = str(Path(f"{db}.keys") / "ledger_ed25519.vkey")
+    code, out = run("verify-proof", str(path), "--key", vkey)
+    assert code == 0 and "VALID" in out and "extends the tree of 37 events" in out, out
+
+    # A different old root (another history of 37 events) is not consistent.
+    bad = dict(doc, old_root="00" * 32)
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    code, out = run("verify-proof", str(path), "--key", vkey)
+    assert code == 1 and "INVALID" in out
+
+    assert run("proof", "--db", str(db), "--from-size", str(head(db) + 1))[0] == 2
+    assert run("proof", "--db", str(db))[0] == 2  # neither --event nor --from-size
+
+
+def test_no_proof_is_given_for_events_that_no_longer_match_their_checkpoint(db: Path) -> None:
+    attack(db, "DELETE FROM events WHERE seq > 120")
+    code, out = run("proof", "--db", str(db), "--event", "42")
+    assert code == 1
+    assert "no longer match the checkpoint signed" in out and "showclear verify" in out
+    attack(db, "UPDATE events SET payload = replace(payload, 'rust', 'RUST') WHERE seq = 17")
+    code, out = run("proof", "--db", str(db), "--from-size", "10")
+    assert code == 1 and "no longer match" in out

@@ -19,22 +19,24 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from showclear.ledger.canonical import leaf_hash
 from showclear.ledger.checkpoint import Checkpoint, CheckpointError
 from showclear.ledger.keys import VERIFIER_KEY_FILE, KeyFileError, fingerprint, load_verifier
-from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.node import ORIGIN_META_KEY, checkpoint_origin, keys_dir
-from showclear.ledger.note import NoteError, NoteVerifier, open_checkpoint, parse_note
-from showclear.ledger.parallel import RangeReader, verify_log_parallel
-from showclear.ledger.proof import inclusion_proof
-from showclear.ledger.verifier import EventRow, LogReport, verify_log
-from showclear.ledger.verify import ProofError, verify_inclusion
+from showclear.ledger.note import NoteError, NoteVerifier, parse_note
+from showclear.ledger.parallel import LogSource, verify_log_parallel
+from showclear.ledger.proofs import (
+    OutsideTreeError,
+    StoredProofError,
+    check_proof_document,
+    prove_consistency,
+    prove_inclusion,
+)
+from showclear.ledger.verifier import EventRow, LogReport, coverage, verify_log
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
 
 BUNDLE_FORMAT = "showclear-ledger-bundle/1"
-PROOF_FORMAT = "showclear-inclusion-proof/1"
 
 KeyOption = Annotated[
     Path | None,
@@ -116,7 +118,7 @@ class _Source:
         counts: Callable[[str], int],
         checkpoints: Callable[[str], list[str]],
         default_key: Path | None,
-        ranges: Callable[[str], RangeReader] | None = None,
+        logs: Callable[[str], LogSource] | None = None,
     ) -> None:
         self.label = label
         self.origin = origin
@@ -125,12 +127,12 @@ class _Source:
         self.counts = counts
         self.checkpoints = checkpoints
         self.default_key = default_key
-        # A second, independent reader per production lets verification use two cores.
-        self.ranges = ranges
+        # A reader per production that each process opens itself: verification on two cores.
+        self.logs = logs
 
 
 def _store_source(db: Path) -> tuple[_Source, Any]:
-    from showclear.store.sqlite import SQLiteEventStore, read_leaf_range
+    from showclear.store.sqlite import SQLiteEventStore, SQLiteLogReader
 
     if not db.exists():
         err.print(f"[red]No store at {db}.[/red]")
@@ -149,11 +151,8 @@ def _store_source(db: Path) -> tuple[_Source, Any]:
     def events(production: str) -> Iterator[EventRow]:
         return _as_rows(store.read_leaves(production))
 
-    def ranges(production: str) -> RangeReader:
-        def read(after: int, up_to: int | None) -> Iterator[EventRow]:
-            return _as_rows(read_leaf_range(db, production, after, up_to))
-
-        return read
+    def logs(production: str) -> LogSource:
+        return SQLiteLogReader(db, production)
 
     def checkpoints(production: str) -> list[str]:
         return [c.note for c in store.checkpoints(production)]
@@ -166,7 +165,7 @@ def _store_source(db: Path) -> tuple[_Source, Any]:
         store.count,
         checkpoints,
         keys_dir(db) / VERIFIER_KEY_FILE,
-        ranges,
+        logs,
     )
     return source, store
 
@@ -286,12 +285,21 @@ def verify(
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per production.")] = (
         False
     ),
+    deep: Annotated[
+        bool,
+        typer.Option(
+            "--deep",
+            help="Also check every older checkpoint's signature (about 0.1 ms each), not only "
+            "the newest's and the witness's.",
+        ),
+    ] = False,
 ) -> None:
-    """Recompute every leaf hash and root and check every checkpoint signature.
+    """Recompute every leaf hash, every checkpoint's root and the newest checkpoint's signature.
 
     Exit 0 when the ledger is intact; otherwise exit 1, naming the first bad position and the
     kind of problem (edited, deleted, inserted, reordered, truncated, bad signature, unknown
-    key).
+    key). The output says what was checked and why that is enough; --deep checks every
+    signature as well.
 
     Examples:
 
@@ -311,7 +319,7 @@ def verify(
         assert bundle is not None
         source = _bundle_source(bundle)
     try:
-        ok = _verify_source(source, checkpoint, production, key, json_out)
+        ok = _verify_source(source, checkpoint, production, key, json_out, deep)
     finally:
         if store is not None:
             store.close()
@@ -324,6 +332,7 @@ def _verify_source(
     production: str | None,
     key: Path | None,
     json_out: bool,
+    deep: bool = False,
 ) -> bool:
     trusted = _trusted_key(key, source.default_key)
     witness: str | None = None
@@ -377,11 +386,10 @@ def _verify_source(
                 "origin": origin,
                 "production": name,
                 "progress": tick,
+                "deep": deep,
             }
-            if source.ranges is not None:  # a store: read twice, on two cores
-                report = verify_log_parallel(
-                    source.ranges(name), total, source.checkpoints(name), trusted, **options
-                )
+            if source.logs is not None:  # a store: read twice, on two cores
+                report = verify_log_parallel(source.logs(name), total, trusted, **options)
             else:
                 report = verify_log(
                     source.events(name), source.checkpoints(name), trusted, **options
@@ -403,6 +411,9 @@ def report_json(name: str, report: LogReport) -> dict[str, Any]:
         "root_hash": report.root_hash.hex(),
         "checkpoints_verified": report.checkpoints_verified,
         "witness_size": report.witness_size,
+        "signatures_verified": report.signatures_verified,
+        "deep": report.deep,
+        "checked": coverage(report) if report.ok else None,
     }
 
 
@@ -415,6 +426,7 @@ def _print_report(name: str, report: LogReport, json_out: bool) -> None:
             f"[green]INTACT[/green] {name}: {report.message}; root {report.root_hash.hex()}",
             soft_wrap=True,
         )
+        console.print(f"  {coverage(report)}", soft_wrap=True)
     else:
         where = f" at position {report.first_bad_seq}" if report.first_bad_seq is not None else ""
         console.print(
@@ -496,54 +508,72 @@ def export(
     console.print(f"Signing key fingerprint: [bold]{fingerprint(verifier)}[/bold]")
 
 
-# -- inclusion proofs ------------------------------------------------------------------------
+# -- proofs ----------------------------------------------------------------------------------
 
 
 def proof(
     db: Annotated[Path, typer.Option("--db", help="SQLite store file.")],
-    event: Annotated[int, typer.Option("--event", help="The event's seq in its production.")],
+    event: Annotated[
+        int | None,
+        typer.Option("--event", help="Inclusion: the event's seq in its production."),
+    ] = None,
+    from_size: Annotated[
+        int | None,
+        typer.Option(
+            "--from-size",
+            min=0,
+            help="Consistency: the size of an earlier tree (e.g. a saved checkpoint's) that the "
+            "latest signed tree must extend.",
+        ),
+    ] = None,
     production: Annotated[
         str | None,
         typer.Option("--production", "-p", help="Production ID (default: the only one)."),
     ] = None,
 ) -> None:
-    """Print a JSON inclusion proof of one event against the latest signed checkpoint.
+    """Print a JSON proof against the latest signed checkpoint: that one event is in it
+    (--event SEQ), or that it extends an earlier tree (--from-size N).
 
-    Example: [bold]showclear proof --db set.db --event 42 > event42.json[/bold]
+    The proof is read from the stored tree (a few reads at any log size) and checked against
+    the signed root before it is printed; `showclear verify-proof` checks it offline.
+
+    Examples:
+
+      showclear proof --db set.db --event 42 > event42.json
+
+      showclear proof --db set.db --from-size 1000 > since1000.json
     """
-    source, store = _store_source(db)
+    from showclear.store.sqlite import SQLiteEventStore
+
+    if (event is None) == (from_size is None):
+        err.print("[red]Give either --event SEQ (inclusion) or --from-size N (consistency).[/red]")
+        raise typer.Exit(2)
+    if not db.exists():
+        err.print(f"[red]No store at {db}.[/red]")
+        raise typer.Exit(2)
+    store = SQLiteEventStore(db)
     try:
         if production is None:
-            if len(source.productions) != 1:
+            productions = store.productions()
+            if len(productions) != 1:
                 err.print(
                     "[red]Name the production with --production.[/red] In this store: "
-                    + (", ".join(source.productions) or "none")
+                    + (", ".join(productions) or "none")
                 )
                 raise typer.Exit(2)
-            production = source.productions[0]
-        latest = store.latest_checkpoint(production)
-        if latest is None:
-            err.print(f"[red]Production {production!r} has no signed checkpoint.[/red]")
-            raise typer.Exit(1)
-        size = latest.tree_size
-        if not 1 <= event <= size:
-            err.print(f"[red]Event {event} is outside the latest checkpoint (1..{size}).[/red]")
-            raise typer.Exit(2)
-        events = list(store.read(production))
-        tree = MerkleTree(e.leaf_hash for e in events[:size])
-        target = events[event - 1]
+            production = productions[0]
+        try:
+            if event is not None:
+                result: Any = prove_inclusion(store, production, event)
+            else:
+                assert from_size is not None
+                result = prove_consistency(store, production, from_size)
+        except StoredProofError as e:
+            err.print(f"[red]{e}.[/red]")
+            raise typer.Exit(2 if isinstance(e, OutsideTreeError) else 1) from e
         verifier = _trusted_key(None, keys_dir(db) / VERIFIER_KEY_FILE)
         doc = {
-            "format": PROOF_FORMAT,
-            "production": production,
-            "seq": target.seq,
-            "leaf_index": event - 1,
-            "payload": target.payload.decode("utf-8"),
-            "leaf_hash": target.leaf_hash.hex(),
-            "tree_size": size,
-            "root_hash": latest.root_hash.hex(),
-            "proof": [h.hex() for h in inclusion_proof(tree, event - 1, size)],
-            "checkpoint": latest.note,
+            **result.as_json(),
             "verifier_key": verifier.vkey(),
             "key_fingerprint": fingerprint(verifier),
         }
@@ -552,46 +582,12 @@ def proof(
     sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
-def _check_proof(doc: dict[str, Any], trusted: NoteVerifier) -> str:
-    """Raise ValueError with the problem; return a success line."""
-    payload = str(doc["payload"]).encode("utf-8")
-    leaf = bytes.fromhex(str(doc["leaf_hash"]))
-    if leaf_hash(payload) != leaf:
-        raise ValueError("edited: the payload does not match its leaf hash")
-    seq = int(doc["seq"])
-    if json.loads(payload).get("seq") != seq or int(doc["leaf_index"]) != seq - 1:
-        raise ValueError("edited: the payload's seq does not match the proof's position")
-    try:
-        checkpoint, _ = open_checkpoint(str(doc["checkpoint"]), trusted)
-    except NoteError as e:
-        kind = type(e).__name__
-        label = {"UnknownKeyError": "unknown key", "BadSignatureError": "bad signature"}.get(
-            kind, "malformed"
-        )
-        raise ValueError(f"{label}: {e}") from e
-    size = int(doc["tree_size"])
-    root = bytes.fromhex(str(doc["root_hash"]))
-    if checkpoint.size != size or checkpoint.root_hash != root:
-        raise ValueError("edited: the tree size or root differs from the signed checkpoint")
-    if doc.get("production") and not checkpoint.origin.endswith("/" + str(doc["production"])):
-        raise ValueError(f"malformed: the checkpoint is for {checkpoint.origin!r}")
-    try:
-        verify_inclusion(
-            leaf, seq - 1, size, [bytes.fromhex(h) for h in doc["proof"]], checkpoint.root_hash
-        )
-    except ProofError as e:
-        raise ValueError(f"bad proof: {e}") from e
-    return (
-        f"event {seq} of {checkpoint.origin} is included in the signed tree of {size} events "
-        f"(root {root.hex()})"
-    )
-
-
 def verify_proof(
     file: Annotated[Path, typer.Argument(help="A proof written by `showclear proof`.")],
     key: KeyOption = None,
 ) -> None:
-    """Check an inclusion proof offline: the checkpoint's signature and the Merkle path.
+    """Check a proof offline: the checkpoint's signature and the Merkle path (inclusion) or
+    the consistency proof.
 
     Without --key the proof's own key is used (and a warning printed): pin the node's key.
 
@@ -611,7 +607,7 @@ def verify_proof(
                 f"[yellow]No --key given: trusting the proof's own key "
                 f"{fingerprint(trusted)}; compare it with the node's.[/yellow]"
             )
-        message = _check_proof(doc, trusted)
+        message = check_proof_document(doc, trusted)
     except (ValueError, KeyError, TypeError) as e:
         console.print(f"[red]INVALID[/red] {e}", soft_wrap=True)
         raise typer.Exit(1) from e

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -44,6 +45,8 @@ NOTES = [
     sign_checkpoint(Checkpoint(ORIGIN, size, _TREE.root(size)), NODE)
     for size in (10, 20, 30, 40, 45)
 ]
+# As a set signs them: a checkpoint after every event.
+DENSE = [sign_checkpoint(Checkpoint(ORIGIN, size, _TREE.root(size)), NODE) for size in range(1, 46)]
 
 
 def _swap(rows: list[EventRow], a: int, b: int) -> list[EventRow]:
@@ -82,12 +85,15 @@ SCENARIOS: dict[str, Callable[[], list[EventRow]]] = {
 }
 
 
-def _run(rows: list[EventRow], production: str | None) -> tuple[LogReport, list[int]]:
+def _run(
+    rows: list[EventRow], production: str | None, notes: list[str] = NOTES, deep: bool = False
+) -> tuple[LogReport, list[int]]:
     seen: list[int] = []
     report = verify_log(
         iter(rows),
-        NOTES,
+        notes,
         NODE.verifier,
+        deep=deep,
         origin=ORIGIN,
         production=production,
         progress=seen.append,
@@ -96,16 +102,36 @@ def _run(rows: list[EventRow], production: str | None) -> tuple[LogReport, list[
     return report, seen
 
 
+@pytest.mark.parametrize("dense", [False, True], ids=["every-10", "every-event"])
 @pytest.mark.parametrize("production", [PRODUCTION, None])
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_chunk_size_does_not_change_the_report(
-    name: str, production: str | None, monkeypatch: pytest.MonkeyPatch
+    name: str, production: str | None, dense: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    notes = DENSE if dense else NOTES
     monkeypatch.setattr(verifier, "_CHUNK", 1)
-    expected = _run(SCENARIOS[name](), production)
+    expected = _run(SCENARIOS[name](), production, notes)
     for chunk in (2, 3, 7, 16, 4096):
         monkeypatch.setattr(verifier, "_CHUNK", chunk)
-        assert _run(SCENARIOS[name](), production) == expected, chunk
+        assert _run(SCENARIOS[name](), production, notes) == expected, chunk
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["every-10", "every-event"])
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_default_reports_a_problem_exactly_as_deep_does(name: str, dense: bool) -> None:
+    notes = DENSE if dense else NOTES
+    default, seen = _run(SCENARIOS[name](), PRODUCTION, notes)
+    deep, deep_seen = _run(SCENARIOS[name](), PRODUCTION, notes, deep=True)
+    assert seen == deep_seen
+    if default.ok:
+        assert deep.ok and (default.signatures_verified, deep.signatures_verified) == (
+            1,
+            len(notes),
+        )
+        assert default.signers == deep.signers
+    assert replace(default, deep=True, signatures_verified=0) == replace(
+        deep, signatures_verified=0
+    )
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -13,32 +13,59 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from test_verifier_chunks import NODE, NOTES, ORIGIN, PRODUCTION, ROWS, SCENARIOS
+from test_verifier_chunks import DENSE, NODE, NOTES, ORIGIN, PRODUCTION, ROWS, SCENARIOS
 
 from showclear.ledger import parallel
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.note import NoteSigner, sign_checkpoint
-from showclear.ledger.parallel import RangeReader, verify_log_parallel
+from showclear.ledger.parallel import verify_log_parallel
 from showclear.ledger.verifier import EventRow, LogReport, verify_log
 
 
-def reader(rows: list[EventRow]) -> RangeReader:
-    ordered = sorted(rows, key=lambda r: r[0])  # as `ORDER BY seq` reads them
+class Memory:
+    """A LogSource over rows and notes in memory, filed as a store files them."""
 
-    def read(after: int, up_to: int | None) -> Iterator[EventRow]:
-        return (r for r in ordered if r[0] > after and (up_to is None or r[0] <= up_to))
+    def __init__(self, rows: list[EventRow], notes: list[str] | list[tuple[int, str]]) -> None:
+        self.ordered = sorted(rows, key=lambda r: r[0])  # as `ORDER BY seq` reads them
+        filed = [n if isinstance(n, tuple) else (_stated_size(n), n) for n in notes]
+        self.filed = sorted(filed, key=lambda n: n[0])
 
-    return read
+    def rows(self, after: int, up_to: int | None) -> Iterator[EventRow]:
+        return (r for r in self.ordered if r[0] > after and (up_to is None or r[0] <= up_to))
+
+    def notes(self, above: int, up_to: int | None) -> list[tuple[int, str]]:
+        return [n for n in self.filed if n[0] > above and (up_to is None or n[0] <= up_to)]
+
+    def newest(self) -> list[tuple[int, str]]:
+        return [n for n in self.filed if n[0] == self.filed[-1][0]] if self.filed else []
+
+    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+        return [r[2] for r in self.ordered[start:end]]
+
+    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+        return []
+
+
+def _stated_size(note: str) -> int:
+    try:
+        return Checkpoint.parse(note.split("\n\n")[0] + "\n").size
+    except ValueError:
+        return 0
 
 
 def both(
-    rows: list[EventRow], notes: list[str], witness: str | None = None, key: NoteSigner = NODE
+    rows: list[EventRow],
+    notes: list[str] | list[tuple[int, str]],
+    witness: str | None = None,
+    key: NoteSigner = NODE,
+    deep: bool = False,
 ) -> tuple[LogReport, LogReport]:
-    read = reader(rows)
-    options = {"witness": witness, "origin": ORIGIN, "production": PRODUCTION}
-    one = verify_log(read(0, None), notes, key.verifier, **options)  # type: ignore[arg-type]
-    two = verify_log_parallel(read, len(rows), notes, key.verifier, **options)  # type: ignore[arg-type]
+    source = Memory(rows, notes)
+    options = {"witness": witness, "origin": ORIGIN, "production": PRODUCTION, "deep": deep}
+    filed = [note for _, note in source.notes(-1, None)]
+    one = verify_log(source.rows(0, None), filed, key.verifier, **options)  # type: ignore[arg-type]
+    two = verify_log_parallel(source, len(rows), key.verifier, **options)  # type: ignore[arg-type]
     return one, two
 
 
@@ -62,9 +89,12 @@ def small_logs_split(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "verify_log", counted)
 
 
+@pytest.mark.parametrize("dense", [False, True], ids=["every-10", "every-event"])
+@pytest.mark.parametrize("deep", [False, True], ids=["default", "deep"])
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_every_scenario_gets_the_one_process_report(name: str) -> None:
-    one, two = both(SCENARIOS[name](), NOTES)
+def test_every_scenario_gets_the_one_process_report(name: str, deep: bool, dense: bool) -> None:
+    one, two = both(SCENARIOS[name](), DENSE if dense else NOTES, deep=deep)
+    assert two.deep == deep
     assert two == one
     # Only a log with nothing wrong is answered without the one-process check.
     assert bool(FALLBACKS) == (not one.ok)
@@ -113,14 +143,14 @@ def test_an_intact_log_is_checked_by_two_processes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen = tmp_path / "segments"
-    original = parallel._segment
+    original = parallel._half
 
     def recorded(*args: object, **kwargs: object) -> object:
         with seen.open("a") as out:  # the forked child writes here too
             out.write(f"{os.getpid()} {args[1]}\n")
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(parallel, "_segment", recorded)
+    monkeypatch.setattr(parallel, "_half", recorded)
     one, two = both(list(ROWS), NOTES)
     assert one.ok and two == one and not FALLBACKS
     lines = sorted(seen.read_text().split("\n")[:-1], key=lambda line: int(line.split()[1]))
@@ -131,7 +161,7 @@ def test_an_intact_log_is_checked_by_two_processes(
 def test_a_store_file_is_verified_on_two_cores_like_in_one(tmp_path: Path) -> None:
     from showclear.bench.verify import PRODUCTION as BENCH
     from showclear.bench.verify import build_store
-    from showclear.store.sqlite import read_leaf_range
+    from showclear.store.sqlite import SQLiteLogReader
 
     node = build_store(tmp_path / "v.db", 3000)
     try:
@@ -141,9 +171,6 @@ def test_a_store_file_is_verified_on_two_cores_like_in_one(tmp_path: Path) -> No
                          production=BENCH)  # fmt: skip
     finally:
         node.store.close()
-
-    def read(after: int, up_to: int | None) -> Iterator[EventRow]:
-        return read_leaf_range(tmp_path / "v.db", BENCH, after, up_to)
-
-    two = verify_log_parallel(read, 3000, notes, node.verifier, origin=origin, production=BENCH)
+    source = SQLiteLogReader(tmp_path / "v.db", BENCH)
+    two = verify_log_parallel(source, 3000, node.verifier, origin=origin, production=BENCH)
     assert one.ok and two == one and not FALLBACKS

@@ -19,7 +19,6 @@ made within seconds of each other on the same (shared, noisy) machine.
 
 from __future__ import annotations
 
-import math
 import statistics
 import tempfile
 import time
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from showclear.bench.baselines import eventsourcing_per_s, raw_sqlite_commits_per_s
+from showclear.bench.stats import percentile
 from showclear.bench.workload import PRODUCTION, workload_commands
 from showclear.bootstrap import open_service
 from showclear.domain import Command, parse_command
@@ -50,15 +50,6 @@ LEDGER_KEYS = (
     "ledger_ratio_vs_sqlite",
     "ledger_ratio_vs_eventsourcing",
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-th percentile (0..100) by the nearest-rank method."""
-    if not values:
-        raise ValueError("no values")
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
-    return ordered[rank - 1]
 
 
 def showclear_append(path: Path, n: int, *, ledger: bool = False) -> dict[str, Any]:

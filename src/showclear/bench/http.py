@@ -3,8 +3,19 @@
 Each client signs in as the armorer (its own session), then repeats: issue its own firearm to
 its own performer (two witnesses confirm with their PINs), take it back. The server runs in a
 separate process on a loopback port, so client and server do not share one interpreter lock.
-The same commands then run through the Service without HTTP for the same time, in this
-process: `inprocess_per_s` is the baseline the HTTP figures are read against.
+
+The baseline, in the same run: the same clients doing the same commands through the web app's
+own code in this process, without HTTP: the same `Runtime` (writer thread, group commit, one
+signed checkpoint per batch), the same session look-up and CSRF check, the same witness PIN
+checks (`routes_api.witness_checks`), the same answers (`routes_api.run_command`). Each round
+runs an HTTP phase and an in-process phase of `--seconds` each, which goes first alternating;
+figures are medians over the rounds (at least 5 for figures) with their min and max.
+Percentiles are nearest-rank.
+
+Closed loop (default): throughput and latency at saturation; `ratio_requests_per_s` is HTTP's
+throughput over the in-process one. Open loop (`--rate R`): both sides are offered the same
+schedule (each client R commands/s, the same random gaps), so their throughputs follow that
+schedule, not a capacity; compare their latencies (`ratio_p99`).
 """
 
 from __future__ import annotations
@@ -16,11 +27,14 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from showclear.bench.stats import percentile, spread
 
 PRODUCTION = "bench"
 PIN = "8642"
@@ -133,96 +147,163 @@ def _serve(db: str, port: int) -> None:
     uvicorn.run(create_app(db), host="127.0.0.1", port=port, log_level="error")
 
 
-async def _clients(
-    url: str, clients: int, seconds: float, rate: float | None = None
-) -> tuple[list[float], int, float]:
-    """Run the clients; returns (latencies in s, non-200 answers, elapsed s).
+Send = Callable[[int, dict[str, Any]], Awaitable[bool]]
+"""send(client, body): run one command for that client; whether it was accepted."""
+
+
+async def _phase(send: Send, clients: int, seconds: float, rate: float | None) -> dict[str, Any]:
+    """Run the clients for `seconds`; their latencies (s), refused or failed count, elapsed.
 
     Closed loop (`rate` None): each client sends its next command as soon as the last is
-    answered, so the figures are the server's saturation point. Open loop (`rate` R): each
-    client sends commands at random moments (a Poisson process, R per second on average) and a
-    latency runs from the moment the command was due, so a slow answer that delays the next
-    command counts against the server (no coordinated omission).
+    answered, so the figures are the saturation point. Open loop (`rate` R): each client sends
+    commands at random moments (a Poisson process, R per second on average) and a latency runs
+    from the moment the command was due, so a slow answer that delays the next command counts
+    against it (no coordinated omission).
     """
-    import httpx
-
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as signer:
-        sessions = []
-        for _ in range(clients):
-            r = await signer.post(
-                f"/api/productions/{PRODUCTION}/session", json={"person": "arm", "pin": PIN}
-            )
-            r.raise_for_status()
-            sessions.append((r.cookies["sc_session"], r.json()["csrf_token"]))
-    path = f"/api/productions/{PRODUCTION}/commands"
-    # Every client is created and connected before the clock starts: building an httpx client
-    # takes tens of milliseconds of this process's time, which is not the server's latency.
-    tablets = []
-    for cookie, csrf in sessions:
-        headers = {"Cookie": f"sc_session={cookie}", "X-CSRF-Token": csrf}
-        tablets.append(httpx.AsyncClient(base_url=url, timeout=30, headers=headers))
-    try:
-        for c in tablets:
-            (await c.get(f"/api/productions/{PRODUCTION}/session")).raise_for_status()
-        # Warm the witness PINs once (argon2), as a set does with its first handover of the day.
-        for i in range(clients):
-            await tablets[0].post(path, json=issue_body(i))
-            await tablets[0].post(path, json=return_body(i))
-        started = time.perf_counter()
-        deadline = started + seconds
+    started = time.perf_counter()
+    deadline = started + seconds
 
-        async def one(i: int) -> None:
-            nonlocal errors
-            c = tablets[i]
-            pace = random.Random(i)
-            due = time.perf_counter()
-            while True:
-                for body in (issue_body(i), return_body(i)):
-                    if rate is not None:
-                        due += pace.expovariate(rate)
-                        if due >= deadline:
-                            return
-                        await asyncio.sleep(max(0.0, due - time.perf_counter()))
-                    elif time.perf_counter() >= deadline:
+    async def one(i: int) -> None:
+        nonlocal errors
+        pace = random.Random(i)
+        due = time.perf_counter()
+        while True:
+            # A cycle that starts is finished (the return after the issue), so that the next
+            # phase finds every firearm back with the armorer.
+            for body in (issue_body(i), return_body(i)):
+                if rate is not None:
+                    due += pace.expovariate(rate)
+                    if due >= deadline and body["type"] == "issue":
                         return
-                    t0 = due if rate is not None else time.perf_counter()
-                    r = await c.post(path, json=body)
-                    latencies.append(time.perf_counter() - t0)
-                    if r.status_code != 200:
-                        errors += 1
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                elif time.perf_counter() >= deadline and body["type"] == "issue":
+                    return
+                t0 = due if rate is not None else time.perf_counter()
+                ok = await send(i, body)
+                latencies.append(time.perf_counter() - t0)
+                if not ok:
+                    errors += 1
 
-        await asyncio.gather(*(one(i) for i in range(clients)))
-        return latencies, errors, time.perf_counter() - started
-    finally:
-        for c in tablets:
+    await asyncio.gather(*(one(i) for i in range(clients)))
+    elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "requests_per_s": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
+class _Tablets:
+    """Signed-in HTTP clients of the server, connected before any clock starts."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.tablets: list[Any] = []
+
+    async def open(self, clients: int) -> None:
+        import httpx
+
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as signer:
+            sessions = []
+            for _ in range(clients):
+                r = await signer.post(
+                    f"/api/productions/{PRODUCTION}/session", json={"person": "arm", "pin": PIN}
+                )
+                r.raise_for_status()
+                sessions.append((r.cookies["sc_session"], r.json()["csrf_token"]))
+        # Building an httpx client takes tens of milliseconds of this process's time, which
+        # is not the server's latency: all are built and connected here.
+        for cookie, csrf in sessions:
+            headers = {"Cookie": f"sc_session={cookie}", "X-CSRF-Token": csrf}
+            self.tablets.append(httpx.AsyncClient(base_url=self.url, timeout=30, headers=headers))
+        for c in self.tablets:
+            (await c.get(f"/api/productions/{PRODUCTION}/session")).raise_for_status()
+
+    async def send(self, i: int, body: dict[str, Any]) -> bool:
+        r = await self.tablets[i].post(f"/api/productions/{PRODUCTION}/commands", json=body)
+        return bool(r.status_code == 200)
+
+    async def close(self) -> None:
+        for c in self.tablets:
             await c.aclose()
 
 
-def _inprocess(db: Path, clients: int, seconds: float) -> float:
-    from showclear.bootstrap import open_service
-    from showclear.domain import parse_command
+class _InProcess:
+    """The web app's own work without HTTP: the same Runtime (writer thread, group commit),
+    the same session look-up and CSRF check, the same witness PIN checks, the same answers."""
 
-    service = open_service(db)
-    done = 0
+    def __init__(self, db: Path) -> None:
+        from showclear.api.app import create_app
+
+        self.ctx = create_app(db).state.ctx
+        self.sessions: list[tuple[str, str]] = []
+
+    async def open(self, clients: int) -> None:
+        self.ctx.broker.bind(asyncio.get_running_loop())
+        for _ in range(clients):
+            token, session = self.ctx.auth.create_session(PRODUCTION, "arm")
+            self.sessions.append((token, session.csrf_token))
+
+    async def send(self, i: int, body: dict[str, Any]) -> bool:
+        from starlette.concurrency import run_in_threadpool
+
+        from showclear.api.routes_api import run_command, witness_checks, witness_failures
+
+        ctx = self.ctx
+        token, csrf = self.sessions[i]
+        session = ctx.auth.session(token)
+        if session is None or not ctx.auth.csrf_ok(session, csrf):
+            return False
+        raw = dict(body)
+        if raw.get("type") == "issue":
+            checks = await run_in_threadpool(witness_checks, ctx, PRODUCTION, raw, "witness")
+            if witness_failures(checks):
+                return False
+        answer = await run_command(ctx, PRODUCTION, raw, session.person)
+        return bool(answer.status == 200)
+
+    async def close(self) -> None:
+        self.ctx.broker.close_all()
+        self.ctx.auth.close()
+        self.ctx.runtime.close()
+
+
+async def _rounds(
+    url: str, db: Path, clients: int, seconds: float, rate: float | None, rounds: int
+) -> list[dict[str, Any]]:
+    http, local = _Tablets(url), _InProcess(db)
+    await http.open(clients)
+    await local.open(clients)
     try:
-        deadline = time.perf_counter() + seconds
-        start = time.perf_counter()
-        while time.perf_counter() < deadline:
+        # Witness PINs warmed once each (argon2), as on a set's first handover of the day.
+        for send in (http.send, local.send):
             for i in range(clients):
-                for body in (issue_body(i), return_body(i)):
-                    body = {k: v for k, v in body.items() if k != "witness_pins"}
-                    at = datetime.now().astimezone().isoformat(timespec="seconds")
-                    cmd = parse_command({**body, "actor": "arm", "at": at})
-                    if service.execute(PRODUCTION, cmd).verdict != "accepted":
-                        raise RuntimeError("in-process handover refused")
-                    done += 1
-        elapsed = time.perf_counter() - start
+                await send(i, issue_body(i))
+                await send(i, return_body(i))
+        per_round = []
+        for r in range(rounds):
+            phases = [("http", http.send), ("inprocess", local.send)]
+            row: dict[str, Any] = {}
+            for name, send in phases if r % 2 == 0 else phases[::-1]:
+                row.update(
+                    {
+                        f"{name}_{k}": v
+                        for k, v in (await _phase(send, clients, seconds, rate)).items()
+                    }
+                )
+            row["ratio_requests_per_s"] = (
+                row["http_requests_per_s"] / row["inprocess_requests_per_s"]
+            )
+            row["ratio_p99"] = row["http_p99_ms"] / row["inprocess_p99_ms"]
+            per_round.append(row)
+        return per_round
     finally:
-        service.store.close()  # type: ignore[union-attr]
-    return done / elapsed
+        await http.close()
+        await local.close()
 
 
 def mode_text(rate: float | None) -> str:
@@ -231,12 +312,17 @@ def mode_text(rate: float | None) -> str:
     return f"open-loop ({rate:g} commands/s per client, Poisson; latency from the due time)"
 
 
-def run(clients: int = 50, seconds: float = 10.0, rate: float | None = None) -> dict[str, Any]:
+def run(
+    clients: int = 50, seconds: float = 10.0, rate: float | None = None, rounds: int = 5
+) -> dict[str, Any]:
+    """HTTP and in-process phases, interleaved over `rounds`; medians with their spread."""
     from showclear.api.background import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "http.db"
+        local = Path(tmp) / "inprocess.db"
         seed(db, clients, pins=True)
+        seed(local, clients, pins=True)
         port = free_port()
         proc = multiprocessing.get_context("spawn").Process(
             target=_serve, args=(str(db), port), daemon=True
@@ -245,26 +331,27 @@ def run(clients: int = 50, seconds: float = 10.0, rate: float | None = None) -> 
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_up(url)
-            latencies, errors, elapsed = asyncio.run(_clients(url, clients, seconds, rate))
+            per_round = asyncio.run(_rounds(url, local, clients, seconds, rate, rounds))
         finally:
             proc.terminate()
             proc.join(10)
-        base = Path(tmp) / "inprocess.db"
-        seed(base, clients, pins=False)
-        inprocess = _inprocess(base, clients, seconds)
-    latencies.sort()
-    return {
-        "mode": mode_text(rate),
-        "clients": clients,
-        "rate_per_client": rate,
-        "seconds": round(elapsed, 2),
-        "requests": len(latencies),
-        "errors": errors,
-        "requests_per_s": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
-        "inprocess_per_s": round(inprocess, 1),
-    }
+    figures = {key: [float(row[key]) for row in per_round] for key in per_round[0]}
+    result: dict[str, Any] = {key: statistics.median(v) for key, v in figures.items()}
+    result.update(
+        mode=mode_text(rate),
+        clients=clients,
+        rate_per_client=rate,
+        seconds=seconds,
+        rounds=rounds,
+        # The names of the single-run figures, kept: the HTTP side.
+        requests_per_s=result["http_requests_per_s"],
+        p50_ms=result["http_p50_ms"],
+        p99_ms=result["http_p99_ms"],
+        inprocess_per_s=result["inprocess_requests_per_s"],
+        spread={key: spread(values) for key, values in figures.items()},
+        per_round=per_round,
+    )
+    return result
 
 
 def _wait_up(url: str) -> None:
@@ -293,24 +380,38 @@ def http_command(
             "Default: closed loop, each client sends again as soon as it is answered.",
         ),
     ] = None,
+    rounds: Annotated[
+        int, typer.Option("--rounds", min=1, help="Rounds of an HTTP and an in-process phase.")
+    ] = 5,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
-    """Handovers over HTTP from many signed-in clients, against the same through the service.
+    """Handovers over HTTP from many signed-in clients, against the same clients running the
+    web app's own code in process (same writer, group commit and PIN checks), interleaved.
 
-    Prints requests_per_s, p50_ms, p99_ms (HTTP, loopback) and inprocess_per_s (no HTTP, same
-    run). Target: p99 under 50 ms at 50 clients. Without --rate the clients run closed-loop
-    (the saturation figures); with --rate R each client sends R commands/s on average, as a
-    set does, and latencies count from when each command was due.
+    Target: p99 under 50 ms at 50 clients at a set's load (open loop). Without --rate the
+    clients run closed-loop (the saturation figures); with --rate R each client sends R
+    commands/s on average, as a set does, and latencies count from when each was due.
     """
-    result = run(clients, seconds, rate)
+    result = run(clients, seconds, rate, rounds)
     if json_out:
         print(json.dumps(result))
         return
-    for key, value in result.items():
-        if value is not None:
-            print(f"{key:>16}: {value}")
-    ratio = result["requests_per_s"] / result["inprocess_per_s"]
-    print(f"{'http/inprocess':>16}: {ratio:.2f}")
+    print(f"{result['mode']}, {clients} clients, {rounds} rounds of {seconds:g} s per phase")
+    print(f"{'':>24}  {'median':>10}  {'min':>10}  {'max':>10}")
+    for key in (
+        "http_requests_per_s",
+        "inprocess_requests_per_s",
+        "ratio_requests_per_s",
+        "http_p50_ms",
+        "inprocess_p50_ms",
+        "http_p99_ms",
+        "inprocess_p99_ms",
+        "ratio_p99",
+        "http_errors",
+        "inprocess_errors",
+    ):
+        sp = result["spread"][key]
+        print(f"{key:>24}  {sp['median']:>10.2f}  {sp['min']:>10.2f}  {sp['max']:>10.2f}")
 
 
 def register(bench_app: typer.Typer) -> None:

@@ -1,60 +1,81 @@
-"""`showclear bench verify`: what the tamper-evident ledger costs, against baselines in the run.
+"""`showclear bench verify`: what `showclear verify` makes a person wait for, and what the ledger
+costs a commit, each against a baseline doing the same work in the same run.
 
-- verify_events_per_s: `showclear verify`'s check of a store of N events (read from SQLite,
-  every leaf recomputed, every envelope's seq and production read, every checkpoint signature
-  and root checked; `verify_log_parallel`, so on both cores), median of the rounds.
-  Baseline, same run: raw_sha256_leaves_per_s, `hashlib.sha256(0x00 || payload)` over the same
-  payload bytes already in memory.
-- inclusion_proof_p99_ms / consistency_proof_p99_ms: `inclusion_proof` and
-  `consistency_proof` at N leaves on a `MerkleTree` (levels kept in memory), random indices.
-- pymerkle_inclusion_p50_ms: pymerkle's `InmemoryTree.prove_inclusion` at the same size, next to
-  inclusion_proof_p50_ms, ours at the same size and in the same run.
-- append_overhead: the slowdown of `bench append` with the ledger on, (events/s without /
-  events/s with) - 1: the handover-mix commands through the whole service, each its own
-  durable commit (WAL, synchronous=FULL), on fresh stores; with the ledger on, the clock stops
-  only once the checkpointer has signed the last commit. OVERHEAD_ROUNDS pairs, which of off
-  and on goes first alternating; the median. store_append_overhead: the same at the store
-  alone (single-event appends, with and without telling the node's checkpointer).
+The stores hold the handover workload (`showclear.bench.workload`) run through the service as
+a set node runs it (`bootstrap.open_service`: the real checkpointer), in two ways:
 
-The store is built with batched appends (BATCH events per transaction, each signed by the
-ledger hook, so it holds N / BATCH checkpoints).
+- set pace: each command is followed by the pause a set leaves between commands (the
+  checkpointer gets to sign before the next one: `ledger.flush()`), so every command has its
+  own signed checkpoint, as on a set where commands come seconds apart;
+- burst: the same commands back to back (a drill replay, many tablets at once): the
+  checkpointer groups the commits of each 10 ms into one checkpoint.
+
+Both hold the same events byte for byte; only their checkpoints differ. They are built once
+per N (a million commands at set pace take 15 to 30 minutes) and kept under
+``$TMPDIR/showclear-bench/`` (``--no-cache``: a fresh pair in a temporary directory).
+
+Each round (`--rounds`, at least 5 for figures worth quoting), in an order that rotates:
+
+- verify_set_s, verify_burst_s: `showclear verify --db FILE --json` in a fresh process, wall
+  clock from start to exit, as a person runs it (it must report the store intact);
+- sha256_2core_s (the baseline): SHA-256(0x00 || payload) of the same stored payloads,
+  already in memory, split between two processes: the hashing alone, on the two cores
+  verification uses; sha256_1core_s: the same in one process.
+
+The ratios are per round (hashing time / verification time, so 1.0 would mean verification
+costs no more than hashing the events) and their medians; each figure comes with its median,
+min and max over the rounds. Once per run: verify_set_deep_s, `--deep` (every signature).
+
+append_overhead: the slowdown of `bench append` with the ledger on, (events/s without /
+events/s with) - 1: the handover-mix commands through the whole service, each its own durable
+commit, on fresh stores; with the ledger on, the clock stops only once the checkpointer has
+signed the last commit. OVERHEAD_ROUNDS pairs, which of off and on goes first alternating; the
+median and the spread. store_append_overhead: the same at the store alone.
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
+import json
+import multiprocessing
+import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from showclear.bench.stats import spread
+from showclear.bench.workload import PRODUCTION, HandoverWorkload
 from showclear.ledger.hashing import LEAF_PREFIX
-from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.node import LedgerNode
-from showclear.ledger.parallel import verify_log_parallel
-from showclear.ledger.proof import consistency_proof, inclusion_proof
-from showclear.ledger.verifier import EventRow
 from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore, read_leaf_range
+from showclear.store.sqlite import SQLiteEventStore
 
-PRODUCTION = "bench"
 BATCH = 10_000
-PROOF_SAMPLES = 1000
-PYMERKLE_SAMPLES = 200
+WORKLOAD_VERSION = 1  # bump when the workload or the way the stores are built changes
+PACES = ("set", "burst")
 
 RESULT_KEYS = (
     "events",
-    "verify_events_per_s",
-    "raw_sha256_leaves_per_s",
-    "inclusion_proof_p99_ms",
-    "consistency_proof_p99_ms",
+    "verify_set_s",
+    "verify_burst_s",
+    "sha256_2core_s",
+    "sha256_1core_s",
+    "ratio_set_vs_sha256_2core",
+    "ratio_burst_vs_sha256_2core",
+    "verify_set_deep_s",
     "append_overhead",
-    "pymerkle_inclusion_p50_ms",
+    "store_append_overhead",
 )
+
+
+# -- stores ----------------------------------------------------------------------------------
 
 
 def _event(i: int) -> NewEvent:
@@ -68,12 +89,8 @@ def _event(i: int) -> NewEvent:
     )
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def build_store(path: Path, n: int) -> LedgerNode:
+    """A bulk-loaded store of `n` synthetic events, BATCH per signed append (for tests)."""
     store = SQLiteEventStore(path)
     node = LedgerNode.open(path, store)
     done = 0
@@ -84,77 +101,129 @@ def build_store(path: Path, n: int) -> LedgerNode:
     return node
 
 
-def _verify_once(node: LedgerNode) -> tuple[float, int]:
-    """`showclear verify`'s own path: on two cores, each reading the store file itself."""
-    store = node.store
-    path = store.path
-    start = time.perf_counter()
-
-    def read(after: int, up_to: int | None) -> Iterator[EventRow]:
-        return read_leaf_range(path, PRODUCTION, after, up_to)
-
-    report = verify_log_parallel(
-        read,
-        store.count(PRODUCTION),
-        [c.note for c in store.checkpoints(PRODUCTION)],
-        node.verifier,
-        origin=node.origin_for(PRODUCTION),
-        production=PRODUCTION,
-    )
-    elapsed = time.perf_counter() - start
-    if not report.ok:
-        raise RuntimeError(f"bench store does not verify: {report.message}")
-    return elapsed, report.tree_size
+def cache_path(pace: str, n: int, directory: Path | None = None) -> Path:
+    base = directory if directory is not None else Path(tempfile.gettempdir())
+    return base / "showclear-bench" / f"verify-{pace}-w{WORKLOAD_VERSION}-{n}.db"
 
 
-def _raw_sha256(payloads: list[bytes]) -> float:
+def build_paced_store(
+    path: Path, n: int, pace: str, progress: Callable[[int], None] | None = None
+) -> int:
+    """Run the workload through the service until the store holds at least `n` events."""
+    from showclear.bootstrap import open_service
+    from showclear.domain import parse_command
+
+    if pace not in PACES:
+        raise ValueError(f"pace must be one of {PACES}, got {pace!r}")
+    service = open_service(path)
+    ledger = service.ledger
+    assert ledger is not None
+    w = HandoverWorkload()
+    head = 0
+    try:
+        for raw in chain(w.setup(), w.handovers()):
+            if head >= n:
+                break
+            outcome = service.execute(PRODUCTION, parse_command(raw))
+            if outcome.verdict != "accepted":
+                raise RuntimeError(f"the workload was refused: {outcome.message}")
+            if pace == "set":
+                ledger.flush()  # the seconds between two commands on a set
+            before, head = head, head + len(outcome.events)
+            if progress is not None and head // 10_000 != before // 10_000:
+                progress(head)
+    finally:
+        service.store.close()  # type: ignore[union-attr]  # waits for the last signature
+    return head
+
+
+def prepared_store(
+    pace: str,
+    n: int,
+    *,
+    directory: Path | None = None,
+    use_cache: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Path, bool]:
+    """The store of `pace` holding the workload's first `n` events: (path, whether cached)."""
+    path = cache_path(pace, n, directory)
+    if use_cache and path.exists() and Path(f"{path}.keys").exists():
+        return path, True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    _remove(tmp)
+
+    def building(done: int) -> None:
+        if progress is not None:
+            progress(f"building the {pace}-pace store: {done:,} of {n:,} events")
+
+    build_paced_store(tmp, n, pace, building)
+    _remove(path)
+    os.replace(Path(f"{tmp}.keys"), Path(f"{path}.keys"))
+    os.replace(tmp, path)
+    return path, False
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{path}.keys"), ignore_errors=True)
+
+
+# -- measurements ----------------------------------------------------------------------------
+
+
+def _showclear() -> str:
+    return str(Path(sys.executable).parent / "showclear")
+
+
+def cli_verify(path: Path, *, deep: bool = False) -> float:
+    """Seconds for `showclear verify --db PATH --json` in a fresh process, start to exit."""
+    args = [_showclear(), "verify", "--db", str(path), "--json", *(["--deep"] if deep else [])]
+    t0 = time.perf_counter()
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise RuntimeError(f"{path} does not verify: {done.stdout}{done.stderr}")
+    for line in done.stdout.splitlines():
+        if not json.loads(line)["ok"]:
+            raise RuntimeError(f"{path} does not verify: {line}")
+    return elapsed
+
+
+def _hash_all(payloads: list[bytes]) -> None:
     sha256 = hashlib.sha256
     prefix = LEAF_PREFIX
-    start = time.perf_counter()
     for p in payloads:
         sha256(prefix + p).digest()
-    return time.perf_counter() - start
 
 
-def _proof_times(tree: MerkleTree, n: int, rng: random.Random) -> tuple[float, float, float]:
-    """(inclusion p99, consistency p99, inclusion p50) in ms; the p50 pairs with pymerkle's."""
-    inclusion: list[float] = []
-    consistency: list[float] = []
-    for _ in range(PROOF_SAMPLES):
-        index = rng.randrange(n)
-        t0 = time.perf_counter()
-        inclusion_proof(tree, index, n)
-        t1 = time.perf_counter()
-        consistency_proof(tree, rng.randrange(1, n + 1), n)
-        t2 = time.perf_counter()
-        inclusion.append((t1 - t0) * 1000)
-        consistency.append((t2 - t1) * 1000)
-    return percentile(inclusion, 99), percentile(consistency, 99), percentile(inclusion, 50)
+def sha256_one_core(payloads: list[bytes]) -> float:
+    t0 = time.perf_counter()
+    _hash_all(payloads)
+    return time.perf_counter() - t0
 
 
-def _pymerkle_p50(payloads: list[bytes], rng: random.Random) -> float | None:
-    try:
-        from pymerkle import InmemoryTree
-    except ImportError:  # pragma: no cover - a dev dependency
-        return None
-    tree = InmemoryTree(algorithm="sha256")
-    for p in payloads:
-        tree.append_entry(p)
-    n = len(payloads)
-    times: list[float] = []
-    for _ in range(PYMERKLE_SAMPLES):
-        index = rng.randrange(1, n + 1)  # pymerkle counts leaves from 1
-        t0 = time.perf_counter()
-        tree.prove_inclusion(index, n)
-        times.append((time.perf_counter() - t0) * 1000)
-    return percentile(times, 50)
+def sha256_two_cores(payloads: list[bytes]) -> float:
+    """Seconds to hash the payloads in two processes, half each (a fork shares the list)."""
+    half = len(payloads) // 2
+    ctx = multiprocessing.get_context("fork")
+    t0 = time.perf_counter()
+    proc = ctx.Process(target=_hash_all, args=(payloads[half:],))
+    proc.start()
+    _hash_all(payloads[:half])
+    proc.join()
+    elapsed = time.perf_counter() - t0
+    if proc.exitcode != 0:
+        raise RuntimeError("the hashing baseline's second process failed")
+    return elapsed
 
 
 OVERHEAD_ROUNDS = 7  # the slowdown is a few per cent on a noisy machine: take more pairs
 
 
-def _paired_slowdown(cost: Callable[[int, bool], float]) -> float:
-    """Median over OVERHEAD_ROUNDS of cost(round, ledger on) / cost(round, off) - 1.
+def _paired_slowdown(cost: Callable[[int, bool], float]) -> list[float]:
+    """cost(round, ledger on) / cost(round, off) - 1 for OVERHEAD_ROUNDS pairs.
 
     Which of the pair runs first alternates, so a machine slowing down mid-run favours neither.
     """
@@ -165,10 +234,10 @@ def _paired_slowdown(cost: Callable[[int, bool], float]) -> float:
         else:
             off, on = cost(r, False), cost(r, True)
         slowdowns.append(on / off - 1)
-    return statistics.median(slowdowns)
+    return slowdowns
 
 
-def _service_append_overhead(directory: Path, commands: int) -> float:
+def _service_append_overhead(directory: Path, commands: int) -> list[float]:
     from showclear.bench.append import showclear_append
 
     def seconds_per_event(r: int, ledger: bool) -> float:
@@ -195,7 +264,7 @@ def _store_appends(path: Path, commits: int, ledger: bool) -> float:
         store.close()
 
 
-def _append_overhead(directory: Path, commits: int) -> float:
+def _append_overhead(directory: Path, commits: int) -> list[float]:
     return _paired_slowdown(
         lambda r, ledger: _store_appends(
             directory / f"append-{'on' if ledger else 'off'}-{r}.db", commits, ledger
@@ -205,54 +274,81 @@ def _append_overhead(directory: Path, commits: int) -> float:
 
 def run_verify(
     n: int = 100_000,
-    rounds: int = 3,
+    rounds: int = 5,
     commits: int = 1000,
     directory: Path | None = None,
     progress: Callable[[str], None] | None = None,
+    *,
+    use_cache: bool = True,
+    deep: bool = True,
 ) -> dict[str, Any]:
-    """Run every measurement once (verification and hashing `rounds` times; medians)."""
+    """Every measurement of the module doc; figures with their spread, and per round."""
     say = progress or (lambda _: None)
     work = Path(tempfile.mkdtemp(prefix="showclear-bench-verify-", dir=directory))
-    rng = random.Random(9162)
     try:
-        t0 = time.perf_counter()
-        node = build_store(work / "verify.db", n)
-        say(f"built a store of {n:,} events in {time.perf_counter() - t0:.1f} s")
+        where = directory if use_cache else work
+        stores: dict[str, Path] = {}
+        cached: dict[str, bool] = {}
+        for pace in PACES:
+            t0 = time.perf_counter()
+            stores[pace], cached[pace] = prepared_store(
+                pace, n, directory=where, use_cache=use_cache, progress=say
+            )
+            say(f"{pace}-pace store ready in {time.perf_counter() - t0:.1f} s")
+        store = SQLiteEventStore(stores["set"])
         try:
-            rows = list(node.store.read(PRODUCTION))
-            payloads = [e.payload for e in rows]
-            leaves = [e.leaf_hash for e in rows]
-            del rows
-            verify_s: list[float] = []
-            sha_s: list[float] = []
-            for r in range(rounds):
-                elapsed, size = _verify_once(node)
-                verify_s.append(elapsed)
-                sha_s.append(_raw_sha256(payloads))
-                say(f"round {r + 1}: verified {size:,} events in {elapsed:.2f} s")
+            events = store.head(PRODUCTION)
+            checkpoints = {p: _count_checkpoints(stores[p]) for p in PACES}
+            payloads = [payload for _, payload in store.read_payloads(PRODUCTION)]
         finally:
-            node.store.close()
-        tree = MerkleTree(leaves)
-        inclusion_p99, consistency_p99, inclusion_p50 = _proof_times(tree, n, rng)
-        say("proofs timed")
+            store.close()
+        steps: list[tuple[str, Callable[[], float]]] = [
+            ("verify_set_s", lambda: cli_verify(stores["set"])),
+            ("verify_burst_s", lambda: cli_verify(stores["burst"])),
+            ("sha256_2core_s", lambda: sha256_two_cores(payloads)),
+            ("sha256_1core_s", lambda: sha256_one_core(payloads)),
+        ]
+        per_round: list[dict[str, float]] = []
+        for r in range(rounds):
+            shift = r % len(steps)
+            row = {name: measure() for name, measure in steps[shift:] + steps[:shift]}
+            row["ratio_set_vs_sha256_2core"] = row["sha256_2core_s"] / row["verify_set_s"]
+            row["ratio_burst_vs_sha256_2core"] = row["sha256_2core_s"] / row["verify_burst_s"]
+            per_round.append(row)
+            say(f"round {r + 1}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
+        payloads.clear()  # the memory, before the append timings
+        deep_s = cli_verify(stores["set"], deep=True) if deep else None
+        say(f"--deep on the set-pace store: {deep_s} s")
         overhead = _service_append_overhead(work, commits)
-        say(f"append overhead over {commits} commands: {overhead:+.1%}")
+        say(f"append overhead over {commits} commands: {statistics.median(overhead):+.1%}")
         store_overhead = _append_overhead(work, commits)
-        say(f"store append overhead over {commits} commits: {store_overhead:+.1%}")
-        pymerkle_p50 = _pymerkle_p50(payloads, rng)
-        say("pymerkle timed")
+        say(f"store append overhead: {statistics.median(store_overhead):+.1%}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {
-        "events": n,
-        "rounds": rounds,
-        "verify_events_per_s": n / statistics.median(verify_s),
-        "raw_sha256_leaves_per_s": n / statistics.median(sha_s),
-        "inclusion_proof_p99_ms": inclusion_p99,
-        "consistency_proof_p99_ms": consistency_p99,
-        "append_commits": commits,
-        "append_overhead": overhead,
-        "store_append_overhead": store_overhead,
-        "pymerkle_inclusion_p50_ms": pymerkle_p50,
-        "inclusion_proof_p50_ms": inclusion_p50,  # like for like with pymerkle's p50
-    }
+    figures = {key: [row[key] for row in per_round] for key in per_round[0]}
+    result: dict[str, Any] = {key: statistics.median(values) for key, values in figures.items()}
+    result.update(
+        events=events,
+        rounds=rounds,
+        checkpoints_set=checkpoints["set"],
+        checkpoints_burst=checkpoints["burst"],
+        stores_cached=cached,
+        verify_set_deep_s=deep_s,
+        spread={key: spread(values) for key, values in figures.items()},
+        per_round=per_round,
+        append_commits=commits,
+        append_overhead=statistics.median(overhead),
+        append_overhead_runs=overhead,
+        store_append_overhead=statistics.median(store_overhead),
+        store_append_overhead_runs=store_overhead,
+        cpus=os.cpu_count(),
+    )
+    return result
+
+
+def _count_checkpoints(path: Path) -> int:
+    store = SQLiteEventStore(path)
+    try:
+        return len(store.checkpoints(PRODUCTION))
+    finally:
+        store.close()

@@ -176,6 +176,57 @@ class CompactTree:
             remaining -= width
         return self._size
 
+    def extend_with_roots(self, leaf_hashes: Sequence[bytes], sizes: Sequence[int]) -> list[bytes]:
+        """Append every leaf hash; return the root the tree had at each of `sizes`.
+
+        `sizes` ascend, each within (old size, new size]. What verification needs when a log
+        carries a checkpoint per event: a root after (nearly) every leaf. A root costs one hash
+        per set bit of the size after the first, so sparse sizes are reached by bulk `extend`
+        and dense ones by a single loop that appends and folds in place.
+        """
+        for leaf_hash in leaf_hashes:
+            if len(leaf_hash) != HASH_SIZE:
+                _check_hash(leaf_hash)
+        old, new = self._size, self._size + len(leaf_hashes)
+        if sizes and not old < sizes[0] <= sizes[-1] <= new:
+            raise ValueError(f"sizes {sizes[0]}..{sizes[-1]} outside ({old}, {new}]")
+        roots: list[bytes] = []
+        if len(sizes) * 8 < len(leaf_hashes):
+            done = old
+            for size in sizes:
+                self.extend(leaf_hashes[done - old : size - old])
+                done = size
+                roots.append(self.root())
+            self.extend(leaf_hashes[done - old :])
+            return roots
+        sha = _sha256
+        prefix = NODE_PREFIX
+        # The peaks with the node prefix in front: one concatenation per hash instead of two.
+        prefixed = [prefix + peak for peak in self._peaks]
+        pop, push = prefixed.pop, prefixed.append
+        size = old
+        wanted = iter(sizes)
+        want = next(wanted, -1)
+        for node in leaf_hashes:
+            carry = size
+            while carry & 1:
+                node = sha(pop() + node).digest()
+                carry >>= 1
+            push(prefix + node)
+            size += 1
+            if size == want:
+                # _fold, inlined: the newest peak folded leftwards into the older ones.
+                root = node
+                for peak in prefixed[-2::-1]:
+                    root = sha(peak + root).digest()
+                roots.append(root)
+                want = next(wanted, -1)
+        self._peaks = [peak[1:] for peak in prefixed]
+        self._size = size
+        if len(roots) != len(sizes):
+            raise ValueError("sizes must ascend without repeats")
+        return roots
+
     def push_subtree(self, node: bytes, height: int) -> int:
         """Append a whole perfect subtree of 2**height leaves, given its root; the new size.
 

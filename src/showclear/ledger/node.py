@@ -13,13 +13,16 @@ still sign inside the append transaction:
   checkpoint origin of a production is ``f"{origin}/{production}"``.
 - Each checkpoint body carries one extension line, ``time <at>``: the latest event's command
   time.
+- The tree itself is kept as stored tiles (`showclear.ledger.tiles`): the checkpointer stores the
+  tile hashes a commit completes, and `open` recomputes those a crash left missing, so a
+  frontier or a proof costs a few reads at any size.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +38,7 @@ from showclear.ledger.keys import (
 )
 from showclear.ledger.merkle import CompactTree
 from showclear.ledger.note import NoteSigner, NoteVerifier, sign_checkpoint
+from showclear.ledger.tiles import TILE_HEIGHT, StoredTree, extend_tiles
 
 if TYPE_CHECKING:
     from showclear.store.base import StoredEvent
@@ -42,6 +46,8 @@ if TYPE_CHECKING:
     from showclear.store.sqlite import SQLiteEventStore
 
 __all__ = ["ORIGIN_META_KEY", "LedgerNode", "checkpoint_origin", "keys_dir", "node_origin"]
+
+log = logging.getLogger(__name__)
 
 ORIGIN_META_KEY = "origin"
 TIME_EXTENSION = "time "
@@ -115,6 +121,8 @@ class LedgerNode:
         signer, created = ensure_keys(store_path, origin)
         node = cls(store, signer, origin)
         node.created_keys = created
+        # Tiles first: signing a tail resumes from the frontier they give.
+        node.extend_tiles()
         node.sign_unsigned()
         return node
 
@@ -129,18 +137,31 @@ class LedgerNode:
     def origin_for(self, production: str) -> str:
         return checkpoint_origin(self.origin, production)
 
-    def _load(self, production: str, below_seq: int | None = None) -> CompactTree:
-        tree = CompactTree()
-        tree.extend(_leaves(self.store.read(production), below_seq))
-        return tree
+    def _load(self, production: str, size: int | None = None) -> CompactTree:
+        if size is None:
+            size = self.store.head(production)
+        return StoredTree(self.store, production, size).compact()
 
     def tree(self, production: str) -> CompactTree:
-        """The production's frontier over every stored event (loaded on first use)."""
+        """The production's frontier over every stored event (read from the stored tiles)."""
         tree = self._trees.get(production)
         if tree is None or tree.size != self.store.head(production):
             tree = self._load(production)
             self._trees[production] = tree
         return tree
+
+    def stored_tree(self, production: str, size: int | None = None) -> StoredTree:
+        """The production's tree of `size` events (default: all stored), read from the tiles."""
+        if size is None:
+            size = self.store.head(production)
+        return StoredTree(self.store, production, size)
+
+    def extend_tiles(self) -> int:
+        """Store the tile hashes every production's events complete and a crash left missing."""
+        return sum(
+            extend_tiles(self.store, production, self.store.head(production))
+            for production in self.store.productions()
+        )
 
     def checkpoint_hook(
         self, production: str, stored: list[StoredEvent]
@@ -154,8 +175,8 @@ class LedgerNode:
         first = stored[0].seq
         tree = self._trees.get(production)
         if tree is None or tree.size != first - 1:
-            # First use, or another writer appended since: rebuild from the stored leaves.
-            tree = self._load(production, below_seq=first)
+            # First use, or another writer appended since: read the frontier from the tiles.
+            tree = self._load(production, first - 1)
         new = tree.copy()
         new.extend(e.leaf_hash for e in stored)
         if new.size != stored[-1].seq:
@@ -203,9 +224,18 @@ class LedgerNode:
         """Sign and store a checkpoint of every event `store` now holds for `production`.
 
         Reads the leaf hashes stored since the last signed tree, so what is signed is what is
-        on disk. None when nothing new is stored.
+        on disk, and stores the tile hashes they complete (before the checkpoint: a crash in
+        between leaves tiles ahead of the signatures, which is harmless). None when nothing
+        new is stored.
         """
-        tree = self._signed_trees.get(production, CompactTree())
+        tree = self._signed_trees.get(production)
+        if tree is None:
+            # First signature of this process: resume from the newest checkpoint's frontier,
+            # read from the stored tiles, instead of re-reading every leaf.
+            latest = store.latest_checkpoint(production)
+            size = latest.tree_size if latest is not None else 0
+            size = min(size, store.head(production))
+            tree = StoredTree(store, production, size).compact()
         rows = store.read_leaf_hashes(production, after_seq=tree.size)
         if not rows:
             return None
@@ -221,6 +251,13 @@ class LedgerNode:
             raise ValueError(
                 f"production {production!r}: ledger frontier at {new.size}, store at seq {last_seq}"
             )
+        if new.size >> TILE_HEIGHT != tree.size >> TILE_HEIGHT:
+            try:
+                extend_tiles(store, production, new.size)
+            except Exception:
+                # Derived data: never a reason not to sign. Proofs compute what is missing,
+                # and the next tile boundary or start stores it.
+                log.warning("ledger: could not store the tiles of %r", production, exc_info=True)
         root = new.root()
         note = self._sign(production, new.size, root, last_at)
         stored = store.add_checkpoint(production, new.size, root, note, if_absent=True)
@@ -240,13 +277,6 @@ class LedgerNode:
             "origin": self.origin_for(production),
             "verifier_key": self.verifier.vkey(),
         }
-
-
-def _leaves(events: Iterable[StoredEvent], below_seq: int | None) -> Iterable[bytes]:
-    for e in events:
-        if below_seq is not None and e.seq >= below_seq:
-            break
-        yield e.leaf_hash
 
 
 def node_verifier(store_path: str | os.PathLike[str]) -> NoteVerifier:

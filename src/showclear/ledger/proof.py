@@ -2,20 +2,33 @@
 
 Both follow the RFC's recursive definitions (PATH, PROOF/SUBPROOF) top-down in a loop, then
 reverse, because the RFC lists proof nodes bottom-up (the leaf's sibling first). Each node is
-read from the cached levels of a `MerkleTree`, so a proof costs O(log n) look-ups plus a few
-hashes for subtrees on the right edge of a tree whose size is not a power of two.
+a subtree hash asked of the tree: a `MerkleTree` answers from levels cached in memory, a
+`tiles.StoredTree` from the tiles stored beside the events; either way a proof costs O(log n)
+look-ups plus a few hashes for subtrees on the right edge of a tree whose size is not a power
+of two.
 
 Check them with the paired functions in verify.py (`verify_inclusion`, `verify_consistency`).
 """
 
 from __future__ import annotations
 
-from showclear.ledger.merkle import MerkleTree, split_point
+from typing import Protocol
 
-__all__ = ["consistency_proof", "inclusion_proof"]
+from showclear.ledger.merkle import split_point
+
+__all__ = ["SubtreeHashes", "consistency_proof", "inclusion_proof"]
 
 
-def inclusion_proof(tree: MerkleTree, index: int, size: int | None = None) -> list[bytes]:
+class SubtreeHashes(Protocol):
+    """A Merkle tree that can give the MTH of the subtree ranges RFC 9162 proofs use."""
+
+    @property
+    def size(self) -> int: ...
+
+    def range_hash(self, start: int, end: int) -> bytes: ...
+
+
+def inclusion_proof(tree: SubtreeHashes, index: int, size: int | None = None) -> list[bytes]:
     """RFC 9162 §2.1.3.1 PATH(index, D[0:size]): the audit path of leaf `index` (0-based).
 
     Preconditions: 0 <= index < size <= tree.size (size defaults to tree.size); raises
@@ -43,7 +56,9 @@ def inclusion_proof(tree: MerkleTree, index: int, size: int | None = None) -> li
     return path
 
 
-def consistency_proof(tree: MerkleTree, old_size: int, new_size: int | None = None) -> list[bytes]:
+def consistency_proof(
+    tree: SubtreeHashes, old_size: int, new_size: int | None = None
+) -> list[bytes]:
     """RFC 9162 §2.1.4.1 PROOF(old_size, D[0:new_size]): the tree of `new_size` leaves extends
     the tree of `old_size` leaves.
 

@@ -8,11 +8,12 @@ the migrations this code ships is refused rather than guessed at.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
+from pathlib import Path
 
 from showclear.store.base import StoreError
 
@@ -38,7 +39,14 @@ class Migration:
 
 def load_migrations(dialect: str = "sqlite") -> list[Migration]:
     """The shipped migrations for `dialect`, in version order (versions are 1..N, no gaps)."""
-    folder = resources.files("showclear.store") / "migrations" / dialect
+    return list(_shipped(dialect))
+
+
+@functools.cache
+def _shipped(dialect: str) -> tuple[Migration, ...]:
+    # Read once per process, from the package's own folder: importlib.resources costs about
+    # 3 ms on first use, which every command and every proof would pay when opening a store.
+    folder = Path(__file__).with_name("migrations") / dialect
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _FILE_NAME.match(entry.name)
@@ -52,7 +60,7 @@ def load_migrations(dialect: str = "sqlite") -> list[Migration]:
     if versions != list(range(1, len(found) + 1)):
         # A gap or duplicate means a broken package, not a database problem; fail loudly.
         raise RuntimeError(f"{dialect} migrations must be numbered 1..N, found {versions}")
-    return found
+    return tuple(found)
 
 
 def split_statements(sql: str) -> list[str]:

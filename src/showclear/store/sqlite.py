@@ -61,10 +61,6 @@ _SELECT_PAYLOADS = "SELECT seq, payload FROM events WHERE production = ? AND seq
 _SELECT_LEAVES = (
     "SELECT seq, payload, leaf_hash FROM events WHERE production = ? AND seq > ? ORDER BY seq"
 )
-_SELECT_LEAF_RANGE = (
-    "SELECT seq, payload, leaf_hash FROM events WHERE production = ? AND seq > ? AND seq <= ? "
-    "ORDER BY seq"
-)
 _SELECT_LEAF_HASHES = (
     "SELECT seq, leaf_hash, at FROM events WHERE production = ? AND seq > ? ORDER BY seq"
 )
@@ -72,6 +68,20 @@ _SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = ?"
 # One statement for both heads an append needs: the production's and the whole log's.
 _SELECT_HEADS = f"SELECT ({_SELECT_HEAD}), (SELECT COALESCE(MAX(position), 0) FROM events)"
 _CHECKPOINT_COLUMNS = "production, tree_size, root_hash, note, created_at"
+_SELECT_LEAF_HASH_RANGE = (
+    "SELECT leaf_hash FROM events WHERE production = ? AND seq > ? AND seq <= ? ORDER BY seq"
+)
+_SELECT_TILES = (
+    "SELECT idx, hash FROM ledger_tiles WHERE production = ? AND level = ? AND idx >= ? "
+    "AND idx < ? ORDER BY idx"
+)
+_SELECT_TILE_COUNT = (
+    "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_tiles WHERE production = ? AND level = ?"
+)
+_INSERT_TILE = (
+    "INSERT INTO ledger_tiles (production, level, idx, hash) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (production, level, idx) DO NOTHING"
+)
 
 # Primary result codes (the low byte of sqlite3.Error.sqlite_errorcode).
 _SQLITE_BUSY = 5
@@ -144,22 +154,88 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def read_leaf_range(
-    path: str | Path, production: str, after_seq: int, up_to_seq: int | None = None
-) -> Iterator[tuple[int, bytes, bytes]]:
-    """(seq, payload, leaf hash) of after_seq < seq [<= up_to_seq], on a read-only connection
-    of its own: safe to call in a forked process, where a connection opened before the fork
-    must not be used.
+class SQLiteLogReader:
+    """One production's ledger read for verification, on read-only connections of its own.
 
-    The cursor itself, iterated in C (this feeds verification, a row at a time); it holds the
-    only reference to its connection, which closes when the cursor is dropped.
+    Safe across a fork (what two-core verification does): the connection is opened on first use
+    in each process, never inherited. Rows a hand edit left with the wrong type come back as
+    bytes all the same (TEXT as its UTF-8 bytes, anything else empty or zero), so verification
+    names them instead of failing on them. Implements `showclear.ledger.parallel.LogSource`.
     """
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    with _translate(str(path)):
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        if up_to_seq is None:
-            return conn.execute(_SELECT_LEAVES, (production, after_seq))
-        return conn.execute(_SELECT_LEAF_RANGE, (production, after_seq, up_to_seq))
+
+    _ROWS = (
+        "SELECT seq, COALESCE(CAST(payload AS BLOB), X''), CASE WHEN typeof(leaf_hash) = 'blob' "
+        "THEN leaf_hash ELSE zeroblob(32) END FROM events WHERE production = ? AND seq > ?"
+    )
+    _NOTES = (
+        "SELECT tree_size, COALESCE(CAST(note AS TEXT), '') FROM checkpoints "
+        "WHERE production = ? AND tree_size > ?"
+    )
+
+    def __init__(self, path: str | Path, production: str) -> None:
+        self.path = Path(path)
+        self.production = production
+        self._conn: tuple[int, sqlite3.Connection] | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._conn[0] != os.getpid():
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            with _translate(str(self.path)):
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            self._conn = (os.getpid(), conn)
+        return self._conn[1]
+
+    def _bounded(self, sql: str, key: str, after: int, up_to: int | None) -> sqlite3.Cursor:
+        params: tuple[Any, ...] = (self.production, after)
+        if up_to is not None:
+            sql += f" AND {key} <= ?"
+            params += (up_to,)
+        with _translate(str(self.path)):
+            return self._connection().execute(f"{sql} ORDER BY {key}", params)
+
+    def rows(self, after: int, up_to: int | None) -> Iterator[tuple[int, bytes, bytes]]:
+        """(seq, payload, leaf hash) of after < seq [<= up_to], in seq order."""
+        return self._bounded(self._ROWS, "seq", after, up_to)
+
+    def count(self) -> int:
+        with _translate(str(self.path)):
+            sql = "SELECT COUNT(*) FROM events WHERE production = ?"
+            return int(self._connection().execute(sql, (self.production,)).fetchone()[0])
+
+    def notes(self, above: int, up_to: int | None) -> list[tuple[int, str]]:
+        """(tree size, note) of the checkpoints filed with above < size [<= up_to], by size."""
+        return self._bounded(self._NOTES, "tree_size", above, up_to).fetchall()
+
+    def newest(self) -> list[tuple[int, str]]:
+        """The checkpoint with the largest tree size, if any."""
+        sql = f"{self._NOTES} ORDER BY tree_size DESC LIMIT 1"
+        with _translate(str(self.path)):
+            return self._connection().execute(sql, (self.production, -1)).fetchall()
+
+    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+        with _translate(str(self.path)):
+            rows = self._connection().execute(_SELECT_LEAF_HASH_RANGE, (production, start, end))
+            return [bytes(row[0]) for row in rows]
+
+    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+        with _translate(str(self.path)):
+            rows = self._connection().execute(_SELECT_TILES, (production, level, start, end))
+            return _contiguous(rows.fetchall(), start)
+
+    def close(self) -> None:
+        if self._conn is not None and self._conn[0] == os.getpid():
+            self._conn[1].close()
+        self._conn = None
+
+
+def _contiguous(rows: Sequence[tuple[int, bytes]], start: int) -> list[bytes]:
+    """The hashes of (index, hash) rows from index `start` up to the first gap."""
+    hashes: list[bytes] = []
+    for expected, (index, value) in enumerate(rows, start):
+        if index != expected:
+            break
+        hashes.append(bytes(value))
+    return hashes
 
 
 class SQLiteEventStore:
@@ -308,6 +384,15 @@ class SQLiteEventStore:
             cursor = conn.execute(_SELECT_LEAVES, (production, after_seq))
             yield from cursor
 
+    def event_payload(self, production: str, seq: int) -> bytes | None:
+        """The canonical bytes of one event, or None when there is no such event."""
+        conn = self._connection()
+        with _translate(self._label):
+            row = conn.execute(
+                "SELECT payload FROM events WHERE production = ? AND seq = ?", (production, seq)
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def read_leaf_hashes(self, production: str, after_seq: int = 0) -> list[tuple[int, bytes, str]]:
         """(seq, leaf hash, command time) of the production's events after `after_seq`."""
         conn = self._connection()
@@ -426,6 +511,42 @@ class SQLiteEventStore:
             (created.production, created.tree_size, created.root_hash, note, created.created_at),
         )
         return created
+
+    # -- the Merkle tree's stored tiles (showclear.ledger.tiles.TileStore) -----------------
+
+    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+        """Leaf hashes of the production's leaves [start, end) (seqs start + 1 to end)."""
+        conn = self._connection()
+        with _translate(self._label):
+            rows = conn.execute(_SELECT_LEAF_HASH_RANGE, (production, start, end))
+            return [bytes(row[0]) for row in rows]
+
+    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+        """Stored tile hashes at `level` with index in [start, end), up to the first gap."""
+        conn = self._connection()
+        with _translate(self._label):
+            rows = conn.execute(_SELECT_TILES, (production, level, start, end)).fetchall()
+        return _contiguous(rows, start)
+
+    def tile_counts(self, production: str) -> dict[int, int]:
+        """How many tile hashes are stored per level (each level holds indices 0 to n - 1)."""
+        conn = self._connection()
+        counts: dict[int, int] = {}
+        with _translate(self._label):
+            level = 1
+            # Each level is one index look-up; a level with none ends the tree.
+            while count := int(conn.execute(_SELECT_TILE_COUNT, (production, level)).fetchone()[0]):
+                counts[level] = count
+                level += 1
+        return counts
+
+    def add_tile_hashes(self, production: str, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        """Store (level, index, hash) rows in one durable transaction; stored rows are kept."""
+        conn = self._connection()
+        with _translate(self._label), self._write_transaction(conn):
+            conn.executemany(
+                _INSERT_TILE, [(production, level, index, value) for level, index, value in rows]
+            )
 
     # -- node metadata --------------------------------------------------------------------
 

@@ -1,0 +1,32 @@
+"""Small statistics shared by the benchmarks: nearest-rank percentiles and spreads."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["add_spread_rows", "percentile", "spread"]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) by the nearest-rank method: the smallest value with at
+    least q % of the values at or below it (the p99 of 50 values is the 50th, not the 49th)."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Median, min and max of a figure over the rounds."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def add_spread_rows(table: Any, result: dict[str, Any], rows: Sequence[tuple[str, str]]) -> None:
+    """Add a row "median (min..max)" to a Rich table for each (key, label) of a bench result."""
+    for key, label in rows:
+        s = result["spread"][key]
+        table.add_row(label, f"{s['median']:.3f} ({s['min']:.3f}..{s['max']:.3f})")

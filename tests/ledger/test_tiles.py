@@ -1,0 +1,271 @@
+"""Proofs from the stored tiles equal the in-memory tree's and pymerkle's, on real SQLite files.
+
+Every size up to 300 (every leaf and every earlier size at each), with the C2SP tile height of 8
+and with tiles of height 2 (so that sizes this small already use four levels of stored tiles);
+sampled sizes up to 100,000; and after a crash between a commit and its tree update, both before
+the next open recomputes the missing tiles and after.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pymerkle
+import pytest
+
+from showclear.ledger import tiles
+from showclear.ledger.merkle import MerkleTree
+from showclear.ledger.node import LedgerNode
+from showclear.ledger.proof import consistency_proof, inclusion_proof
+from showclear.ledger.proofs import StoredProofError, prove_consistency, prove_inclusion
+from showclear.ledger.tiles import StoredTree, extend_tiles, missing_tiles
+from showclear.ledger.verify import verify_consistency, verify_inclusion
+from showclear.store.base import NewEvent
+from showclear.store.sqlite import SQLiteEventStore
+
+PRODUCTION = "tiles"
+
+
+def _event(i: int) -> NewEvent:
+    return NewEvent("note_added", "arm", f"2021-10-21T06:{i // 60 % 60:02d}:{i % 60:02d}", {"i": i})
+
+
+def _fill(store: SQLiteEventStore, n: int, batch: int = 5000) -> None:
+    head = store.head(PRODUCTION)
+    while head < n:
+        count = min(batch, n - head)
+        store.append(PRODUCTION, head, [_event(head + k) for k in range(count)])
+        head += count
+
+
+def _check_size(store: SQLiteEventStore, memory: MerkleTree, size: int, every: bool) -> None:
+    stored = StoredTree(store, PRODUCTION, size)
+    assert stored.root() == memory.root(size)
+    assert stored.compact() == memory.compact(size)
+    indices = range(size) if every else {0, size - 1, size // 2, random.randrange(size)}
+    for index in indices:
+        assert inclusion_proof(stored, index, size) == inclusion_proof(memory, index, size)
+    olds = range(size + 1) if every else {0, 1, size - 1, size, random.randrange(size + 1)}
+    for old in olds:
+        assert consistency_proof(stored, old, size) == consistency_proof(memory, old, size)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[SQLiteEventStore, MerkleTree]:
+    store = SQLiteEventStore(tmp_path_factory.mktemp("tiles") / "small.db")
+    _fill(store, 300)
+    return store, MerkleTree(store.leaf_hashes(PRODUCTION, 0, 300))
+
+
+@pytest.mark.parametrize("height", [8, 2])
+def test_every_size_up_to_300_equals_the_in_memory_tree(
+    small: tuple[SQLiteEventStore, MerkleTree], height: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = small
+    monkeypatch.setattr(tiles, "TILE_HEIGHT", height)
+    monkeypatch.setattr(tiles, "TILE_WIDTH", 1 << height)
+    production = f"{PRODUCTION}-{height}"
+    store.append(production, 0, [_event(i) for i in range(300)])
+    memory = MerkleTree(store.leaf_hashes(production, 0, 300))
+    # Tiles stored up to 150 only: beyond, every missing tile is computed from below.
+    extend_tiles(store, production, 150)
+    for stage in ("half stored", "all stored"):
+        for size in range(1, 301):
+            stored = StoredTree(store, production, size)
+            assert stored.root() == memory.root(size), (stage, size)
+            assert stored.compact() == memory.compact(size)
+            # Every leaf and every earlier size once the tiles are stored; a sample before.
+            every = stage == "all stored"
+            for index in range(size) if every else {0, size // 3, size - 1}:
+                assert inclusion_proof(stored, index, size) == inclusion_proof(memory, index, size)
+            for old in range(size + 1) if every else {0, 1, size // 2, size}:
+                ours = consistency_proof(stored, old, size)
+                assert ours == consistency_proof(memory, old, size), (stage, size, old)
+        extend_tiles(store, production, 300)
+    counts = store.tile_counts(production)
+    assert counts == {level: 300 >> (height * level) for level in range(1, len(counts) + 1)}
+    assert len(counts) == (1 if height == 8 else 4)
+    assert missing_tiles(store, production, 300) == []
+
+
+def test_every_size_up_to_300_equals_pymerkle(small: tuple[SQLiteEventStore, MerkleTree]) -> None:
+    store, _ = small
+    extend_tiles(store, PRODUCTION, 300)
+    other = pymerkle.InmemoryTree(algorithm="sha256")
+    rng = random.Random(6962)
+    for seq in range(1, 301):
+        payload = store.event_payload(PRODUCTION, seq)
+        assert payload is not None
+        other.append_entry(payload)
+    for size in range(1, 301):
+        stored = StoredTree(store, PRODUCTION, size)
+        root = other.get_root(size)
+        assert stored.root() == root
+        for index in {0, size - 1, rng.randrange(size)}:
+            theirs = other.prove_inclusion(index + 1, size)  # pymerkle counts from 1
+            assert inclusion_proof(stored, index, size) == theirs.path[1:]
+        for old in {1, rng.randrange(1, size + 1)}:
+            ours = consistency_proof(stored, old, size)
+            verify_consistency(old, size, other.get_root(old), root, ours)
+            theirs = other.prove_consistency(old, size)
+            pymerkle.verify_consistency(stored.root(old), root, theirs, prior_size=old,
+                                        later_size=size)  # fmt: skip
+
+
+def test_sampled_sizes_up_to_100000(tmp_path: Path) -> None:
+    store = SQLiteEventStore(tmp_path / "large.db")
+    try:
+        _fill(store, 100_000, batch=20_000)
+        memory = MerkleTree(store.leaf_hashes(PRODUCTION, 0, 100_000))
+        extend_tiles(store, PRODUCTION, 70_000)  # a store whose tree update lags the events
+        rng = random.Random(100_000)
+        edges = [2**k + d for k in (8, 9, 15, 16) for d in (-1, 0, 1)]
+        sizes = {
+            100_000,
+            70_000,
+            70_001,
+            69_999,
+            *edges,
+            *(rng.randrange(1, 100_001) for _ in range(40)),
+        }
+        for size in sorted(sizes):
+            _check_size(store, memory, size, every=False)
+        assert extend_tiles(store, PRODUCTION, 100_000) > 0
+        assert store.tile_counts(PRODUCTION) == {1: 100_000 >> 8, 2: 1}
+        for size in sorted(sizes):
+            _check_size(store, memory, size, every=False)
+        # pymerkle over the same payloads, at sampled sizes.
+        other = pymerkle.InmemoryTree(algorithm="sha256")
+        for _, payload in store.read_payloads(PRODUCTION):
+            other.append_entry(payload)
+        for size in sorted(rng.sample(sorted(sizes), 8)):
+            stored = StoredTree(store, PRODUCTION, size)
+            assert stored.root() == other.get_root(size)
+            index = rng.randrange(size)
+            assert (
+                inclusion_proof(stored, index, size)
+                == other.prove_inclusion(index + 1, size).path[1:]
+            )
+    finally:
+        store.close()
+
+
+# -- a crash between a commit and its tree update --------------------------------------------
+
+CHILD = r"""
+import os, sys
+from showclear.ledger.node import LedgerNode
+from showclear.store.base import NewEvent
+from showclear.store.sqlite import SQLiteEventStore
+
+path, production, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+store = SQLiteEventStore(path)
+node = LedgerNode.open(path, store)
+head = store.head(production)
+if mode == "exit-after-commit":
+    # Commit 700 events, tell nobody, and die: no checkpoint, no tile update.
+    store.append(production, head, [NewEvent("note_added", "arm", "2021-10-21T06:00:00",
+                                             {"i": head + k}) for k in range(700)])
+    os._exit(0)
+print("READY", flush=True)
+while True:  # killed with SIGKILL at a random moment
+    stored = store.append(production, head, [NewEvent("note_added", "arm", "2021-10-21T06:00:00",
+                                                      {"i": head + k}) for k in range(37)])
+    head = stored[-1].seq
+    node.committed(production, head)
+    print("ACK", head, flush=True)
+"""
+
+
+def _child(path: Path, mode: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), PRODUCTION, mode],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _proofs_match(path: Path) -> int:
+    """Check proofs from the tiles as they are on disk (nothing recomputed and stored)."""
+    store = SQLiteEventStore(path)
+    try:
+        head = store.head(PRODUCTION)
+        memory = MerkleTree(store.leaf_hashes(PRODUCTION, 0, head))
+        rng = random.Random(head)
+        for size in {head, head - 1, (head >> 8) << 8, rng.randrange(1, head + 1)}:
+            _check_size(store, memory, size, every=False)
+        return head
+    finally:
+        store.close()
+
+
+def test_a_crash_between_commit_and_tree_update_is_recomputed_on_the_next_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crash.db"
+    store = SQLiteEventStore(path)
+    LedgerNode.open(path, store)
+    _fill(store, 1000, batch=1000)
+    LedgerNode.open(path, store).sign_unsigned()
+    store.close()
+    store = SQLiteEventStore(path)
+    LedgerNode.open(path, store)
+    assert store.tile_counts(PRODUCTION) == {1: 1000 >> 8}
+    store.close()
+
+    assert _child(path, "exit-after-commit").wait(30) == 0
+    store = SQLiteEventStore(path)
+    assert store.head(PRODUCTION) == 1700
+    assert store.tile_counts(PRODUCTION) == {1: 1000 >> 8}  # the tree update never happened
+    assert len(missing_tiles(store, PRODUCTION, 1700)) == (1700 >> 8) - (1000 >> 8)
+    store.close()
+    assert _proofs_match(path) == 1700  # still right, from the tiles there are plus leaves
+
+    store = SQLiteEventStore(path)
+    node = LedgerNode.open(path, store)  # the next open recomputes the missing part
+    try:
+        assert store.tile_counts(PRODUCTION) == {1: 1700 >> 8}
+        assert missing_tiles(store, PRODUCTION, 1700) == []
+        proof = prove_inclusion(store, PRODUCTION, 1234)
+        assert proof.tree_size == 1700  # the open signed the tail too
+        verify_inclusion(proof.leaf_hash, 1233, 1700, list(proof.proof), proof.root_hash)
+        consistent = prove_consistency(store, PRODUCTION, 999)
+        memory = MerkleTree(store.leaf_hashes(PRODUCTION, 0, 1700))
+        assert consistent.old_root == memory.root(999)
+        with pytest.raises(StoredProofError):
+            prove_inclusion(store, PRODUCTION, 1701)
+    finally:
+        store.close()
+    assert node.store is store and _proofs_match(path) == 1700
+
+
+def test_sigkill_while_the_checkpointer_stores_tiles(tmp_path: Path) -> None:
+    path = tmp_path / "kill.db"
+    rng = random.Random(9)
+    for _ in range(5):
+        child = _child(path, "loop")
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "READY"
+        acked = 0
+        deadline = time.monotonic() + rng.uniform(0.3, 1.2)
+        while time.monotonic() < deadline:
+            line = child.stdout.readline()
+            if line.startswith("ACK"):
+                acked = int(line.split()[1])
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+        head = _proofs_match(path)  # as the kill left it
+        assert head >= acked
+        store = SQLiteEventStore(path)
+        try:
+            LedgerNode.open(path, store)
+            assert missing_tiles(store, PRODUCTION, head) == []
+        finally:
+            store.close()
+        assert _proofs_match(path) == head
