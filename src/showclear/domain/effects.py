@@ -8,7 +8,7 @@ their consequences here because they follow from accepting the command.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from showclear.domain import commands as c
@@ -16,7 +16,7 @@ from showclear.domain import events as ev
 from showclear.domain.events import Event, alert_event
 from showclear.domain.rules import alert_rule
 from showclear.domain.rules.stopwork import missing_signoffs, signoff_roles
-from showclear.domain.state import State, with_changes
+from showclear.domain.state import State
 from showclear.domain.values import EVERYONE
 
 
@@ -159,7 +159,7 @@ def approve_setup(s: State, cmd: c.ApproveSetup) -> Outcome:
         return Nonsense(f"Setup {setup.id} is completed; plan it again to use it.")
     if cmd.actor in setup.approvals:
         return Nonsense(f"{cmd.actor} has already approved setup {setup.id}.")
-    after = s.setup_approved(with_changes(setup, approvals=setup.approvals | {cmd.actor}))
+    after = s.setup_approved(replace(setup, approvals=setup.approvals | {cmd.actor}))
     note = "approved by the armorer and the 1st AD" if after else "approval recorded"
     return _one(cmd, ev.SETUP_APPROVED, f"Setup {setup.id}: {note}.", setup=setup.id,
                 approved=after)  # fmt: skip

@@ -1,19 +1,18 @@
 """Events: facts, in the past tense, appended and never changed.
 
-An event is deliberately a plain (type, actor, at, data) record: it is stored as canonical JSON
-and folded back into state a million times on start-up, so it must be cheap to build from JSON.
+An event is deliberately a plain (type, actor, at, data) record, a named tuple: it is stored as
+canonical JSON and folded back into state a million times on start-up, so it must be cheap to
+build from JSON.
 The `data` keys of each type are documented in docs/events.md and produced only by `decide`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     type: str
     actor: str
     at: str  # ISO 8601 with offset, the command clock

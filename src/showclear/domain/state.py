@@ -1,48 +1,52 @@
 """The projection of one production: who holds what, loaded with what, verified by whom.
 
-Values are immutable. `evolve` (in evolve.py) builds a new State per event, copying only the
-maps that change. Queries that several rules share live here as small methods.
+Values are immutable, honestly: the state and the records it changes on almost every event
+(`Firearm`, `Lot`) are named tuples, the other records frozen dataclasses, and every map is a
+read-only `MappingProxyType` over a dict that nothing else holds. `evolve` (in evolve.py) builds
+a new State per event through the records' own constructors (`_make`, `_replace`,
+`dataclasses.replace`), copying only the maps that change. Queries that several rules share
+live here as small methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 
 from showclear.domain.values import FIRING_CAPABLE, STORAGE_KINDS, Holder, Policy
 
-T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
+
+# A read-only map: `Frozen(d)` for a dict `d` just built and kept by nobody else, so that the
+# map never changes.
+Frozen = MappingProxyType
+EMPTY: Frozen[Any, Any] = Frozen({})
 
 
-def with_changes(obj: T, **changes: Any) -> T:
-    """A copy of a frozen dataclass with some fields changed.
-
-    Several times faster than dataclasses.replace, which matters when a million events are
-    folded at start-up. Only for the non-slotted dataclasses of this module.
-    """
-    d = obj.__dict__.copy()
-    d.update(changes)
-    new = object.__new__(type(obj))
-    object.__setattr__(new, "__dict__", d)  # the frozen __setattr__ refuses plain assignment
-    return new
+def put(mapping: Frozen[K, V], key: K, value: V) -> Frozen[K, V]:
+    """A new map: `mapping` with `key` set to `value` (`mapping` itself is untouched)."""
+    new = mapping.copy()
+    new[key] = value
+    return Frozen(new)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     id: str
     name: str
     roles: frozenset[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credential:
     kind: str
     expires: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Container:
     id: str
     kind: str
@@ -54,8 +58,9 @@ class Container:
         return self.lockable and self.kind in STORAGE_KINDS
 
 
-@dataclass(frozen=True)
-class Firearm:
+class Firearm(NamedTuple):
+    """A firearm on the production (a named tuple: replaced on most events of a rebuild)."""
+
     id: str
     kind: str
     caliber: str
@@ -79,8 +84,9 @@ class Firearm:
         return self.kind in FIRING_CAPABLE
 
 
-@dataclass(frozen=True)
-class Lot:
+class Lot(NamedTuple):
+    """An ammunition lot (a named tuple, like Firearm)."""
+
     id: str
     kind: str
     caliber: str
@@ -98,7 +104,7 @@ class Lot:
         return self.received - self.expended - self.in_firearms
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Setup:
     id: str
     scene: str
@@ -115,7 +121,7 @@ class Setup:
     completed: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Day:
     day: date
     armorer: str
@@ -123,7 +129,7 @@ class Day:
     number: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stop:
     at: str
     by: str
@@ -133,7 +139,7 @@ class Stop:
     incident_needed_after: int | None = None  # event number of the last SC-A02/S03 stop
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Concern:
     id: str
     text: str
@@ -145,7 +151,7 @@ class Concern:
     overdue: bool = False  # SC-S06 deadline passed while unacknowledged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incident:
     id: str
     cause: str
@@ -156,7 +162,7 @@ class Incident:
     opened_by_rule: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Break:
     kind: str
     at: str
@@ -164,7 +170,7 @@ class Break:
     secure_checked: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnWatch:
     """SC-C07: a firearm that must be back with the armorer by `first`."""
 
@@ -175,7 +181,7 @@ class ReturnWatch:
     stage: int = 0  # 0: nothing passed yet; 1: first deadline passed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alert:
     number: int
     rule: str
@@ -184,38 +190,49 @@ class Alert:
     at: str
 
 
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """SC-R01: a correction of an earlier event; the original stays as it was."""
+
+    by: str
+    at: str
+    reason: str
+    changes: Any  # the corrected values, as recorded (JSON)
+
+
 RECENT_ALERTS = 200
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
+    """Everything the rules need to know about one production, at one point of its record."""
+
     production: str | None = None
     title: str = ""
     opener: str | None = None
-    policy: Policy = field(default_factory=Policy)
-    people: Mapping[str, Person] = field(default_factory=dict)
-    credentials: Mapping[str, tuple[Credential, ...]] = field(default_factory=dict)
-    containers: Mapping[str, Container] = field(default_factory=dict)
-    firearms: Mapping[str, Firearm] = field(default_factory=dict)
-    lots: Mapping[str, Lot] = field(default_factory=dict)
-    setups: Mapping[str, Setup] = field(default_factory=dict)
+    policy: Policy = Policy()
+    people: Frozen[str, Person] = EMPTY
+    credentials: Frozen[str, tuple[Credential, ...]] = EMPTY
+    containers: Frozen[str, Container] = EMPTY
+    firearms: Frozen[str, Firearm] = EMPTY
+    lots: Frozen[str, Lot] = EMPTY
+    setups: Frozen[str, Setup] = EMPTY
     day: Day | None = None
     last_day: date | None = None
     days_started: int = 0
     meeting_attendees: frozenset[str] = frozenset()
     loads_today: frozenset[tuple[str, str]] = frozenset()  # (firearm, lot) since the day began
     stop: Stop | None = None
-    concerns: Mapping[str, Concern] = field(default_factory=dict)
-    incidents: Mapping[str, Incident] = field(default_factory=dict)
+    concerns: Frozen[str, Concern] = EMPTY
+    incidents: Frozen[str, Incident] = EMPTY
     last_incident_number: int = 0
     brk: Break | None = None
     watches: tuple[ReturnWatch, ...] = ()
     next_deadline: datetime | None = None
-    tasks: Mapping[str, str] = field(default_factory=dict)
+    tasks: Frozen[str, str] = EMPTY
     alerts: tuple[Alert, ...] = ()  # the most recent RECENT_ALERTS; all are in the record
     alert_count: int = 0
     refusal_count: int = 0
-    corrections: Mapping[int, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    corrections: Frozen[int, tuple[Correction, ...]] = EMPTY
     now: datetime | None = None
     version: int = 0  # number of events folded in: the production's head sequence
 
