@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from showclear.domain import events as ev
+from showclear.domain.commands import RiskAssessment
 from showclear.domain.events import Event
 from showclear.domain.state import (
     EMPTY,
@@ -24,16 +25,20 @@ from showclear.domain.state import (
     Correction,
     Credential,
     Day,
+    Disposal,
     Firearm,
     Frozen,
     Incident,
     Lot,
+    Notification,
     Person,
     ReturnWatch,
     Setup,
     State,
     Stop,
+    Vendor,
     put,
+    without,
 )
 from showclear.domain.values import Policy, container, person
 
@@ -122,7 +127,7 @@ def _person_added(s: State, e: Event, t: Stamp) -> State:
 
 def _credential_added(s: State, e: Event, t: Stamp) -> State:
     d = e.data
-    cred = Credential(d["kind"], date.fromisoformat(d["expires"]))
+    cred = Credential(d["kind"], date.fromisoformat(d["expires"]), frozenset(d.get("classes", ())))
     held = s.credentials.get(d["person"], ())
     return s._replace(credentials=put(s.credentials, d["person"], (*held, cred)))
 
@@ -143,13 +148,21 @@ def _firearm_registered(s: State, e: Event, t: Stamp) -> State:
         d.get("model"),
         d.get("serial"),
         custodian=person(e.actor),
+        vendor=d.get("vendor"),
+        invoice=d.get("invoice"),
+        due_back=date.fromisoformat(d["due_back"]) if d.get("due_back") else None,
+        firearm_class=d.get("class"),
     )
-    return s._replace(firearms=put(s.firearms, f.id, f))
+    s = s._replace(firearms=put(s.firearms, f.id, f))
+    if f.due_back is None:
+        return s
+    return _reschedule(s._replace(rentals_due=put(s.rentals_due, f.id, f.due_back)))
 
 
 def _ammo_received(s: State, e: Event, t: Stamp) -> State:
     d = e.data
-    lot = Lot(d["lot"], d["kind"], d["caliber"], d["vendor"], d["count"], person(e.actor))
+    lot = Lot(d["lot"], d["kind"], d["caliber"], d["vendor"], d["count"], person(e.actor),
+              invoice=d.get("invoice"))  # fmt: skip
     return s._replace(lots=put(s.lots, lot.id, lot))
 
 
@@ -166,6 +179,37 @@ def _lot_quarantined(s: State, e: Event, t: Stamp) -> State:
 
 def _policy_set(s: State, e: Event, t: Stamp) -> State:
     return s._replace(policy=Policy().merged(dict(e.data["policy"])))
+
+
+def _vendor_approved(s: State, e: Event, t: Stamp) -> State:
+    d = e.data
+    v = Vendor(d["vendor"], d["name"], d["licence"], date.fromisoformat(d["licence_expires"]),
+               e.actor, d["agreed_by"])  # fmt: skip
+    return s._replace(vendors=put(s.vendors, v.id, v))
+
+
+def _item_disposed(s: State, e: Event, t: Stamp) -> State:
+    d = e.data
+    gone = Disposal(d["how"], d.get("to"), d.get("count"), d.get("witness"), d.get("reference"),
+                    e.actor, e.at)  # fmt: skip
+    if d["item"] == "lot":
+        lot = s.lots[d["id"]]  # its rounds on hand leave with it, whatever the papers say
+        return _lot(s, t, lot.id, disposed=gone, left=lot.on_hand, verified=0)
+    s = _firearm(s, t, d["id"], disposed=gone)
+    if d["id"] in s.rentals_due:  # SC-V04: disposed in time, nothing is overdue
+        s = _reschedule(s._replace(rentals_due=without(s.rentals_due, d["id"])))
+    return s
+
+
+def _notification_recorded(s: State, e: Event, t: Stamp) -> State:
+    d = e.data
+    n = Notification(date.fromisoformat(d["day"]), d["agency"], d["reference"], d.get("officer"),
+                     e.actor, t.at)  # fmt: skip
+    return s._replace(notifications=(*s.notifications, n))
+
+
+def _production_closed(s: State, e: Event, t: Stamp) -> State:
+    return s._replace(closed=True)
 
 
 # -- days and planning ------------------------------------------------------------------------
@@ -204,6 +248,9 @@ def _setup_planned(s: State, e: Event, t: Stamp) -> State:
         d["remote_camera"],
         d["rehearsal"],
         day_no=s.day.number if s.day else 0,
+        ppe=bool(d.get("ppe")),
+        medic=d.get("medic"),
+        risk_assessment=RiskAssessment(**ra) if (ra := d.get("risk_assessment")) else None,
     )
     return s._replace(setups=put(s.setups, setup.id, setup))
 
@@ -311,11 +358,12 @@ def _firearm_out_of_service(s: State, e: Event, t: Stamp) -> State:
 
 
 def _firearm_inspected(s: State, e: Event, t: Stamp) -> State:
+    fid = e.data["firearm"]
     if e.data["barrel_clear"]:
-        return _firearm(
-            s, t, e.data["firearm"], out_of_service=None, dummies_since_inspection=False
-        )
-    return _firearm(s, t, e.data["firearm"], out_of_service="inspection: barrel not clear")
+        day = s.day.number if s.day else None  # SC-F05 counts checks made after start_day
+        return _firearm(s, t, fid, out_of_service=None, dummies_since_inspection=False,
+                        cleared_day=day)  # fmt: skip
+    return _firearm(s, t, fid, out_of_service="inspection: barrel not clear", cleared_day=None)
 
 
 # -- stop work, concerns, incidents -----------------------------------------------------------
@@ -424,6 +472,10 @@ HANDLERS: dict[str, Handler] = {
     ev.LOT_INSPECTED: _lot_inspected,
     ev.LOT_QUARANTINED: _lot_quarantined,
     ev.POLICY_SET: _policy_set,
+    ev.VENDOR_APPROVED: _vendor_approved,
+    ev.ITEM_DISPOSED: _item_disposed,
+    ev.NOTIFICATION_RECORDED: _notification_recorded,
+    ev.PRODUCTION_CLOSED: _production_closed,
     ev.DAY_STARTED: _day_started,
     ev.SAFETY_MEETING_HELD: _safety_meeting_held,
     ev.SETUP_PLANNED: _setup_planned,
@@ -473,7 +525,23 @@ def _reschedule(s: State) -> State:
     pending.extend(
         c.deadline for c in s.concerns.values() if c.acknowledged_by is None and not c.overdue
     )
+    pending.extend(_rental_deadline(due) for due in s.rentals_due.values())
     return s._replace(next_deadline=min(pending) if pending else None)
+
+
+def _rental_deadline(due_back: date) -> datetime:
+    """The first instant at which some clock's date can be later than `due_back` (SC-V04).
+
+    SC-V04 reads each line's date in its own offset, and offsets are under 24 hours, so no line
+    before this instant is on a later date; `due` and `_close_deadlines` then judge by date.
+    """
+    return datetime(due_back.year, due_back.month, due_back.day, tzinfo=UTC)
+
+
+def _overdue(s: State, at: datetime) -> list[str]:
+    """SC-V04: rentals whose due_back is before the date of `at` (in its own offset)."""
+    today = at.date()
+    return [fid for fid, due in s.rentals_due.items() if today > due]
 
 
 def _close_deadlines(s: State, at: datetime) -> State:
@@ -487,13 +555,21 @@ def _close_deadlines(s: State, at: datetime) -> State:
     brk = s.brk
     if brk is not None and not brk.secure_checked and at > brk.secure_deadline:
         brk = replace(brk, secure_checked=True)
-    concerns = {
-        k: replace(c, overdue=True)
-        if c.acknowledged_by is None and not c.overdue and at > c.deadline
-        else c
-        for k, c in s.concerns.items()
-    }
-    return _reschedule(s._replace(watches=tuple(watches), brk=brk, concerns=Frozen(concerns)))
+    concerns = s.concerns
+    if any(c.acknowledged_by is None and not c.overdue and at > c.deadline
+           for c in concerns.values()):  # fmt: skip
+        concerns = Frozen({
+            k: replace(c, overdue=True)
+            if c.acknowledged_by is None and not c.overdue and at > c.deadline
+            else c
+            for k, c in concerns.items()
+        })  # fmt: skip
+    rentals = s.rentals_due
+    if overdue := _overdue(s, at):
+        rentals = Frozen({k: v for k, v in rentals.items() if k not in overdue})
+    return _reschedule(
+        s._replace(watches=tuple(watches), brk=brk, concerns=concerns, rentals_due=rentals)
+    )
 
 
 def evolve(state: State, event: Event) -> State:

@@ -8,6 +8,7 @@ referenced firearm or lot exists is checked against state in `showclear.domain.v
 from __future__ import annotations
 
 import math
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -17,21 +18,25 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_typ
 from showclear.domain.commands import (
     COMMANDS,
     EXTRA_COMMANDS,
+    AddCredential,
     Alias,
     Command,
+    Dispose,
     Override,
     PlanSetup,
     PolicyPatch,
     Ref,
     Retrieve,
+    RiskAssessment,
     Secure,
 )
 from showclear.domain.values import POLICY_TYPES, parse_instant
 
 # Fields that introduce a new ID (or name one loosely): empty strings are never IDs.
 ID_FIELDS = frozenset(
-    {"production", "person", "firearm", "lot", "container", "concern", "incident", "setup"}
-)
+    {"production", "person", "firearm", "lot", "container", "concern", "incident", "setup",
+     "vendor"}
+)  # fmt: skip
 BASE_FIELDS = frozenset({"actor", "at", "at_text", "override", "command_id"})
 
 
@@ -148,6 +153,8 @@ def _convert(field: str, tp: Any, value: Any, ref: str | None) -> Any:
         )
     if tp is PolicyPatch:
         return _policy(field, value)
+    if tp is RiskAssessment:
+        return _risk_assessment(field, value)
     if origin is dict:
         key_tp, val_tp = get_args(tp)
         _, _, key_ref, _ = _strip(key_tp)
@@ -172,8 +179,28 @@ def _policy(field: str, value: Any) -> PolicyPatch:
             raise Malformed(
                 f"{field}.{key}", f"is not a policy setting; known: {', '.join(POLICY_TYPES)}"
             )
-        patch[key] = _convert(f"{field}.{key}", kind, v, None)
+        kind, nullable, _, _ = _strip(kind)
+        patch[key] = None if v is None and nullable else _convert(f"{field}.{key}", kind, v, None)
     return patch
+
+
+SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _risk_assessment(field: str, value: Any) -> RiskAssessment:
+    if not isinstance(value, dict):
+        raise Malformed(field, 'must be an object like {"sha256": "<64 hex digits>", "controls": '
+                               '"..."}')  # fmt: skip
+    for key in ("sha256", "controls"):
+        if key not in value:
+            raise Malformed(f"{field}.{key}", "is required")
+    digest = _convert(f"{field}.sha256", str, value["sha256"], None)
+    if not SHA256.fullmatch(digest):
+        raise Malformed(f"{field}.sha256", f"must be 64 hex digits, got {_describe(digest)}")
+    controls = _convert(f"{field}.controls", str, value["controls"], None)
+    if not controls.strip():
+        raise Malformed(f"{field}.controls", "must say which controls the assessment sets")
+    return RiskAssessment(digest.lower(), controls)
 
 
 def _override(value: Any) -> Override:
@@ -246,6 +273,17 @@ def _cross_field_checks(cls: type[Command], kwargs: dict[str, Any]) -> None:
             raise Malformed("firearm", "give exactly one of firearm or lot")
     if cls is PlanSetup and kwargs["toward_people"] and kwargs.get("distance_m") is None:
         raise Malformed("distance_m", "is required when toward_people is true")
+    if cls is Dispose:
+        named = [k for k in ("firearm", "lot") if kwargs.get(k) is not None]
+        if len(named) != 1:
+            raise Malformed("firearm", "give exactly one of firearm or lot")
+        if kwargs.get("lot") is not None and kwargs.get("count") is None:
+            raise Malformed("count", "is required when disposing of a lot: the rounds that left")
+        if kwargs.get("firearm") is not None and kwargs.get("count") is not None:
+            raise Malformed("count", "is only for a lot (the rounds that left)")
+    if cls is AddCredential and kwargs.get("classes") is not None:
+        if kwargs["kind"] != "armorer_license":
+            raise Malformed("classes", "only an armorer_license lists firearm classes")
 
 
 # What kind of item each field names ("tuple"/"dict"/"one" says how its value holds the IDs),
@@ -328,6 +366,8 @@ def to_wire(cmd: Command) -> dict[str, Any]:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, RiskAssessment):
+        return {"sha256": value.sha256, "controls": value.controls}
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):

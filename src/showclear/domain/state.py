@@ -15,6 +15,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
 
+from showclear.domain.commands import RiskAssessment
 from showclear.domain.values import FIRING_CAPABLE, STORAGE_KINDS, Holder, Policy
 
 K = TypeVar("K")
@@ -33,6 +34,13 @@ def put(mapping: Frozen[K, V], key: K, value: V) -> Frozen[K, V]:
     return Frozen(new)
 
 
+def without(mapping: Frozen[K, V], key: K) -> Frozen[K, V]:
+    """A new map: `mapping` without `key`."""
+    new = mapping.copy()
+    del new[key]
+    return Frozen(new)
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     id: str
@@ -44,6 +52,7 @@ class Person:
 class Credential:
     kind: str
     expires: date
+    classes: frozenset[str] = frozenset()  # armorer_license: the firearm classes (none: all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,12 @@ class Firearm(NamedTuple):
     loaded_kind: str | None = None
     out_of_service: str | None = None  # why, until an inspection finds the barrel clear
     dummies_since_inspection: bool = False  # SC-S05
+    vendor: str | None = None  # where it came from (SC-V01), and its papers
+    invoice: str | None = None
+    due_back: date | None = None  # SC-V04: a rental, due back by the end of this date
+    firearm_class: str | None = None  # SC-M04
+    cleared_day: int | None = None  # SC-F05: number of the day of its last barrel-clear check
+    disposed: Disposal | None = None  # SC-V02: it has left the production
 
     @property
     def rounds(self) -> int:
@@ -98,10 +113,13 @@ class Lot(NamedTuple):
     inspected_ok: bool = False  # SC-A03: one inspection checked every round, none failed
     quarantined: str | None = None
     verified: int = 0  # SC-A04: rounds verified today and not yet loaded
+    invoice: str | None = None
+    disposed: Disposal | None = None  # SC-V02: it has left the production
+    left: int = 0  # rounds on hand when it was disposed of, which left with it
 
     @property
     def on_hand(self) -> int:
-        return self.received - self.expended - self.in_firearms
+        return self.received - self.expended - self.in_firearms - self.left
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +137,9 @@ class Setup:
     day_no: int  # which started day it belongs to
     approvals: frozenset[str] = frozenset()
     completed: bool = False
+    ppe: bool = False  # SC-F03
+    medic: str | None = None  # SC-F03
+    risk_assessment: RiskAssessment | None = None  # SC-F04
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +212,47 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class Vendor:
+    """SC-V01: a licensed dealer a producer approved, with an armorer agreeing."""
+
+    id: str
+    name: str
+    licence: str
+    licence_expires: date
+    approved_by: str
+    agreed_by: str
+
+    def valid_on(self, on: date) -> bool:
+        """The licence is valid through its expiry date."""
+        return self.licence_expires >= on
+
+
+@dataclass(frozen=True, slots=True)
+class Disposal:
+    """SC-V02: how a firearm or lot left the production, when, to whom, before whom."""
+
+    how: str  # returned | transferred | destroyed
+    to: str | None
+    count: int | None  # lots: the rounds that left, as written on the papers
+    witness: str | None
+    reference: str | None
+    by: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """SC-F02: a notice to an agency (police, fire, film office) for a shooting day."""
+
+    day: date
+    agency: str
+    reference: str
+    officer: str | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Correction:
     """SC-R01: a correction of an earlier event; the original stays as it was."""
 
@@ -233,6 +295,10 @@ class State(NamedTuple):
     alert_count: int = 0
     refusal_count: int = 0
     corrections: Frozen[int, tuple[Correction, ...]] = EMPTY
+    vendors: Frozen[str, Vendor] = EMPTY
+    notifications: tuple[Notification, ...] = ()
+    rentals_due: Frozen[str, date] = EMPTY  # SC-V04: firearm -> due_back, until alerted/disposed
+    closed: bool = False  # close_production: nothing more is accepted
     now: datetime | None = None
     version: int = 0  # number of events folded in: the production's head sequence
 
@@ -257,6 +323,16 @@ class State(NamedTuple):
 
     def credential_valid(self, pid: str, kind: str, on: date) -> bool:
         return any(c.kind == kind and c.expires >= on for c in self.credentials.get(pid, ()))
+
+    def licensed_classes(self, pid: str, on: date) -> frozenset[str] | None:
+        """SC-M04: the firearm classes `pid`'s armorer licences valid `on` cover (None: all)."""
+        covered: set[str] = set()
+        for c in self.credentials.get(pid, ()):
+            if c.kind == "armorer_license" and c.expires >= on:
+                if not c.classes:
+                    return None  # a licence listing no classes covers every class
+                covered |= c.classes
+        return frozenset(covered)
 
     def today(self) -> date | None:
         """The running day's date; without one, the date on the command clock."""
@@ -285,12 +361,23 @@ class State(NamedTuple):
         return c is not None and c.is_storage
 
     def firearm_is_cold_and_stored(self, f: Firearm) -> bool:
+        """Cold and locked away, or gone from the production (SC-C09)."""
+        if f.disposed is not None:
+            return True
         return f.issued_to is None and not f.loaded and self.in_storage(f.custodian)
 
     def unsecured(self) -> tuple[list[str], list[str]]:
-        """Firearms and lots not in a locked container (SC-C08, SC-C11)."""
-        firearms = [f.id for f in self.firearms.values() if not self.in_storage(f.custodian)]
-        lots = [lot.id for lot in self.lots.values() if not self.in_storage(lot.custodian)]
+        """Firearms and lots still on the production not in a locked container (SC-C08)."""
+        firearms = [
+            f.id
+            for f in self.firearms.values()
+            if f.disposed is None and not self.in_storage(f.custodian)
+        ]
+        lots = [
+            lot.id
+            for lot in self.lots.values()
+            if lot.disposed is None and not self.in_storage(lot.custodian)
+        ]
         return firearms, lots
 
     # -- planning ----------------------------------------------------------------------------
