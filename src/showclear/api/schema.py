@@ -10,7 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
-from showclear.domain.commands import COMMANDS, EXTRA_COMMANDS, Command, PolicyPatch
+from showclear.domain.commands import (
+    COMMANDS,
+    EXTRA_COMMANDS,
+    Command,
+    PolicyPatch,
+    RiskAssessment,
+)
 from showclear.domain.parsing import _strip, schema
 from showclear.domain.values import POLICY_TYPES
 
@@ -18,6 +24,9 @@ SERVER_SET = ("at", "actor")
 
 
 def _type_schema(tp: Any) -> dict[str, Any]:
+    base, nullable, _, _ = _strip(tp)
+    if nullable:  # a policy value that may be null (police_notice_minutes)
+        return {"anyOf": [_type_schema(base), {"type": "null"}]}
     origin = get_origin(tp)
     if tp is Any:
         return {}
@@ -40,6 +49,16 @@ def _type_schema(tp: Any) -> dict[str, Any]:
             "type": "object",
             "properties": {k: _type_schema(v) for k, v in POLICY_TYPES.items()},
             "additionalProperties": False,
+        }
+    if tp is RiskAssessment:
+        return {
+            "type": "object",
+            "description": "SC-F04: the written risk assessment's SHA-256, and its controls",
+            "properties": {
+                "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+                "controls": {"type": "string", "minLength": 1},
+            },
+            "required": ["sha256", "controls"],
         }
     if origin is dict:
         return {"type": "object", "additionalProperties": _type_schema(get_args(tp)[1])}
