@@ -32,7 +32,7 @@ from showclear.service import Service
 from showclear.store.base import NewEvent
 from showclear.store.sqlite import SQLiteEventStore
 
-WORKLOAD_VERSION = 1  # bump when the workload changes, so cached stores are rebuilt
+WORKLOAD_VERSION = 2  # bump when the workload changes, so cached stores are rebuilt
 BATCH = 20_000  # events per append transaction while building the store
 
 RESULT_KEYS = ("events", "rebuild_events_per_s", "reads_per_s", "ratio_vs_reads")
