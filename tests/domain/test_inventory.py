@@ -301,4 +301,4 @@ def test_v04_near_miss_returned_by_the_end_of_the_due_date() -> None:
     d.ok("dispose", firearm="r1", how="returned", to="acme",
          at=datetime(2024, 3, 5, 23, 0, tzinfo=START.tzinfo))  # fmt: skip
     assert d.run("tick", "crew", at=datetime(2024, 3, 9, tzinfo=START.tzinfo)).alerts == ()
-    assert d.state.rentals_due == {} and d.state.next_deadline is None
+    assert d.state.rentals_due == {} and d.state.next_due_back is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from showclear.domain import events as ev
@@ -516,7 +516,8 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _reschedule(s: State) -> State:
-    """Keep `next_deadline` = the earliest pending watchdog deadline, so most events skip them."""
+    """Keep `next_deadline` = the earliest pending watchdog deadline, and `next_due_back` = the
+    earliest rental due date, so that most events skip the watchdogs with one comparison."""
     pending: list[datetime] = []
     for w in s.watches:
         pending.append(w.first if w.stage == 0 else w.second)
@@ -525,21 +526,18 @@ def _reschedule(s: State) -> State:
     pending.extend(
         c.deadline for c in s.concerns.values() if c.acknowledged_by is None and not c.overdue
     )
-    pending.extend(_rental_deadline(due) for due in s.rentals_due.values())
-    return s._replace(next_deadline=min(pending) if pending else None)
-
-
-def _rental_deadline(due_back: date) -> datetime:
-    """The first instant at which some clock's date can be later than `due_back` (SC-V04).
-
-    SC-V04 reads each line's date in its own offset, and offsets are under 24 hours, so no line
-    before this instant is on a later date; `due` and `_close_deadlines` then judge by date.
-    """
-    return datetime(due_back.year, due_back.month, due_back.day, tzinfo=UTC)
+    return s._replace(
+        next_deadline=min(pending) if pending else None,
+        next_due_back=min(s.rentals_due.values()) if s.rentals_due else None,
+    )
 
 
 def _overdue(s: State, at: datetime) -> list[str]:
-    """SC-V04: rentals whose due_back is before the date of `at` (in its own offset)."""
+    """SC-V04: rentals whose due_back is before the date of `at` (in its own offset).
+
+    A date, not an instant: a rental is late on the first line dated after its due date
+    wherever that line's clock is, so it has no single deadline to put in `next_deadline`.
+    """
     today = at.date()
     return [fid for fid, due in s.rentals_due.items() if today > due]
 
@@ -576,7 +574,9 @@ def evolve(state: State, event: Event) -> State:
     """Apply one event. Unknown event types are a bug in the store, not bad input."""
     at = _instant(event.at)  # decided events carry an offset (parse_instant checked it)
     t = _new(Stamp, (at, state.version + 1))
-    if state.next_deadline is not None and at > state.next_deadline:
+    if (state.next_deadline is not None and at > state.next_deadline) or (
+        state.next_due_back is not None and at.date() > state.next_due_back
+    ):
         state = _close_deadlines(state, at)
     new = HANDLERS[event.type](state, event, t)
     return new if new.version == t.version else _stamped(new, t)

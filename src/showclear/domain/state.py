@@ -298,6 +298,7 @@ class State(NamedTuple):
     vendors: Frozen[str, Vendor] = EMPTY
     notifications: tuple[Notification, ...] = ()
     rentals_due: Frozen[str, date] = EMPTY  # SC-V04: firearm -> due_back, until alerted/disposed
+    next_due_back: date | None = None  # the earliest of rentals_due, so most events skip them
     closed: bool = False  # close_production: nothing more is accepted
     now: datetime | None = None
     version: int = 0  # number of events folded in: the production's head sequence

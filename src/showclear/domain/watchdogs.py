@@ -88,7 +88,9 @@ def rental_overdue(state: State, now: datetime, at: str) -> list[Event]:
 
 def due(state: State, now: datetime, at_text: str | None = None) -> list[Event]:
     """Alert events that have fallen due by `now` (strictly after their deadlines)."""
-    if state.next_deadline is None or now <= state.next_deadline:
+    deadline = state.next_deadline is not None and now > state.next_deadline
+    rental = state.next_due_back is not None and now.date() > state.next_due_back
+    if not deadline and not rental:
         return []
     at = at_text or now.isoformat()
     return [
