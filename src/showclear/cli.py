@@ -120,7 +120,7 @@ def init(
     """  # noqa: E501
     from showclear.bootstrap import open_service
     from showclear.domain import Malformed
-    from showclear.new_production import policy_option
+    from showclear.new_production import open_new_production, policy_option
 
     try:
         changes = policy_option(policy or [])
@@ -132,8 +132,8 @@ def init(
     assert service.store is not None and ledger is not None
     try:
         if production is not None:
-            _open_new_production(service, production, title or production, producer, name,
-                                 changes, datetime.now().astimezone())  # fmt: skip
+            open_new_production(service, production, title or production, producer, name,
+                                changes, datetime.now().astimezone())  # fmt: skip
     except (Malformed, ValueError) as exc:
         err.print(f"[red]Production not opened:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -149,31 +149,6 @@ def init(
                       + ", ".join(f"{k}={json.dumps(v)}" for k, v in policy_now.items()),
                       soft_wrap=True)  # fmt: skip
         console.print(f"Next: showclear pin set --db {db} -p {production} --person {producer}")
-
-
-def _open_new_production(
-    service: Service,
-    production: str,
-    title: str,
-    producer: str,
-    name: str,
-    changes: dict[str, Any],
-    now: datetime,
-) -> None:
-    """Run the opening commands; all are checked before any is recorded."""
-    from showclear.domain import parse_command
-    from showclear.new_production import opening_commands
-
-    assert service.store is not None
-    if production in service.store.productions():
-        raise ValueError(f"production {production!r} already exists in this store")
-    at = now.isoformat(timespec="seconds")
-    commands = [parse_command({**raw, "at": at}) for raw in opening_commands(
-        production, title, producer, name, changes)]  # fmt: skip
-    for cmd in commands:
-        outcome = service.execute(production, cmd)
-        if outcome.verdict != "accepted":
-            raise ValueError(outcome.message)
 
 
 # -- drills ------------------------------------------------------------------------------------

@@ -10,9 +10,12 @@ unless its producer turns some of them off at creation or later with `set_policy
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
+from showclear.domain import parse_command
 from showclear.domain.values import NEW_PRODUCTION_POLICY
+from showclear.service import Service
 
 
 def new_production_policy(changes: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -47,6 +50,28 @@ def opening_commands(
     ]
 
 
+def open_new_production(
+    service: Service,
+    production: str,
+    title: str,
+    producer: str,
+    name: str,
+    policy_changes: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Open `production` in the service's store; every command is parsed (and a malformed
+    policy refused, raising Malformed) before any is recorded."""
+    assert service.store is not None
+    if production in service.store.productions():
+        raise ValueError(f"production {production!r} already exists in this store")
+    at = now.isoformat(timespec="seconds")
+    raws = opening_commands(production, title, producer, name, policy_changes)
+    for cmd in [parse_command({**raw, "at": at}) for raw in raws]:
+        outcome = service.execute(production, cmd)
+        if outcome.verdict != "accepted":
+            raise ValueError(outcome.message)
+
+
 def policy_option(items: list[str]) -> dict[str, Any]:
     """`KEY=VALUE` options as a policy patch; values are JSON (true, false, null, 30), else text.
 
@@ -65,4 +90,4 @@ def policy_option(items: list[str]) -> dict[str, Any]:
     return changes
 
 
-__all__ = ["new_production_policy", "opening_commands", "policy_option"]
+__all__ = ["new_production_policy", "open_new_production", "opening_commands", "policy_option"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from showclear.domain import events as ev
 from showclear.domain.commands import RiskAssessment
@@ -45,11 +45,9 @@ from showclear.domain.values import Policy, container, person
 Data = Mapping[str, Any]
 
 
-class Stamp(NamedTuple):
-    """The clock and version of the state an event makes: its time, and one more event."""
-
-    at: datetime
-    version: int
+# What every event does to the state: (its time, the state's new version). A plain pair, not
+# a named one: it is built once per event of a rebuild.
+Stamp = tuple[datetime, int]
 
 
 # Most events of a rebuild change one firearm or lot, and every event the clock and version.
@@ -73,15 +71,13 @@ def _with_item(s: State, t: Stamp, index: int, key: str, item: Firearm | Lot) ->
     items = fields[index].copy()  # the map's own dict copied, then wrapped read-only again
     items[key] = item
     fields[index] = Frozen(items)
-    fields[_NOW] = t.at
-    fields[_VERSION] = t.version
+    fields[_NOW], fields[_VERSION] = t
     return _new(State, fields)
 
 
 def _stamped(s: State, t: Stamp) -> State:
     fields: list[Any] = list(s)
-    fields[_NOW] = t.at
-    fields[_VERSION] = t.version
+    fields[_NOW], fields[_VERSION] = t
     return _new(State, fields)
 
 
@@ -204,7 +200,7 @@ def _item_disposed(s: State, e: Event, t: Stamp) -> State:
 def _notification_recorded(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     n = Notification(date.fromisoformat(d["day"]), d["agency"], d["reference"], d.get("officer"),
-                     e.actor, t.at)  # fmt: skip
+                     e.actor, t[0])  # fmt: skip
     return s._replace(notifications=(*s.notifications, n))
 
 
@@ -264,7 +260,7 @@ def _setup_approved(s: State, e: Event, t: Stamp) -> State:
 def _setup_completed(s: State, e: Event, t: Stamp) -> State:
     setup = s.setups[e.data["setup"]]
     s = s._replace(setups=put(s.setups, setup.id, replace(setup, completed=True)))
-    return _watch_returns(s, e.data["recall"], f"setup {setup.id} completed", t.at)
+    return _watch_returns(s, e.data["recall"], f"setup {setup.id} completed", t[0])
 
 
 def _watch_returns(s: State, firearms: Iterable[str], because: str, at: datetime) -> State:
@@ -398,8 +394,8 @@ def _work_resumed(s: State, e: Event, t: Stamp) -> State:
 
 def _concern_raised(s: State, e: Event, t: Stamp) -> State:
     d = e.data
-    deadline = t.at + timedelta(hours=s.policy.concern_ack_hours)
-    c = Concern(d["concern"], d["text"], e.actor, t.at, deadline)
+    deadline = t[0] + timedelta(hours=s.policy.concern_ack_hours)
+    c = Concern(d["concern"], d["text"], e.actor, t[0], deadline)
     return _reschedule(s._replace(concerns=put(s.concerns, c.id, c)))
 
 
@@ -426,9 +422,9 @@ def _task_assigned(s: State, e: Event, t: Stamp) -> State:
 
 
 def _break_called(s: State, e: Event, t: Stamp) -> State:
-    deadline = t.at + timedelta(minutes=s.policy.secure_minutes)
+    deadline = t[0] + timedelta(minutes=s.policy.secure_minutes)
     s = _reschedule(s._replace(brk=Break(e.data["kind"], e.at, deadline)))
-    return _watch_returns(s, e.data["recall"], f"{e.data['kind']} break called", t.at)
+    return _watch_returns(s, e.data["recall"], f"{e.data['kind']} break called", t[0])
 
 
 def _break_ended(s: State, e: Event, t: Stamp) -> State:
@@ -573,13 +569,13 @@ def _close_deadlines(s: State, at: datetime) -> State:
 def evolve(state: State, event: Event) -> State:
     """Apply one event. Unknown event types are a bug in the store, not bad input."""
     at = _instant(event.at)  # decided events carry an offset (parse_instant checked it)
-    t = _new(Stamp, (at, state.version + 1))
+    t = (at, state.version + 1)
     if (state.next_deadline is not None and at > state.next_deadline) or (
         state.next_due_back is not None and at.date() > state.next_due_back
     ):
         state = _close_deadlines(state, at)
     new = HANDLERS[event.type](state, event, t)
-    return new if new.version == t.version else _stamped(new, t)
+    return new if new.version == t[1] else _stamped(new, t)
 
 
 def evolve_all(state: State, events: Iterable[Event]) -> State:
