@@ -2,7 +2,8 @@
 
 Events are facts that `decide` already judged, so nothing here refuses anything. Watchdog
 deadlines close on the first event whose clock is past them, which makes a rebuilt state
-identical to the live one.
+identical to the live one. Nothing is changed in place: every handler returns a new State
+built through the records' constructors, and the state it was given stays as it was.
 """
 
 from __future__ import annotations
@@ -41,9 +42,6 @@ from showclear.domain.state import (
     without,
 )
 from showclear.domain.values import Policy, container, person
-
-Data = Mapping[str, Any]
-
 
 # What every event does to the state: (its time, the state's new version). A plain pair, not
 # a named one: it is built once per event of a rebuild.
@@ -575,6 +573,7 @@ def evolve(state: State, event: Event) -> State:
     ):
         state = _close_deadlines(state, at)
     new = HANDLERS[event.type](state, event, t)
+    # A handler that changed a firearm or lot has stamped its new state already (`_with_item`).
     return new if new.version == t[1] else _stamped(new, t)
 
 
