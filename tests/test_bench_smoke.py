@@ -20,11 +20,15 @@ from showclear.store.sqlite import SQLiteEventStore
 
 
 def test_workload_is_accepted_and_deterministic() -> None:
-    setup, stream = workload_commands(3000)
-    assert (setup, stream) == workload_commands(3000)
+    setup, stream = workload_commands(3000, return_every_days=2)
+    assert (setup, stream) == workload_commands(3000, return_every_days=2)
     types = {raw["type"] for raw in stream}
     assert {"issue", "return", "load", "unload", "secure", "retrieve", "verify_rounds"} <= types
     assert "wrap_day" in types  # days roll over inside the stream
+    # rules V and F in the mix: vendors, rentals going back, the police notice, barrel checks
+    assert {"dispose", "register_firearm", "record_notification", "inspect_firearm"} <= types
+    assert "approve_vendor" in {raw["type"] for raw in setup}
+    assert {raw.get("call") for raw in stream if raw["type"] == "issue"} == {"cold", "dummies"}
     state = State()
     previous = ""
     for raw in setup + stream:
@@ -33,7 +37,10 @@ def test_workload_is_accepted_and_deterministic() -> None:
         outcome = handle(state, parse_command(raw))
         assert outcome.verdict == "accepted", (raw, outcome.message)
         assert not outcome.alerts, (raw, outcome.message)
+        assert len(outcome.events) == 1, raw  # the rebuild bench counts on one event a command
         state = evolve_all(state, outcome.events)
+    policy = state.policy
+    assert policy.require_approved_vendors and policy.daily_check and policy.require_fire_readiness
 
 
 def test_setup_runs_once() -> None:

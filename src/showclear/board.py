@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from showclear.domain.rules.stopwork import missing_signoffs
-from showclear.domain.state import Firearm, Lot, State
+from showclear.domain.state import Disposal, Firearm, Lot, State
 from showclear.domain.values import Holder
 
 
@@ -20,6 +20,14 @@ def holder_text(state: State, h: Holder) -> str:
         return f"{h.id} ({c.kind}{', locked' if c and c.is_storage else ''})" if c else h.id
     p = state.people.get(h.id)
     return f"{p.name} ({h.id})" if p else h.id
+
+
+def disposal_row(d: Disposal | None) -> dict[str, Any] | None:
+    """How an item left the production (SC-V02), or None while it is still here."""
+    if d is None:
+        return None
+    return {"how": d.how, "to": d.to, "count": d.count, "witness": d.witness,
+            "reference": d.reference, "by": d.by, "at": d.at}  # fmt: skip
 
 
 def firearm_row(state: State, f: Firearm) -> dict[str, Any]:
@@ -40,6 +48,11 @@ def firearm_row(state: State, f: Firearm) -> dict[str, Any]:
         "in_service": f.out_of_service is None,
         "out_of_service": f.out_of_service,
         "secured": state.in_storage(f.custodian),
+        "class": f.firearm_class,
+        "vendor": f.vendor,
+        "invoice": f.invoice,
+        "due_back": f.due_back.isoformat() if f.due_back else None,
+        "disposed": disposal_row(f.disposed),
     }
 
 
@@ -59,6 +72,8 @@ def lot_row(state: State, lot: Lot) -> dict[str, Any]:
         "custodian": lot.custodian.as_dict(),
         "custodian_text": holder_text(state, lot.custodian),
         "secured": state.in_storage(lot.custodian),
+        "invoice": lot.invoice,
+        "disposed": disposal_row(lot.disposed),
     }
 
 
@@ -142,4 +157,5 @@ def board(state: State) -> dict[str, Any]:
         ],
         "alert_count": state.alert_count,
         "refusal_count": state.refusal_count,
+        "closed": state.closed,
     }

@@ -6,6 +6,7 @@ import inspect
 import json
 import sqlite3
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -194,21 +195,69 @@ def main(
 
 
 @app.command()
-def init(db: DbOption = Path("showclear.db")) -> None:
-    """Create a store (and this node's signing key) for a production's set node.
+def init(
+    db: DbOption = Path("showclear.db"),
+    production: Annotated[
+        str | None,
+        typer.Option("--production", help="Also open a production with this ID in the store."),
+    ] = None,
+    title: Annotated[str, typer.Option("--title", help="The production's title.")] = "",
+    producer: Annotated[
+        str, typer.Option("--producer", help="Person ID of the producer opening it.")
+    ] = "producer",
+    name: Annotated[str, typer.Option("--name", help="The producer's name.")] = "Producer",
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--policy",
+            help="KEY=VALUE: change a policy setting at creation (repeatable), e.g. "
+            "daily_check=false or police_notice_minutes=null.",
+        ),
+    ] = None,
+) -> None:
+    """Create a store (and this node's signing key) for a production's set node, and optionally
+    open a production in it.
 
-    Example: [bold]showclear init --db set.db[/bold]
-    """
+    A production opened here starts with the safety switches of rules V and F on (approved
+    vendors only, a police notice 30 minutes ahead, PPE and a medic and a written risk
+    assessment for blank fire, the daily barrel check) unless --policy turns some off. Its
+    producer is its first person; give them a PIN with `showclear pin set`.
+
+    Examples: [bold]showclear init --db set.db[/bold]
+
+      showclear init --db set.db --production north-light --title "North Light" --producer h.grant --name "Helen Grant"
+    """  # noqa: E501
     from showclear.bootstrap import open_service
+    from showclear.domain import Malformed
+    from showclear.new_production import open_new_production, policy_option
 
+    try:
+        changes = policy_option(policy or [])
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     service = open_service(db)
     ledger = service.ledger
     assert service.store is not None and ledger is not None
-    service.store.close()
+    try:
+        if production is not None:
+            open_new_production(service, production, title or production, producer, name,
+                                changes, datetime.now().astimezone())  # fmt: skip
+    except (Malformed, ValueError) as exc:
+        err.print(f"[red]Production not opened:[/red] {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        service.store.close()
     console.print(f"Store ready at [bold]{shown(db)}[/bold].")
     console.print(f"Ledger origin: {ledger.origin}")
     console.print(f"Signing key fingerprint: [bold]{ledger.key_fingerprint}[/bold]")
     console.print(f"Verifier key: {ledger.verifier.vkey()}", soft_wrap=True)
+    if production is not None:
+        policy_now = service.state(production).policy.as_dict()
+        console.print(f"Production [bold]{production}[/bold] opened by {producer}; policy: "
+                      + ", ".join(f"{k}={json.dumps(v)}" for k, v in policy_now.items()),
+                      soft_wrap=True)  # fmt: skip
+        console.print(f"Next: showclear pin set --db {db} -p {production} --person {producer}")
 
 
 # -- drills ------------------------------------------------------------------------------------

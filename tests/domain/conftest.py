@@ -87,8 +87,8 @@ class Day:
 
     def raw(self, type_: str, actor: str, at: datetime, **fields: Any) -> dict[str, Any]:
         raw: dict[str, Any] = {"type": type_, "actor": actor, "at": at.isoformat()}
-        for key, value in fields.items():
-            raw["from" if key == "from_" else key] = value
+        for key, value in fields.items():  # from_, class_: Python keywords on the wire
+            raw[key.removesuffix("_")] = value
         return raw
 
     def cmd(

@@ -1,4 +1,4 @@
-"""The rule catalog as code, the purity of the core, and the DRILLS.md "Rust" example."""
+"""The rule catalog and the registered rules agree, the core is pure, and the "Rust" example."""
 
 from __future__ import annotations
 
@@ -8,71 +8,42 @@ from pathlib import Path
 
 import showclear.domain
 from showclear.domain.rules import REGISTRY, load_all
+from showclear.domain.rules.catalog import CATALOG, RECORD_PROPERTIES
 from showclear.drills import DrillRun, summary
 
-# RULES.md, every ID with its severity (IDs are stable: never renumbered, never reused).
-CATALOG = {
-    "SC-A01": "BLOCK",
-    "SC-A02": "ALERT",
-    "SC-A03": "BLOCK",
-    "SC-A04": "BLOCK",
-    "SC-A05": "BLOCK",
-    "SC-A06": "BLOCK",
-    "SC-A07": "BLOCK",
-    "SC-A08": "ALERT",
-    "SC-C01": "BLOCK",
-    "SC-C02": "BLOCK",
-    "SC-C03": "BLOCK",
-    "SC-C04": "BLOCK",
-    "SC-C05": "BLOCK",
-    "SC-C06": "BLOCK",
-    "SC-C07": "ALERT",
-    "SC-C08": "ALERT",
-    "SC-C09": "BLOCK",
-    "SC-C10": "BLOCK",
-    "SC-C11": "BLOCK",
-    "SC-P01": "BLOCK",
-    "SC-P02": "GUARD",
-    "SC-P03": "BLOCK",
-    "SC-P04": "GUARD",
-    "SC-P05": "BLOCK",
-    "SC-S01": "BLOCK",
-    "SC-S02": "BLOCK",
-    "SC-S03": "ALERT",
-    "SC-S04": "BLOCK",
-    "SC-S05": "BLOCK",
-    "SC-S06": "GUARD",
-    "SC-M01": "BLOCK",
-    "SC-M02": "GUARD",
-    "SC-M03": "BLOCK",
-    "SC-R01": "BLOCK",
-    "SC-R02": "BLOCK",
-    "SC-R03": "BLOCK",
-    "SC-R04": "BLOCK",
-    "SC-R05": "BLOCK",
-}
-
-# Properties of the record rather than checks on a command: SC-R01 (corrections append) and
-# SC-R03 (refusals recorded) are tested in test_records.py; SC-R04 with the ledger.
-NOT_A_CHECK = {"SC-R01", "SC-R03", "SC-R04"}
-
+# Written from the rule texts (who may override each GUARD rule), not from the code.
 GUARD_OVERRIDERS = {
     "SC-P02": {frozenset({"armorer"}), frozenset({"safety_supervisor"})},
     "SC-P04": {frozenset({"armorer"})},
     "SC-S06": {frozenset({"producer"})},
     "SC-M02": {frozenset({"armorer"})},
+    "SC-F03": {frozenset({"producer"}), frozenset({"safety_supervisor"})},
 }
+
+
+def test_the_catalog_is_complete_and_well_formed() -> None:
+    ids = list(CATALOG)
+    assert len(ids) == len(set(ids)) >= 48
+    for family, n in {"A": 8, "V": 4, "C": 11, "P": 5, "F": 5, "S": 6, "M": 4, "R": 5}.items():
+        assert [i for i in ids if i[3] == family] == [
+            f"SC-{family}{k:02d}" for k in range(1, n + 1)
+        ]
+    for e in CATALOG.values():
+        assert e.severity in ("BLOCK", "GUARD", "ALERT")
+        assert e.text.endswith(".") and len(e.text) > 20 and "\n" not in e.text, e.id
+        assert e.source.strip(), e.id
+    assert set(GUARD_OVERRIDERS) == {e.id for e in CATALOG.values() if e.severity == "GUARD"}
 
 
 def test_every_rule_id_has_a_registered_rule() -> None:
     load_all()
     registered = {r.id for r in REGISTRY}
-    missing = sorted(set(CATALOG) - NOT_A_CHECK - registered)
-    assert missing == [], f"rules in RULES.md with no registered rule: {missing}"
-    assert registered <= set(CATALOG), "a registered rule ID that RULES.md does not define"
+    missing = sorted(set(CATALOG) - RECORD_PROPERTIES - registered)
+    assert missing == [], f"rules in the catalog with no registered rule: {missing}"
+    assert registered <= set(CATALOG), "a registered rule ID that the catalog does not define"
 
 
-# RULES.md: SC-S06 is a GUARD rule on start_day whose overdue concern "alerts producers (ALERT)".
+# SC-S06 is a GUARD rule on start_day whose overdue concern "alerts producers (ALERT)".
 ALERT_PARTS = {"SC-S06"}
 
 
@@ -81,7 +52,7 @@ def test_registered_severity_matches_the_catalog() -> None:
     for r in REGISTRY:
         if r.severity == "ALERT" and r.id in ALERT_PARTS:
             continue
-        assert r.severity == CATALOG[r.id], r.id
+        assert r.severity == CATALOG[r.id].severity, r.id
 
 
 def test_guard_rules_name_who_may_override() -> None:

@@ -24,8 +24,10 @@ from showclear.domain.commands import (
     COMMANDS,
     EXTRA_COMMANDS,
     Command,
+    Dispose,
     FileIncident,
     PolicyPatch,
+    RiskAssessment,
 )
 from showclear.domain.parsing import (
     EXACTLY_ONE,
@@ -111,6 +113,8 @@ def sample(tp: Any, ref: str | None) -> Any:
         return [sample(item, item_ref or ref)]
     if tp is PolicyPatch:
         return {}
+    if tp is RiskAssessment:
+        return {"sha256": "ab" * 32, "controls": "shields; 6 m minimum"}
     if origin is dict:
         return {"b1": 1}
     raise AssertionError(f"no sample for {tp!r}")
@@ -122,6 +126,8 @@ def baseline(cls: type[Command]) -> dict[str, Any]:
         raw[spec.wire] = sample(spec.tp, spec.ref)
     for extra in EXACTLY_ONE.get(cls, ())[1:]:
         raw.pop(extra, None)
+    if cls is Dispose:  # `count` is for a lot only; the baseline disposes of a firearm
+        raw.pop("count", None)
     return raw
 
 

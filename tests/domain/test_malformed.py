@@ -40,6 +40,20 @@ PLAN = {
 }
 
 
+REGISTER = {"type": "register_firearm", "firearm": "r9", "kind": "blank_firing", "caliber": "9mm"}
+RECEIVE = {"type": "receive_ammo", "lot": "b9", "kind": "blank", "caliber": "9mm", "count": 5,
+           "vendor": "v"}  # fmt: skip
+LICENCE = {"type": "add_credential", "person": "arm", "kind": "armorer_license",
+           "expires": "2030-01-01"}  # fmt: skip
+RA = {"sha256": "ab" * 32, "controls": "exclusion zone"}
+VENDOR = {"type": "approve_vendor", "vendor": "acme", "name": "Acme", "licence": "FFL 1",
+          "licence_expires": "2030-01-01", "agreed_by": "arm"}  # fmt: skip
+DISPOSE = {"type": "dispose", "firearm": "g1", "how": "returned", "to": "acme"}
+LOT_OUT = {"type": "dispose", "lot": "b1", "how": "returned", "to": "acme", "count": 50}
+NOTICE = {"type": "record_notification", "day": "2024-03-04", "agency": "police",
+          "reference": "PD-1"}  # fmt: skip
+
+
 def without(d: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k != key}
 
@@ -94,6 +108,79 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("unknown lot in counts", {"type": "wrap_day", "counts": {"ghost": 1}}, "counts.ghost"),
     ("unknown firearm in setup", but(PLAN, firearms=["g1", "ghost"]), "firearms[1]"),
+    # the inventory's life and firing readiness: new commands and fields
+    ("due_back not a date", {**REGISTER, "due_back": "next Friday"}, "due_back"),
+    ("class not a class", {**REGISTER, "class": "pistol"}, "class"),
+    ("vendor not text", {**REGISTER, "vendor": 7}, "vendor"),
+    ("invoice not text", {**RECEIVE, "invoice": 12}, "invoice"),
+    ("classes not a list", {**LICENCE, "classes": "rifle"}, "classes"),
+    ("classes not classes", {**LICENCE, "classes": ["rifle", "pistol"]}, "classes[1]"),
+    ("classes on training", {**LICENCE, "kind": "firearms_training", "classes": []}, "classes"),
+    ("ppe not a bool", but(PLAN, ppe="yes"), "ppe"),
+    ("medic not text", but(PLAN, medic=5), "medic"),
+    ("risk assessment not an object", but(PLAN, risk_assessment="abc"), "risk_assessment"),
+    (
+        "risk assessment short digest",
+        but(PLAN, risk_assessment={**RA, "sha256": "ab" * 31}),
+        "risk_assessment.sha256",
+    ),
+    (
+        "risk assessment long digest",
+        but(PLAN, risk_assessment={**RA, "sha256": "ab" * 33}),
+        "risk_assessment.sha256",
+    ),
+    (
+        "risk assessment not hex",
+        but(PLAN, risk_assessment={**RA, "sha256": "g" * 64}),
+        "risk_assessment.sha256",
+    ),
+    (
+        "risk assessment without controls",
+        but(PLAN, risk_assessment={"sha256": "a" * 64}),
+        "risk_assessment.controls",
+    ),
+    (
+        "risk assessment empty controls",
+        but(PLAN, risk_assessment={**RA, "controls": " "}),
+        "risk_assessment.controls",
+    ),
+    ("call not a call", but(ISSUE, call="warm"), "call"),
+    ("vendor ID empty", {**VENDOR, "vendor": ""}, "vendor"),
+    ("licence missing", without(VENDOR, "licence"), "licence"),
+    ("licence_expires not a date", {**VENDOR, "licence_expires": "soon"}, "licence_expires"),
+    ("agreed_by missing", {"type": "close_production"}, "agreed_by"),
+    ("how not a way", {**DISPOSE, "how": "sold"}, "how"),
+    ("dispose neither firearm nor lot", without(DISPOSE, "firearm"), "firearm"),
+    ("dispose both firearm and lot", {**DISPOSE, "lot": "b1"}, "firearm"),
+    ("dispose unknown firearm", {**DISPOSE, "firearm": "ghost"}, "firearm"),
+    ("dispose unknown lot", {**LOT_OUT, "lot": "ghost"}, "lot"),
+    ("dispose a lot without count", without(LOT_OUT, "count"), "count"),
+    ("dispose a firearm with a count", {**DISPOSE, "count": 1}, "count"),
+    ("negative count", {**LOT_OUT, "count": -1}, "count"),
+    ("witness not text", {**DISPOSE, "how": "destroyed", "witness": 3}, "witness"),
+    ("agency not an agency", {**NOTICE, "agency": "sheriff"}, "agency"),
+    ("notice day not a date", {**NOTICE, "day": "today"}, "day"),
+    ("notice without reference", without(NOTICE, "reference"), "reference"),
+    (
+        "notice minutes as text",
+        {"type": "set_policy", "policy": {"police_notice_minutes": "30"}, "agreed_by": "arm"},
+        "policy.police_notice_minutes",
+    ),
+    (
+        "notice minutes negative",
+        {"type": "set_policy", "policy": {"police_notice_minutes": -5}, "agreed_by": "arm"},
+        "policy.police_notice_minutes",
+    ),
+    (
+        "switch as text",
+        {"type": "set_policy", "policy": {"daily_check": "on"}, "agreed_by": "arm"},
+        "policy.daily_check",
+    ),
+    (
+        "null switch",
+        {"type": "set_policy", "policy": {"daily_check": None}, "agreed_by": "arm"},
+        "policy.daily_check",
+    ),
     # a second open_production
     (
         "second open_production",
@@ -160,6 +247,28 @@ def test_anything_before_open_production() -> None:
 
 def test_unknown_person_is_a_refusal_not_malformed(ready: Day) -> None:
     assert ready.run("tick", "ghost").rules == ("SC-R02",)
+
+
+def test_unknown_vendor_or_medic_is_a_refusal_not_malformed() -> None:
+    """DRILLS.md: an unknown vendor cites SC-V01 (when vendors must be approved), an unknown
+    medic SC-R02 at plan_setup; both are recorded refusals, not malformed lines."""
+    d = ready_day()
+    d.ok("set_policy", "prod", policy={"require_approved_vendors": True}, agreed_by="arm")
+    out = d.run("receive_ammo", lot="b9", kind="blank", caliber="9mm", count=5, vendor="nobody")
+    assert out.rules == ("SC-V01",) and d.state.refusal_count == 1
+    out = d.run("dispose", firearm="g1", how="returned", to="nobody")
+    assert out.rules == ("SC-V01",)
+    out = d.run("plan_setup", "ad", **{k: v for k, v in PLAN.items() if k != "type"},
+                medic="nobody", ppe=True)  # fmt: skip
+    assert out.rules == ("SC-R02",) and "nobody (medic)" in out.message
+    assert d.state.refusal_count == 3
+
+
+def test_a_null_notice_policy_turns_the_notice_off() -> None:
+    raw = {"type": "set_policy", "actor": "prod", "at": START.isoformat(), "agreed_by": "arm",
+           "policy": {"police_notice_minutes": None}}  # fmt: skip
+    cmd = parse_command(raw)
+    assert dict(cmd.policy) == {"police_notice_minutes": None}  # type: ignore[attr-defined]
 
 
 def test_drill_runner_reports_a_malformed_line_and_goes_on() -> None:

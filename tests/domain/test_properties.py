@@ -9,7 +9,10 @@ command, through the pure core (handle, evolve):
 - rounds are conserved per lot, firearm loads add up to each lot's `in_firearms`, nothing < 0;
 - nothing is issued or loaded (or approved) while stop-work is in force;
 - a refused command changes nothing but the refusal counter, the clock and closed deadlines;
-- rebuilding from the events (as stored: JSON) equals the live state.
+- rebuilding from the events (as stored: JSON) equals the live state;
+- a disposed firearm or lot is never used or moved again, and a stated call is always true.
+
+Each example draws which of the five policy switches of rules V and F are on.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from hypothesis import strategies as st
 
 from showclear.domain import Event, Malformed, State, evolve, evolve_all, handle, parse_command
 from showclear.domain import events as ev
-from showclear.domain.state import with_changes
 from showclear.domain.values import NEVER_LOADED, person
 
 from .conftest import START, check_refusal
@@ -39,6 +41,7 @@ PEOPLE = {
     "p2": ["performer"],
     "p3": ["performer"],  # untrained
     "crew": ["crew"],
+    "doc": ["medic"],
 }
 PERFORMERS = ["p1", "p2", "p3"]
 EVERYONE = list(PEOPLE)
@@ -52,10 +55,23 @@ CONTAINERS = {"safe": ("safe", True), "cart": ("cart", False)}
 SETUPS = ["s1", "s2"]
 
 
-def prelude() -> list[tuple[str, str, dict[str, Any]]]:
-    steps: list[tuple[str, str, dict[str, Any]]] = [
-        ("open_production", "prod", {"production": "prop", "title": "Properties"}),
-    ]
+# The five switches of rules V and F, each drawn on or off per example.
+SWITCHES = {
+    "require_approved_vendors": True,
+    "police_notice_minutes": 5,
+    "require_fire_readiness": True,
+    "require_risk_assessment": True,
+    "daily_check": True,
+}
+VENDORS = ["vendor-a", "vendor-b", "vendor-x"]  # vendor-x is not approved at the start
+RA = {"sha256": "ab" * 32, "controls": "exclusion zone"}
+
+
+def prelude(policy: dict[str, Any] | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+    opened: dict[str, Any] = {"production": "prop", "title": "Properties"}
+    if policy:
+        opened["policy"] = policy
+    steps: list[tuple[str, str, dict[str, Any]]] = [("open_production", "prod", opened)]
     steps += [
         ("add_person", "prod", {"person": p, "name": p, "roles": r}) for p, r in PEOPLE.items()
     ]
@@ -81,9 +97,16 @@ def prelude() -> list[tuple[str, str, dict[str, Any]]]:
         for c, (k, lk) in CONTAINERS.items()
     ]
     steps += [
-        ("register_firearm", "arm", {"firearm": f, "kind": k, "caliber": "9mm"})
-        for f, k in FIREARMS.items()
-    ]
+        ("approve_vendor", "prod", {"vendor": v, "name": v, "licence": "FFL", "agreed_by": "arm",
+                                    "licence_expires": "2030-01-01"})
+        for v in VENDORS[:2]
+    ]  # fmt: skip
+    steps += [
+        ("register_firearm", "arm", {"firearm": f, "kind": k, "caliber": "9mm",
+                                     "vendor": "vendor-a", "due_back": due, "class": cls})
+        for (f, k), due, cls in zip(FIREARMS.items(), ("2024-03-05", "2024-03-09", "2024-03-04"),
+                                    ("handgun", "rifle", "handgun"), strict=True)
+    ]  # fmt: skip
     steps += [
         ("receive_ammo", "arm", {"lot": lot, "kind": k, "caliber": "9mm", "count": n, "vendor": v})
         for lot, (k, n, v) in LOTS.items()
@@ -97,6 +120,8 @@ def prelude() -> list[tuple[str, str, dict[str, Any]]]:
 WARM_START: list[tuple[str, str, dict[str, Any]]] = [
     ("start_day", "arm", {"day": START.date().isoformat(), "armorer": "arm"}),
     ("safety_meeting", "ad", {"attendees": ["p1", "p2", "p3"]}),
+    ("inspect_firearm", "arm", {"firearm": "f1", "barrel_clear": True}),
+    ("inspect_firearm", "arm", {"firearm": "f2", "barrel_clear": True}),
     (
         "plan_setup",
         "ad",
@@ -110,6 +135,9 @@ WARM_START: list[tuple[str, str, dict[str, Any]]] = [
             "shields": False,
             "remote_camera": False,
             "rehearsal": False,
+            "ppe": True,
+            "medic": "doc",
+            "risk_assessment": RA,
         },
     ),
     ("approve_setup", "arm", {"setup": "s1"}),
@@ -141,6 +169,7 @@ KINDS = (
     + ["resume_work"] * 4
     + ["assign_task", "call_break", "end_break"]
     + ["tick", "correct", "load"]
+    + ["inspect_firearm", "record_notification", "approve_vendor", "dispose", "close_production"]
 )
 
 
@@ -172,6 +201,24 @@ def prefer(data: st.DataObject, preferred: list[Any], fallback: list[Any]) -> An
     if preferred and not chance(data, 1, 5):
         return one_of(data, preferred)
     return one_of(data, fallback)
+
+
+def unnoticed(s: State) -> bool:
+    """SC-F02 is on and no police notice for the running day is recorded yet."""
+    if s.policy.police_notice_minutes is None or s.day is None:
+        return False
+    return not any(n.agency == "police" and n.day == s.day.day for n in s.notifications)
+
+
+def unchecked(s: State, firearm: str) -> bool:
+    """SC-F05 is on and the firearm has had no barrel check today."""
+    f = s.firearms[firearm]
+    return (
+        s.policy.daily_check
+        and s.day is not None
+        and f.firing_capable
+        and f.cleared_day != s.day.number
+    )
 
 
 def draw_command(
@@ -221,6 +268,30 @@ def draw_command(
     if kind == "safety_meeting":
         attendees = mostly(data, ["ad", *PERFORMERS], [some(data, ["ad", *PERFORMERS])])
         return kind, one_of(data, ["ad", "arm", "ss"]), {"attendees": attendees}
+    if kind == "record_notification":
+        day = s.day.day if s.day else (s.now.date() if s.now else START.date())
+        return kind, one_of(data, ["ad", "arm", "prod"]), {
+            "day": day.isoformat(), "agency": mostly(data, "police", ["fire", "film_office"]),
+            "reference": f"n{serial}"}  # fmt: skip
+    if kind == "approve_vendor":
+        return kind, mostly(data, "prod", ["arm"]), {
+            "vendor": one_of(data, VENDORS), "name": "V", "licence": "FFL",
+            "licence_expires": one_of(data, ["2030-01-01", "2024-03-05"]),
+            "agreed_by": mostly(data, "arm", ["prod", "ad"])}  # fmt: skip
+    if kind == "close_production":
+        return kind, mostly(data, "prod", ["arm"]), {"agreed_by": mostly(data, "arm", ["ad"])}
+    if kind == "dispose" and not chance(data, 1, 2):
+        kind = "tick"  # rarely: a disposal ends an item's part in the rest of the sequence
+    if kind == "dispose":
+        item = one_of(data, [("firearm", f) for f in FIREARMS] + [("lot", lot) for lot in LOTS])
+        fields = {item[0]: item[1], "how": mostly(data, "returned", ["destroyed", "transferred"])}
+        if fields["how"] == "destroyed":
+            fields["witness"] = one_of(data, ["ss", "prod", "arm", "crew"])
+        else:
+            fields["to"] = one_of(data, VENDORS)
+        if item[0] == "lot":
+            fields["count"] = max(0, s.lots[item[1]].on_hand + mostly(data, 0, [-1, 2]))
+        return kind, mostly(data, "arm", ["ast", "ad"]), fields
     if kind == "plan_setup":
         toward = chance(data, 1, 5)
         fields = {
@@ -236,6 +307,11 @@ def draw_command(
         }
         if toward:
             fields["distance_m"] = one_of(data, [2.0, 4.0, 7.0])
+        if not chance(data, 1, 4):
+            fields["ppe"] = mostly(data, True, [False])
+            fields["medic"] = mostly(data, "doc", ["crew"])
+        if not chance(data, 1, 4):
+            fields["risk_assessment"] = RA
         if chance(data, 1, 4):
             fields["override"] = {"by": ["arm", "ss"], "reason": "special blanks"}
         return kind, one_of(data, ["ad", "arm"]), fields
@@ -266,9 +342,14 @@ def draw_command(
             return "verify_rounds", "arm", {"lot": lot_id, "count": 6, "method": "visual"}
         planned = [f for x in usable if x.action == "fire_blanks" for f in x.firearms]
         firearm = prefer(data, [f for f in planned if f in at_hand], list(FIREARMS))
+        if s.lots[lot_id].kind == "blank" and unnoticed(s) and not chance(data, 1, 4):
+            return "record_notification", "ad", {"day": s.day.day.isoformat(),  # type: ignore[union-attr]
+                                                 "agency": "police", "reference": "pd"}  # fmt: skip
+        if unchecked(s, firearm) and not chance(data, 1, 4):
+            return "inspect_firearm", "arm", {"firearm": firearm, "barrel_clear": True}
         rounds = data.draw(st.integers(1, max(1, min(6, s.lots[lot_id].verified))))
         return kind, armory, {"firearm": firearm, "lot": lot_id, "rounds": rounds}
-    if kind == "unload":
+    if kind == "unload":  # an empty firearm too: a clearing check
         loaded = [f.id for f in s.firearms.values() if f.loaded]
         return kind, armory, {"firearm": prefer(data, loaded, list(FIREARMS))}
     if kind == "issue":
@@ -290,6 +371,8 @@ def draw_command(
         firearm, to, setup = prefer(
             data, pairs, [(f, p, x) for f in FIREARMS for p in PERFORMERS for x in SETUPS]
         )
+        if unchecked(s, firearm) and not chance(data, 1, 4):
+            return "inspect_firearm", "arm", {"firearm": firearm, "barrel_clear": True}
         fields = {
             "firearm": firearm,
             "to": to,
@@ -299,6 +382,10 @@ def draw_command(
         }
         if to == "p3" and data.draw(st.booleans()):
             fields["override"] = {"by": ["arm"], "reason": "trained this morning"}
+        if chance(data, 2, 3):
+            loaded = s.firearms[firearm].loaded_kind
+            right = {None: "cold", "dummy": "dummies", "blank": "hot"}[loaded]
+            fields["call"] = mostly(data, right, ["cold", "dummies", "hot"])
         return kind, armory, fields
     if kind == "return":
         firearm = prefer(data, issued, list(FIREARMS))
@@ -425,7 +512,8 @@ def check_rounds(s: State, expended: Counter[str]) -> None:
         assert lot.expended == expended[lot_id] >= 0
         assert lot.in_firearms == in_firearms[lot_id] >= 0
         assert lot.on_hand >= 0
-        assert lot.received == lot.on_hand + lot.in_firearms + lot.expended
+        assert lot.received == lot.on_hand + lot.in_firearms + lot.expended + lot.left
+        assert lot.disposed is None or (lot.on_hand == 0 and lot.in_firearms == 0)
         assert lot.verified >= 0
 
 
@@ -436,7 +524,7 @@ def check_refusal_changes_nothing(before: State, out: Any, after: State, at: str
     # the same moment passing without a command: closes the same deadlines, moves the clock
     reference = evolve(only_due, Event(ev.CLOCK_TICKED, refusal.actor, at, {}))
     assert after.refusal_count == before.refusal_count + 1
-    assert with_changes(after, refusal_count=reference.refusal_count) == reference
+    assert after._replace(refusal_count=reference.refusal_count) == reference
 
 
 def stored(e: Event) -> Event:
@@ -455,6 +543,8 @@ MILESTONES = {
     ev.RECORD_CORRECTED,
 }
 FORBIDDEN_DURING_STOP = {ev.FIREARM_ISSUED, ev.FIREARM_LOADED, ev.SETUP_APPROVED}
+MOVES = {ev.FIREARM_ISSUED, ev.FIREARM_LOADED, ev.ITEM_SECURED, ev.ITEM_RETRIEVED,
+         ev.ROUNDS_VERIFIED, ev.LOT_INSPECTED, ev.ITEM_DISPOSED}  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -486,6 +576,19 @@ def test_random_days_keep_every_invariant(data: st.DataObject) -> None:
             if e.type == ev.FIREARM_LOADED:
                 assert before.lots[e.data["lot"]].quarantined is None
                 assert before.firearms[e.data["firearm"]].out_of_service is None
+            if e.type in MOVES:  # SC-V02: a disposed item is never used or moved again
+                d = e.data
+                named = [("firearm", d.get("firearm")), ("lot", d.get("lot"))]
+                if "item" in d:
+                    named.append((d["item"], d["id"]))
+                for kind_, ident in named:
+                    if ident is not None:
+                        items = before.firearms if kind_ == "firearm" else before.lots
+                        assert items[ident].disposed is None, (e.type, ident)
+            if e.type == ev.FIREARM_ISSUED and "call" in e.data:  # SC-F01: the call is true
+                f = before.firearms[e.data["firearm"]]
+                right = {None: "cold", "dummy": "dummies", "blank": "hot"}[f.loaded_kind]
+                assert e.data["call"] == right
         if out.verdict == "refused":
             check_refusal(out)  # recorded, naming its rules, each with a next step
             check_refusal_changes_nothing(before, out, after, cmd.at_text)
@@ -497,7 +600,8 @@ def test_random_days_keep_every_invariant(data: st.DataObject) -> None:
         assert rebuilt == state
 
     warm = not chance(data, 1, 4)
-    for type_, actor, fields in prelude() + (WARM_START if warm else []):
+    switches = {k: v for k, v in SWITCHES.items() if chance(data, 1, 4)}
+    for type_, actor, fields in prelude(switches) + (WARM_START if warm else []):
         step(type_, actor, fields)
         clock += timedelta(minutes=1)
     n_steps = data.draw(st.integers(5, 60), label="steps")

@@ -44,14 +44,14 @@ def test_r01_correction_appends_and_the_original_stays(ready: Day) -> None:
     assert ready.events[seq - 1] is original and dict(original.data) == original_data
     assert s.lots["d1"].received == 50
     (entry,) = s.corrections[seq]
-    assert entry["by"] == "arm" and entry["changes"] == {"count": 48}
+    assert entry.by == "arm" and entry.changes == {"count": 48}
 
 
 def test_r01_corrections_accumulate(ready: Day) -> None:
     seq = ready.seq_of(ev.AMMO_RECEIVED, 0)
     for n in (48, 49):
         ready.ok("correct", "prod", extra=True, corrects=seq, reason="recount", changes={"n": n})
-    assert [c["changes"]["n"] for c in ready.state.corrections[seq]] == [48, 49]
+    assert [c.changes["n"] for c in ready.state.corrections[seq]] == [48, 49]
 
 
 @pytest.mark.parametrize(("corrects", "reason"), [(0, "x"), (10_000, "x"), (1, " ")])

@@ -39,7 +39,6 @@ NONSENSE: list[tuple[str, str, str, dict[str, Any]]] = [
      {"type": "register_container", "container": "safe1", "kind": "safe", "lockable": True}),
     ("concern ID in use", "concern", "crew", {"type": "report_concern", "concern": "c1",
                                               "text": "again"}),
-    ("unload an empty firearm", "ready", "arm", {"type": "unload", "firearm": "g1"}),
     ("retrieve from the wrong container", "ready", "arm",
      {"type": "retrieve", "firearm": "g1", "container": "safe1"}),
     ("second break", "break", "ad", {"type": "call_break", "kind": "meal"}),
@@ -61,6 +60,19 @@ def test_nonsense_is_refused_without_rules(start: str, actor: str, line: dict[st
     assert out.verdict == "refused" and out.rules == ()
     assert out.message
     assert d.state.refusal_count == before.refusal_count + 1
+
+
+def test_unloading_an_empty_firearm_is_a_recorded_clearing_check(ready: Day) -> None:
+    """DRILLS.md: `unload` of an empty firearm is accepted and recorded (a clearing check)."""
+    before = ready.state.firearms["g1"]
+    assert not before.loaded
+    out = ready.run("unload", firearm="g1")
+    assert out.verdict == "accepted" and "clearing check" in out.message
+    (event,) = out.events
+    assert event.type == "firearm_unloaded" and event.data == {"firearm": "g1", "rounds": {}}
+    assert ready.state.firearms["g1"].loaded == () and ready.state.lots["b1"].in_firearms == 0
+    # still only the armory, holding the firearm (SC-C01)
+    assert ready.run("unload", "ad", firearm="g1").rules == ("SC-C01",)
 
 
 def test_when_a_command_breaks_a_rule_and_makes_no_sense_the_rule_is_cited() -> None:

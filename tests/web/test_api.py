@@ -116,6 +116,37 @@ def test_an_unknown_item_is_409_naming_the_field(live: Live) -> None:
     assert len(live.events()) == head  # nothing recorded
 
 
+def test_malformed_new_fields_are_422_naming_the_field_and_record_nothing(live: Live) -> None:
+    arm = live.client("arm", "2002")
+    before = len(live.events())
+    bad = [
+        ({"type": "dispose", "lot": "blank9", "how": "returned", "to": "blankco"}, "count"),
+        ({"type": "dispose", "firearm": "g17", "how": "sold", "to": "acme-props"}, "how"),
+        ({"type": "issue", "firearm": "colt45", "to": "lead", "setup": "sc12-saloon",
+          "shown": True, "witnesses": ["lead", "ad"], "call": "warm",
+          "witness_pins": {"lead": "5005", "ad": "3003"}}, "call"),
+        ({"type": "plan_setup", "setup": "x", "scene": "1", "firearms": ["g17"],
+          "performers": ["villain"], "action": "fire_blanks", "toward_people": False,
+          "shields": True, "remote_camera": False, "rehearsal": False,
+          "risk_assessment": {"sha256": "xyz", "controls": "c"}}, "risk_assessment.sha256"),
+        ({"type": "register_firearm", "firearm": "r9", "kind": "rubber", "caliber": "-",
+          "due_back": "soon"}, "due_back"),
+    ]  # fmt: skip
+    for body, field in bad:
+        r = arm.post("/api/productions/demo/commands", json=body)
+        assert r.status_code == 422 and r.json()["field"] == field, (field, r.text)
+    prod = live.client("prod", "1001")
+    notice = {"type": "record_notification", "agency": "police", "reference": "x"}
+    r = prod.post("/api/productions/demo/commands", json={**notice, "day": "2025-13-01"})
+    assert r.status_code == 422 and r.json()["field"] == "day"
+    assert len(live.events()) == before
+    # an unknown vendor is a refusal (SC-V01), recorded as one
+    ammo = {"type": "receive_ammo", "lot": "x", "kind": "blank", "caliber": "9mm PAK", "count": 5}
+    r = arm.post("/api/productions/demo/commands", json={**ammo, "vendor": "nobody"})
+    assert r.status_code == 409 and [x["rule"] for x in r.json()["rules"]] == ["SC-V01"]
+    assert [e["type"] for e in live.events()[before:]] == ["command_refused"]
+
+
 def test_duplicate_command_id_is_answered_once_and_recorded_once(live: Live) -> None:
     arm = live.client("arm", "2002")
     cmd = {**ISSUE, "command_id": "tablet-1-0001"}

@@ -59,6 +59,9 @@ WHO: dict[str, set[str]] = {
     "call_break": {"first_ad"},
     "end_break": {"first_ad"},
     "wrap_day": ARMORER,
+    "dispose": ARMORER,
+    "record_notification": {"producer", "first_ad"} | ARMORER,
+    "close_production": {"producer"},
 }
 # RULES.md: where a specific rule says who may act, that rule is cited (409).
 BY_RULE: dict[str, tuple[set[str], str]] = {
@@ -69,6 +72,7 @@ BY_RULE: dict[str, tuple[set[str], str]] = {
     "secure": (ARMORER, "SC-C02"),
     "approve_setup": (ARMORER | {"first_ad"}, "SC-P01"),
     "resume_work": ({"armorer", "safety_supervisor", "producer"}, "SC-S02"),
+    "approve_vendor": ({"producer"}, "SC-V01"),  # SC-V01: a producer, an armorer agreeing
 }
 ANYONE = {"discharge", "report_misfire", "report_live_round", "report_concern", "stop_work", "tick"}
 # Accepting these changes the state so that a second allowed role could not repeat them.
@@ -82,6 +86,8 @@ ONE_EACH = {
     "wrap_day",
     "call_break",
     "end_break",
+    "dispose",
+    "close_production",
 }
 
 
@@ -165,6 +171,16 @@ def body(type_name: str, role: str) -> dict[str, Any]:
         "end_break": {},
         "wrap_day": {"counts": {"dum": 100, "blk": 100}},
         "tick": {},
+        "approve_vendor": {
+            "vendor": f"v-{r}",
+            "name": "Prop house",
+            "licence": "FFL 9-95-037-01-2D-04418",
+            "licence_expires": "2099-01-01",
+            "agreed_by": who("armorer"),
+        },
+        "dispose": {"firearm": "g1", "how": "returned", "to": "v"},
+        "record_notification": {"day": TODAY, "agency": "police", "reference": f"n-{r}"},
+        "close_production": {"agreed_by": who("armorer")},
     }
     return {"type": type_name, **bodies[type_name]}
 
@@ -244,6 +260,8 @@ def seed_lines(type_name: str) -> list[dict[str, Any]]:
         },
         {"actor": m("armorer"), "type": "secure", "firearm": "g4", "container": "safe1"},
     ]
+    if type_name == "close_production":  # nothing registered, so nothing left to dispose of
+        return lines[: 1 + len(ROLES) + 2]
     if type_name == "start_day":
         return lines
     lines += [

@@ -38,13 +38,18 @@ def cells(text: str) -> list[list[str]]:
 
 def test_formula_payloads_in_ids_and_vendor_fields_are_neutralised(live: Live) -> None:
     arm = live.client("arm", PINS["arm"])
+    prod = live.client("prod", PINS["prod"])
     for i, f in enumerate(FORMULAS):
         # A tab or CR may be in text, never in an ID.
         fid = f"{f}#{i}" if f[0] not in "\t\r" else f"id-{i}"
+        # The demo takes firearms and rounds from approved vendors only (SC-V01).
+        post(prod, {"type": "approve_vendor", "vendor": fid, "name": f, "licence": f,
+                    "licence_expires": "2099-12-31", "agreed_by": "arm"})  # fmt: skip
         post(arm, {"type": "register_firearm", "firearm": fid, "kind": "rubber",
-                   "caliber": f, "make": f, "serial": f})  # fmt: skip
+                   "caliber": f, "make": f, "serial": f, "vendor": fid,
+                   "invoice": f})  # fmt: skip
         post(arm, {"type": "receive_ammo", "lot": f"@{fid}", "kind": "dummy", "caliber": f,
-                   "count": 10, "vendor": f})  # fmt: skip
+                   "count": 10, "vendor": fid, "invoice": f})  # fmt: skip
     for report in ("daily", "reconciliation"):
         r = arm.get(f"/p/demo/reports/{report}.csv")
         assert r.status_code == 200, r.text
@@ -64,14 +69,15 @@ def test_download_names_from_ids_are_safe_headers(live: Live) -> None:
     arm = live.client("arm", PINS["arm"])
     odd = ["grün-中文-ü", 'say "cheese"', "semi;colon,comma"]
     for f in odd:
-        post(arm, {"type": "register_firearm", "firearm": f, "kind": "rubber", "caliber": "x"})
+        post(arm, {"type": "register_firearm", "firearm": f, "kind": "rubber", "caliber": "x",
+                   "vendor": "acme-props"})  # fmt: skip
     # A NUL in an ID: the parser refuses it now, but a store written before the limits may
     # hold one, so it is written here around the parser, as an older version would have.
     nul = "nul\x00id"
     runtime = live.ctx.runtime
     at = runtime.call(runtime.state, "demo").now
     command = RegisterFirearm(actor="arm", at=at, at_text=at.isoformat(), firearm=nul,
-                              kind="rubber", caliber="x")  # fmt: skip
+                              kind="rubber", caliber="x", vendor="acme-props")  # fmt: skip
     assert runtime.call(runtime.service.execute, "demo", command).verdict == "accepted"
     for f in [*odd, nul]:
         for fmt in ("csv", "pdf"):

@@ -41,8 +41,12 @@ def store_payloads(live: Live) -> None:
         post(prod, {"type": "add_person", "person": p, "name": p, "roles": ["performer"],
                     "command_id": p})  # fmt: skip
         post(arm, {"type": "register_container", "container": p, "kind": "safe", "lockable": True})
+        # The demo takes firearms and rounds from approved vendors only (SC-V01): approve one
+        # named by the payload, so vendor names, licences and invoices carry it too.
+        post(prod, {"type": "approve_vendor", "vendor": p, "name": p, "licence": p,
+                    "licence_expires": "2099-12-31", "agreed_by": "arm"})  # fmt: skip
         post(arm, {"type": "register_firearm", "firearm": p, "kind": "rubber", "caliber": p,
-                   "make": p, "model": p, "serial": p})  # fmt: skip
+                   "make": p, "model": p, "serial": p, "vendor": p, "invoice": p})  # fmt: skip
         post(arm, {"type": "receive_ammo", "lot": p, "kind": "dummy", "caliber": p, "count": 5,
                    "vendor": p})  # fmt: skip
         post(arm, {"type": "plan_setup", "setup": p, "scene": p, "firearms": [p],

@@ -1,9 +1,13 @@
 """The web demo: production `demo`, a running day dated today, and documented demo PINs.
 
 Seeded through the real domain (every line is decided by the rules; a refused seed line is a
-bug and stops the seeding), so the board shows what a well-run morning looks like: a safety
-meeting held, two approved setups, one setup still waiting for the 1st AD, a dummy lot
-inspected, blanks verified, everything with the armorer on duty.
+bug and stops the seeding), so the board shows what a well-run morning looks like. The demo
+opens like any new production, with the safety switches of rules V and F on, so its morning
+has what they ask for: two approved vendors, rented firearms due back next week, the police
+told of today's blank fire well ahead, each firearm's barrel checked after the day started, a
+safety meeting held, a blank-fire setup with PPE, a medic and a written risk assessment, two
+more approved setups and one still waiting for the 1st AD, a dummy lot inspected, blanks
+verified, everything with the armorer on duty.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from showclear.api.auth import Auth
 from showclear.api.runtime import Runtime
 from showclear.domain import parse_command
+from showclear.new_production import opening_commands
 from showclear.service import Service
 
 DEMO = "demo"
@@ -28,7 +33,16 @@ PEOPLE: list[tuple[str, str, list[str], str]] = [
     ("lead", "Lee Lead", ["performer"], "5005"),
     ("villain", "Val Villain", ["performer"], "6006"),
     ("crew", "Chris Crew", ["crew"], "7007"),
+    ("medic", "Mo Medic", ["medic"], "8008"),
 ]
+# The written risk assessment for the blank-fire setup: its SHA-256 and its controls (SC-F04).
+RISK_ASSESSMENT = {
+    "sha256": "5f2b8c1e0d9a4b7c6e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d",
+    "controls": "Quarter-load blanks; 6 m exclusion zone; shield for the camera operator; "
+    "hearing and eye protection for everyone in range; medic on set.",
+}
+# How long before the end of the seeded morning the police were told (SC-F02 asks 30 min).
+NOTICE_AHEAD_MINUTES = 45
 PINS = {pid: pin for pid, _, _, pin in PEOPLE}
 
 
@@ -36,16 +50,14 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
     """The demo morning, one command a minute, ending a little before `now`."""
     today = now.date().isoformat()
     valid = (now.date() + timedelta(days=365)).isoformat()
+    due_back = (now.date() + timedelta(days=7)).isoformat()
+    producer, producer_name = PEOPLE[0][0], PEOPLE[0][1]
+    opening = opening_commands(DEMO, "Night Shift (demo)", producer, producer_name)
     lines: list[dict[str, Any]] = [
-        {
-            "actor": "prod",
-            "type": "open_production",
-            "production": DEMO,
-            "title": "Night Shift (demo)",
-        },
+        *opening,
         *(
             {"actor": "prod", "type": "add_person", "person": pid, "name": name, "roles": roles}
-            for pid, name, roles, _ in PEOPLE
+            for pid, name, roles, _ in PEOPLE[1:]
         ),
         {
             "actor": "prod",
@@ -67,6 +79,24 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
             "person": "villain",
             "kind": "firearms_training",
             "expires": valid,
+        },
+        {
+            "actor": "prod",
+            "type": "approve_vendor",
+            "vendor": "acme-props",
+            "name": "Acme Prop House",
+            "licence": "FFL 9-95-037-01-2D-04418",
+            "licence_expires": valid,
+            "agreed_by": "arm",
+        },
+        {
+            "actor": "prod",
+            "type": "approve_vendor",
+            "vendor": "blankco",
+            "name": "Blankco Theatrical Supply",
+            "licence": "FFL 5-77-001-07-4A-00912",
+            "licence_expires": valid,
+            "agreed_by": "arm",
         },
         {
             "actor": "arm",
@@ -91,6 +121,10 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
             "make": "Uberti",
             "model": "1873 SAA",
             "serial": "U45-1001",
+            "vendor": "acme-props",
+            "invoice": "ACME-2417",
+            "due_back": due_back,
+            "class": "handgun",
         },
         {
             "actor": "arm",
@@ -101,6 +135,10 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
             "make": "Glock",
             "model": "17 blank conversion",
             "serial": "GBK-0017",
+            "vendor": "acme-props",
+            "invoice": "ACME-2417",
+            "due_back": due_back,
+            "class": "handgun",
         },
         {
             "actor": "arm",
@@ -110,6 +148,9 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
             "caliber": "n/a",
             "make": "Prop shop",
             "model": "AR rubber",
+            "vendor": "acme-props",
+            "invoice": "ACME-2417",
+            "due_back": due_back,
         },
         {
             "actor": "arm",
@@ -119,6 +160,7 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
             "caliber": ".45 Colt",
             "count": 50,
             "vendor": "acme-props",
+            "invoice": "ACME-2417",
         },
         {
             "actor": "arm",
@@ -136,12 +178,23 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
             "caliber": "9mm PAK",
             "count": 100,
             "vendor": "blankco",
+            "invoice": "BC-5510",
+        },
+        {
+            "actor": "ad",
+            "type": "record_notification",
+            "day": today,
+            "agency": "police",
+            "reference": "PD-FILM-NOTICE-0042",
+            "officer": "Sgt. Ruiz",
         },
         {"actor": "arm", "type": "start_day", "day": today, "armorer": "arm"},
+        {"actor": "arm", "type": "inspect_firearm", "firearm": "colt45", "barrel_clear": True},
+        {"actor": "arm", "type": "inspect_firearm", "firearm": "g17", "barrel_clear": True},
         {
             "actor": "ad",
             "type": "safety_meeting",
-            "attendees": ["arm", "ad", "safety", "lead", "villain", "crew"],
+            "attendees": ["arm", "ad", "safety", "lead", "villain", "crew", "medic"],
         },
         {
             "actor": "ad",
@@ -170,6 +223,9 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
             "shields": True,
             "remote_camera": False,
             "rehearsal": False,
+            "ppe": True,
+            "medic": "medic",
+            "risk_assessment": RISK_ASSESSMENT,
         },
         {"actor": "arm", "type": "approve_setup", "setup": "sc14-alley"},
         {"actor": "ad", "type": "approve_setup", "setup": "sc14-alley"},
@@ -190,7 +246,10 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
         {"actor": "arm", "type": "verify_rounds", "lot": "blank9", "count": 12, "method": "visual"},
         {"actor": "arm", "type": "secure", "lot": "dummy45", "container": "safe1"},
     ]
-    start = now - timedelta(minutes=len(lines) + 5)
+    # One line a minute, and the police notice NOTICE_AHEAD_MINUTES before the end, so that
+    # blanks can be loaded as soon as the demo opens.
+    notice = next(i for i, line in enumerate(lines) if line["type"] == "record_notification")
+    start = now - timedelta(minutes=max(len(lines), notice + NOTICE_AHEAD_MINUTES) + 5)
     for i, line in enumerate(lines):
         yield {**line, "at": (start + timedelta(minutes=i)).isoformat(timespec="seconds")}
 

@@ -12,7 +12,13 @@ from datetime import date
 from typing import Any, Literal, get_args, get_origin
 
 from showclear.domain import limits
-from showclear.domain.commands import COMMANDS, EXTRA_COMMANDS, Command, PolicyPatch
+from showclear.domain.commands import (
+    COMMANDS,
+    EXTRA_COMMANDS,
+    Command,
+    PolicyPatch,
+    RiskAssessment,
+)
 from showclear.domain.parsing import EXACTLY_ONE, REQUIRED_WHEN_TRUE, _strip, is_id_field, schema
 from showclear.domain.values import POLICY_TYPES
 
@@ -60,6 +66,9 @@ def _json_value(depth: int) -> dict[str, Any]:
 
 
 def _type_schema(tp: Any, wire: str, ref: str | None) -> dict[str, Any]:
+    base, nullable, _, _ = _strip(tp)
+    if nullable:  # a policy value that may be null (police_notice_minutes)
+        return {"anyOf": [_type_schema(base, wire, ref), {"type": "null"}]}
     origin = get_origin(tp)
     if tp is Any:
         return _json_value(limits.MAX_DEPTH - 1)
@@ -87,6 +96,16 @@ def _type_schema(tp: Any, wire: str, ref: str | None) -> dict[str, Any]:
             "type": "object",
             "properties": {k: _type_schema(v, k, None) for k, v in POLICY_TYPES.items()},
             "additionalProperties": False,
+        }
+    if tp is RiskAssessment:
+        return {
+            "type": "object",
+            "description": "SC-F04: the written risk assessment's SHA-256, and its controls",
+            "properties": {
+                "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+                "controls": {**TEXT_SCHEMA, "minLength": 1},
+            },
+            "required": ["sha256", "controls"],
         }
     if origin is dict:
         key_tp, val_tp = get_args(tp)

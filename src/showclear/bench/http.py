@@ -251,7 +251,12 @@ class _InProcess:
     async def send(self, i: int, body: dict[str, Any]) -> bool:
         from starlette.concurrency import run_in_threadpool
 
-        from showclear.api.routes_api import run_command, witness_checks, witness_failures
+        from showclear.api.routes_api import (
+            run_command,
+            state_of,
+            witness_checks,
+            witness_failures,
+        )
 
         ctx = self.ctx
         token, csrf = self.sessions[i]
@@ -260,7 +265,8 @@ class _InProcess:
             return False
         raw = dict(body)
         if raw.get("type") == "issue":
-            checks = await run_in_threadpool(witness_checks, ctx, PRODUCTION, raw, "witness")
+            state = await state_of(ctx, PRODUCTION)
+            checks = await run_in_threadpool(witness_checks, ctx, state, PRODUCTION, raw, "witness")
             if witness_failures(checks):
                 return False
         answer = await run_command(ctx, PRODUCTION, raw, session.person)

@@ -29,13 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from showclear.bench.stats import spread
-from showclear.bench.workload import PRODUCTION, HandoverWorkload
+from showclear.bench.workload import PRODUCTION, WORKLOAD_VERSION, HandoverWorkload
 from showclear.domain import State, evolve, handle, parse_command
 from showclear.service import Service, load_payload
 from showclear.store.base import NewEvent
 from showclear.store.sqlite import SQLiteEventStore
 
-WORKLOAD_VERSION = 1  # bump when the workload changes, so cached stores are rebuilt
 BATCH = 20_000  # events per append transaction while building the store
 
 RESULT_KEYS = ("events", "rebuild_events_per_s", "reads_per_s", "ratio_vs_reads")

@@ -51,14 +51,15 @@ from pathlib import Path
 from typing import Any
 
 from showclear.bench.stats import spread
-from showclear.bench.workload import PRODUCTION, HandoverWorkload
+from showclear.bench.workload import PRODUCTION, WORKLOAD_VERSION, HandoverWorkload
 from showclear.ledger.hashing import LEAF_PREFIX
 from showclear.ledger.node import LedgerNode
 from showclear.store.base import NewEvent
 from showclear.store.sqlite import SQLiteEventStore
 
 BATCH = 10_000
-WORKLOAD_VERSION = 1  # bump when the workload or the way the stores are built changes
+# The stores carry the workload's version and how they are built (bump BUILD when that changes).
+BUILD_VERSION = 1
 PACES = ("set", "burst")
 
 RESULT_KEYS = (
@@ -103,7 +104,7 @@ def build_store(path: Path, n: int) -> LedgerNode:
 
 def cache_path(pace: str, n: int, directory: Path | None = None) -> Path:
     base = directory if directory is not None else Path(tempfile.gettempdir())
-    return base / "showclear-bench" / f"verify-{pace}-w{WORKLOAD_VERSION}-{n}.db"
+    return base / "showclear-bench" / f"verify-{pace}-w{WORKLOAD_VERSION}b{BUILD_VERSION}-{n}.db"
 
 
 def build_paced_store(

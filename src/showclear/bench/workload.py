@@ -13,6 +13,16 @@ many firearms interleaved, acted on by the armorer or the assistant armorer. Whe
 its share of commands every firearm is brought home, unloaded and locked away, the lots are
 locked away, and the day wraps with counts that reconcile.
 
+The production runs with the safety switches of rules V and F on, as a new production does:
+its vendors are approved before anything is registered or received, the firearms are rentals
+with a licence class and a due date, each morning the police are told of the day's work and
+every firing-capable firearm gets its barrel check after the day starts, every handover states
+its call (cold, or dummies when loaded), and every `return_every_days` days (a rental month by
+default) one rental goes back to its vendor after the wrap and a replacement is rented
+(retrieve, dispose, register, secure), so that every firearm is back well before its due date.
+Returns are kept that rare on purpose: a disposed firearm stays in the projection's map, and a
+bigger map makes every fold of a firearm event copy more.
+
 Every command is one the rules accept (the generator keeps its own small model of who holds
 what); the benchmarks count refusals and expect none. Commands are JSON objects exactly as in
 DRILLS.md, with ``at`` advancing one second per command and ``actor`` set.
@@ -27,8 +37,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from showclear.domain.values import NEW_PRODUCTION_POLICY
+
 Command = dict[str, Any]
 
+# Bump when the mix changes: cached bench stores (rebuild, verify) carry it in their names.
+WORKLOAD_VERSION = 2
 PRODUCTION = "bench"
 ARMORER = "arm"
 ASSISTANT = "asst"
@@ -40,15 +54,18 @@ LOT_SIZE = 5000  # rounds received per dummy lot
 VERIFY_BATCH = 24  # rounds verified at a time, when the day's verified budget runs short
 FAR_FUTURE = "2099-12-31"
 
-# (kind, caliber) of each firearm, cycled; the rubber replicas are never loaded.
+# (kind, caliber, licence class) of each firearm, cycled; the rubber replicas are never loaded.
 _FIREARM_MIX = (
-    ("blank_firing", ".45 Colt"),
-    ("blank_firing", "9mm"),
-    ("real_firing", ".45 Colt"),
-    ("non_firing", "9mm"),
-    ("blank_firing", "12ga"),
-    ("rubber", "n/a"),
+    ("blank_firing", ".45 Colt", "handgun"),
+    ("blank_firing", "9mm", "handgun"),
+    ("real_firing", ".45 Colt", "rifle"),
+    ("non_firing", "9mm", "handgun"),
+    ("blank_firing", "12ga", "shotgun"),
+    ("rubber", "n/a", None),
 )
+_FIRING_CAPABLE = ("real_firing", "blank_firing")
+_VENDORS = ("vendor-a", "vendor-b", "vendor-c")  # the lots' vendors; vendor-a rents the firearms
+RENTAL = "vendor-a"
 _LOTS = (
     ("d45-a", ".45 Colt", "vendor-a"),
     ("d45-b", ".45 Colt", "vendor-b"),
@@ -65,6 +82,7 @@ class _Firearm:
     caliber: str
     setup: str
     performers: tuple[str, ...]
+    licence_class: str | None = None
     holder: str = ARMORER  # a person ID, or SAFE
     loaded_from: str | None = None  # lot
     rounds: int = 0
@@ -88,6 +106,7 @@ class HandoverWorkload:
         commands_per_day: int = 600,
         first_day: date = date(2025, 3, 3),
         load_share: float = 0.5,
+        return_every_days: int = 30,
     ) -> None:
         if firearms < 1 or performers < 1 or setups < 1:
             raise ValueError("need at least one firearm, performer and setup")
@@ -99,14 +118,22 @@ class HandoverWorkload:
         self.firearms: list[_Firearm] = []
         per_setup = max(1, -(-firearms // setups))  # consecutive firearms share a setup
         for i in range(firearms):
-            kind, caliber = _FIREARM_MIX[i % len(_FIREARM_MIX)]
+            kind, caliber, licence_class = _FIREARM_MIX[i % len(_FIREARM_MIX)]
             k = (i // per_setup) % setups
             cast = tuple(p for j, p in enumerate(self.performers) if j % setups == k)
             self.firearms.append(
                 _Firearm(
-                    f"fa-{i + 1:02d}", kind, caliber, self.setup_ids[k], cast or self.performers[:1]
+                    f"fa-{i + 1:02d}",
+                    kind,
+                    caliber,
+                    self.setup_ids[k],
+                    cast or self.performers[:1],
+                    licence_class,
                 )
             )
+        self.return_every_days = max(1, return_every_days)
+        self.days = 0  # days wrapped so far
+        self.returns = 0  # rentals sent back so far: the next is firearms[returns % n]
         self.lots = {lot: caliber for lot, caliber, _ in _LOTS}
         self.verified = dict.fromkeys(self.lots, 0)
         self.day = first_day
@@ -137,7 +164,13 @@ class HandoverWorkload:
         self._set_up = True
         c = self._cmd
         out = [
-            c("open_production", PRODUCER, production=PRODUCTION, title="Benchmark Western"),
+            c(
+                "open_production",
+                PRODUCER,
+                production=PRODUCTION,
+                title="Benchmark Western",
+                policy=NEW_PRODUCTION_POLICY,
+            ),
             c("add_person", PRODUCER, person=PRODUCER, name="Producer", roles=["producer"]),
             c("add_person", PRODUCER, person=ARMORER, name="Head armorer", roles=["armorer"]),
             c(
@@ -167,8 +200,21 @@ class HandoverWorkload:
                 person=ARMORER,
                 kind="armorer_license",
                 expires=FAR_FUTURE,
+                classes=["handgun", "rifle", "shotgun"],
             )
         )
+        out += [
+            c(
+                "approve_vendor",
+                PRODUCER,
+                vendor=v,
+                name=f"Licensed dealer {v}",
+                licence=f"FFL {i}-00-000-01-2D-0000{i}",
+                licence_expires=FAR_FUTURE,
+                agreed_by=ARMORER,
+            )
+            for i, v in enumerate(_VENDORS, start=1)
+        ]
         out += [
             c("add_credential", ARMORER, person=p, kind="firearms_training", expires=FAR_FUTURE)
             for p in self.performers
@@ -178,18 +224,7 @@ class HandoverWorkload:
             c("register_container", ARMORER, container="cart-1", kind="cart", lockable=False),
         ]
         for f in self.firearms:
-            out.append(
-                c(
-                    "register_firearm",
-                    ARMORER,
-                    firearm=f.id,
-                    kind=f.kind,
-                    caliber=f.caliber,
-                    make="Uberti",
-                    model="1873",
-                    serial=f"SN-{f.id}",
-                )
-            )
+            out.append(self._rent(f))
         for lot, caliber, vendor in _LOTS:
             out.append(
                 c(
@@ -200,6 +235,7 @@ class HandoverWorkload:
                     caliber=caliber,
                     count=LOT_SIZE,
                     vendor=vendor,
+                    invoice=f"INV-{lot}",
                 )
             )
             out.append(
@@ -243,12 +279,24 @@ class HandoverWorkload:
         c = self._cmd
         out = [
             c(
+                "record_notification",
+                FIRST_AD,
+                day=self.day.isoformat(),
+                agency="police",
+                reference=f"PD-{self.day.isoformat()}",
+            ),
+            c(
                 "start_day",
                 PRODUCER,
                 day=self.day.isoformat(),
                 armorer=ARMORER,
                 assistant_armorer=ASSISTANT,
-            )
+            ),
+        ]
+        out += [  # the daily barrel check, after the day started (SC-F05)
+            c("inspect_firearm", ARMORER, firearm=f.id, barrel_clear=True)
+            for f in self.firearms
+            if f.kind in _FIRING_CAPABLE
         ]
         out += [c("retrieve", ARMORER, lot=lot, container=SAFE) for lot in self.lots]
         attendees = [ARMORER, ASSISTANT, SAFETY, *self.performers]
@@ -286,6 +334,47 @@ class HandoverWorkload:
         for lot in self.lots:
             yield c("secure", self._armory(), lot=lot, container=SAFE)
         yield c("wrap_day", ARMORER, counts=dict.fromkeys(self.lots, LOT_SIZE))
+        yield from self._turn_over()
+
+    # -- rentals ----------------------------------------------------------------------------
+
+    def _rent(self, f: _Firearm) -> Command:
+        """Register `f` as a rental from RENTAL, due back well after its turn to go back."""
+        due = self.day + timedelta(days=len(self.firearms) * self.return_every_days + 7)
+        return self._cmd(
+            "register_firearm",
+            ARMORER,
+            firearm=f.id,
+            kind=f.kind,
+            caliber=f.caliber,
+            make="Uberti",
+            model="1873",
+            serial=f"SN-{f.id}",
+            vendor=RENTAL,
+            invoice=f"RENT-{self.day.isoformat()}",
+            due_back=due.isoformat(),
+            **({"class": f.licence_class} if f.licence_class else {}),
+        )
+
+    def _turn_over(self) -> Iterator[Command]:
+        """Every return_every_days, after the wrap, one rental goes back to its vendor and a
+        replacement comes in."""
+        self.days += 1
+        if self.days % self.return_every_days:
+            return
+        slot = self.returns % len(self.firearms)
+        self.returns += 1
+        old = self.firearms[slot]
+        c = self._cmd
+        yield c("retrieve", ARMORER, firearm=old.id, container=SAFE)
+        yield c("dispose", ARMORER, firearm=old.id, how="returned", to=RENTAL,
+                reference=f"RET-{old.id}")  # fmt: skip
+        generation = (self.returns - 1) // len(self.firearms) + 2
+        new = _Firearm(f"{old.id.split('-r')[0]}-r{generation}", old.kind, old.caliber,
+                       old.setup, old.performers, old.licence_class, SAFE)  # fmt: skip
+        self.firearms[slot] = new
+        yield self._rent(new)
+        yield c("secure", ARMORER, firearm=new.id, container=SAFE)
 
     # -- one firearm's handover loop --------------------------------------------------------
 
@@ -331,6 +420,7 @@ class HandoverWorkload:
                 setup=f.setup,
                 shown=True,
                 witnesses=[to, FIRST_AD],
+                call="dummies" if f.rounds else "cold",
             )
         if step == "return":
             performer, f.holder = f.holder, actor

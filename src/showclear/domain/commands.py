@@ -13,11 +13,15 @@ from typing import Annotated, Any, ClassVar
 
 from showclear.domain.values import (
     Action,
+    Agency,
     AmmoKind,
     BreakKind,
+    Call,
     CheckMethod,
     ContainerKind,
     CredentialKind,
+    DisposeHow,
+    FirearmClass,
     FirearmKind,
     Role,
 )
@@ -39,6 +43,14 @@ class Alias:
 
 class PolicyPatch(dict[str, Any]):
     """A partial policy object; validated against values.POLICY_TYPES."""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskAssessment:
+    """SC-F04: the written assessment, identified by its SHA-256, and the controls it sets."""
+
+    sha256: str  # 64 hex digits, kept in lower case
+    controls: str
 
 
 PersonId = Annotated[str, Ref("person")]
@@ -107,6 +119,7 @@ class AddCredential(Command):
     person: PersonId
     kind: CredentialKind
     expires: date
+    classes: tuple[FirearmClass, ...] | None = None  # armorer_license only (SC-M04)
 
 
 @command("register_container")
@@ -126,6 +139,10 @@ class RegisterFirearm(Command):
     make: str | None = None
     model: str | None = None
     serial: str | None = None
+    vendor: str | None = None  # SC-V01
+    invoice: str | None = None
+    due_back: date | None = None  # SC-V04: a rental goes back by the end of this date
+    class_: Annotated[FirearmClass, Alias("class")] | None = None  # SC-M04
 
 
 @command("receive_ammo")
@@ -136,6 +153,7 @@ class ReceiveAmmo(Command):
     caliber: str
     count: int
     vendor: str
+    invoice: str | None = None
 
 
 @command("inspect_lot")
@@ -184,6 +202,9 @@ class PlanSetup(Command):
     remote_camera: bool
     rehearsal: bool
     distance_m: float | None = None  # required when toward_people (checked by the parser)
+    ppe: bool | None = None  # SC-F03: hearing and eye protection for everyone in range
+    medic: PersonId | None = None  # SC-F03
+    risk_assessment: RiskAssessment | None = None  # SC-F04
 
 
 @command("approve_setup")
@@ -228,6 +249,7 @@ class Issue(Command):
     setup: str
     shown: bool
     witnesses: tuple[PersonId, ...]
+    call: Call | None = None  # SC-F01: cold, dummies or hot, as called out at the handover
 
 
 @command("return")
@@ -345,6 +367,46 @@ class WrapDay(Command):
 @dataclass(frozen=True, kw_only=True)
 class Tick(Command):
     pass
+
+
+# The inventory's life and firing readiness (rules V, F) -------------------------------------
+
+
+@command("approve_vendor")
+@dataclass(frozen=True, kw_only=True)
+class ApproveVendor(Command):
+    vendor: str
+    name: str
+    licence: str
+    licence_expires: date
+    agreed_by: PersonId
+
+
+@command("dispose")
+@dataclass(frozen=True, kw_only=True)
+class Dispose(Command):
+    how: DisposeHow
+    firearm: FirearmId | None = None  # exactly one of firearm, lot (checked by the parser)
+    lot: LotId | None = None
+    to: str | None = None  # a vendor ID, or another production (not with `destroyed`)
+    count: int | None = None  # lots only: the rounds that left (checked by the parser)
+    witness: PersonId | None = None  # `destroyed` only
+    reference: str | None = None  # invoice or transfer document
+
+
+@command("record_notification")
+@dataclass(frozen=True, kw_only=True)
+class RecordNotification(Command):
+    day: date
+    agency: Agency
+    reference: str
+    officer: str | None = None
+
+
+@command("close_production")
+@dataclass(frozen=True, kw_only=True)
+class CloseProduction(Command):
+    agreed_by: PersonId
 
 
 # Records (not a drill line type: drills replay what happened; corrections come from the app) ---

@@ -47,7 +47,15 @@ class Decision:
         return sorted({v.rule for v in self.violations})
 
 
+CLOSED = (
+    "The production is closed (close_production): every firearm and lot has left it, and "
+    "nothing more is recorded. Open a new production for new work."
+)
+
+
 def decide(state: State, cmd: Command) -> Decision:
+    if state.closed:  # DRILLS.md: after close_production every command is refused, citing none
+        return Decision(False, message=CLOSED)
     violations: list[Violation] = []
     overridden: list[str] = []
     for r in rules_for(cmd.TYPE):

@@ -8,7 +8,7 @@ their consequences here because they follow from accepting the command.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from showclear.domain import commands as c
@@ -17,7 +17,7 @@ from showclear.domain.events import Event, alert_event
 from showclear.domain.parsing import command_digest
 from showclear.domain.rules import alert_rule
 from showclear.domain.rules.stopwork import missing_signoffs, signoff_roles
-from showclear.domain.state import State, with_changes
+from showclear.domain.state import State
 from showclear.domain.values import EVERYONE
 
 
@@ -46,6 +46,11 @@ def _override(cmd: c.Command) -> dict[str, Any]:
     if cmd.override is None:
         return {}
     return {"override": {"by": list(cmd.override.by), "reason": cmd.override.reason}}
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The optional fields a command carried (absent ones are left out of its event)."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def alert(cmd: c.Command, rule: str, to: list[str], message: str, **subject: Any) -> Event:
@@ -78,8 +83,10 @@ def add_person(s: State, cmd: c.AddPerson) -> Outcome:
 
 
 def add_credential(s: State, cmd: c.AddCredential) -> Outcome:
+    classes = list(dict.fromkeys(cmd.classes)) if cmd.classes is not None else None
     return _one(cmd, ev.CREDENTIAL_ADDED, f"Recorded {cmd.kind} for {cmd.person}.",
-                person=cmd.person, kind=cmd.kind, expires=cmd.expires.isoformat())  # fmt: skip
+                person=cmd.person, kind=cmd.kind, expires=cmd.expires.isoformat(),
+                **_given(classes=classes))  # fmt: skip
 
 
 def register_container(s: State, cmd: c.RegisterContainer) -> Outcome:
@@ -92,9 +99,13 @@ def register_container(s: State, cmd: c.RegisterContainer) -> Outcome:
 def register_firearm(s: State, cmd: c.RegisterFirearm) -> Outcome:
     if cmd.firearm in s.firearms:
         return _in_use("firearm", cmd.firearm)
-    return _one(cmd, ev.FIREARM_REGISTERED, f"Registered {cmd.firearm}; {cmd.actor} holds it.",
+    due = f" It is due back by the end of {cmd.due_back.isoformat()}." if cmd.due_back else ""
+    return _one(cmd, ev.FIREARM_REGISTERED, f"Registered {cmd.firearm}; {cmd.actor} holds it.{due}",
                 firearm=cmd.firearm, kind=cmd.kind, caliber=cmd.caliber, make=cmd.make,
-                model=cmd.model, serial=cmd.serial)  # fmt: skip
+                model=cmd.model, serial=cmd.serial,
+                **_given(vendor=cmd.vendor, invoice=cmd.invoice,
+                         due_back=cmd.due_back.isoformat() if cmd.due_back else None,
+                         **{"class": cmd.class_}))  # fmt: skip
 
 
 def receive_ammo(s: State, cmd: c.ReceiveAmmo) -> Outcome:
@@ -102,7 +113,7 @@ def receive_ammo(s: State, cmd: c.ReceiveAmmo) -> Outcome:
         return _in_use("lot", cmd.lot)
     return _one(cmd, ev.AMMO_RECEIVED, f"Received lot {cmd.lot}: {cmd.count} {cmd.kind} rounds.",
                 lot=cmd.lot, kind=cmd.kind, caliber=cmd.caliber, count=cmd.count,
-                vendor=cmd.vendor)  # fmt: skip
+                vendor=cmd.vendor, **_given(invoice=cmd.invoice))  # fmt: skip
 
 
 def inspect_lot(s: State, cmd: c.InspectLot) -> Outcome:
@@ -152,7 +163,14 @@ def plan_setup(s: State, cmd: c.PlanSetup) -> Outcome:
                 scene=cmd.scene, firearms=list(cmd.firearms), performers=list(cmd.performers),
                 action=cmd.action, toward_people=cmd.toward_people, distance_m=cmd.distance_m,
                 shields=cmd.shields, remote_camera=cmd.remote_camera, rehearsal=cmd.rehearsal,
-                revised=revised, **_override(cmd))  # fmt: skip
+                revised=revised, **_readiness(cmd), **_override(cmd))  # fmt: skip
+
+
+def _readiness(cmd: c.PlanSetup) -> dict[str, Any]:
+    """SC-F03 and SC-F04's fields, as far as the setup states them."""
+    ra = cmd.risk_assessment
+    return _given(ppe=cmd.ppe, medic=cmd.medic, risk_assessment=None if ra is None else
+                  {"sha256": ra.sha256, "controls": ra.controls})  # fmt: skip
 
 
 def approve_setup(s: State, cmd: c.ApproveSetup) -> Outcome:
@@ -161,10 +179,10 @@ def approve_setup(s: State, cmd: c.ApproveSetup) -> Outcome:
         return Nonsense(f"Setup {setup.id} is completed; plan it again to use it.")
     if cmd.actor in setup.approvals:
         return Nonsense(f"{cmd.actor} has already approved setup {setup.id}.")
-    after = s.setup_approved(with_changes(setup, approvals=setup.approvals | {cmd.actor}))
+    after = s.setup_approved(replace(setup, approvals=setup.approvals | {cmd.actor}))
     note = "approved by the armorer and the 1st AD" if after else "approval recorded"
     return _one(cmd, ev.SETUP_APPROVED, f"Setup {setup.id}: {note}.", setup=setup.id,
-                approved=after)  # fmt: skip
+                approved=after, **_override(cmd))  # fmt: skip
 
 
 def complete_setup(s: State, cmd: c.CompleteSetup) -> Outcome:
@@ -202,8 +220,9 @@ def load(s: State, cmd: c.Load) -> Outcome:
 
 def unload(s: State, cmd: c.Unload) -> Outcome:
     f = s.firearms[cmd.firearm]
-    if not f.loaded:
-        return Nonsense(f"{f.id} is not loaded.")
+    if not f.loaded:  # DRILLS.md: unloading an empty firearm is a clearing check, and recorded
+        return _one(cmd, ev.FIREARM_UNLOADED, f"Cleared {f.id}: it was empty (clearing check "
+                    "recorded).", firearm=f.id, rounds={})  # fmt: skip
     return _one(cmd, ev.FIREARM_UNLOADED, f"Unloaded {f.id}: {f.rounds} rounds back to their lot.",
                 firearm=f.id, rounds=dict(f.loaded))  # fmt: skip
 
@@ -212,9 +231,12 @@ def unload(s: State, cmd: c.Unload) -> Outcome:
 
 
 def issue(s: State, cmd: c.Issue) -> Outcome:
-    return _one(cmd, ev.FIREARM_ISSUED, f"Issued {cmd.firearm} to {cmd.to} for {cmd.setup}.",
+    called = f", called {cmd.call}" if cmd.call else ""
+    return _one(cmd, ev.FIREARM_ISSUED,
+                f"Issued {cmd.firearm} to {cmd.to} for {cmd.setup}{called}.",
                 firearm=cmd.firearm, to=cmd.to, setup=cmd.setup, shown=cmd.shown,
-                witnesses=list(cmd.witnesses), **_override(cmd))  # fmt: skip
+                witnesses=list(cmd.witnesses), **_given(call=cmd.call),
+                **_override(cmd))  # fmt: skip
 
 
 def return_(s: State, cmd: c.Return) -> Outcome:
@@ -383,10 +405,11 @@ def wrap_day(s: State, cmd: c.WrapDay) -> Outcome:
     """Wrap, and SC-A08: every lot reconciles, or an incident opens and people are alerted."""
     if s.day is None:
         return Nonsense("No day is running; there is nothing to wrap.")
-    counts = {lot: cmd.counts.get(lot, 0) for lot in s.lots}
+    lots = [lot for lot in s.lots.values() if lot.disposed is None]  # gone: not counted
+    counts = {lot.id: cmd.counts.get(lot.id, 0) for lot in lots}
     recon = {}
     off = []
-    for lot in s.lots.values():
+    for lot in lots:
         diff = lot.received - lot.expended - lot.in_firearms - counts[lot.id]
         recon[lot.id] = {"received": lot.received, "expended": lot.expended,
                          "in_firearms": lot.in_firearms, "reported": counts[lot.id],
@@ -397,10 +420,7 @@ def wrap_day(s: State, cmd: c.WrapDay) -> Outcome:
     events = [_event(cmd, ev.DAY_WRAPPED, day=day, counts=counts, reconciliation=recon)]
     if not off:
         return Effect(events, f"Day {day} wrapped; every lot reconciles.")
-    incident = f"unaccounted-{day}"
-    n = 2
-    while incident in s.incidents:
-        incident, n = f"unaccounted-{day}-{n}", n + 1
+    incident = _new_incident_id(s, f"unaccounted-{day}")
     cause = "ammunition unaccounted: " + "; ".join(off)
     events += [
         Event(ev.INCIDENT_OPENED, cmd.actor, cmd.at_text,
@@ -412,8 +432,79 @@ def wrap_day(s: State, cmd: c.WrapDay) -> Outcome:
     return Effect(events, f"Day {day} wrapped, but ammunition is unaccounted: incident {incident}.")
 
 
+def _new_incident_id(s: State, base: str) -> str:
+    """`base`, or `base-2`, `base-3`... when an incident already has that ID."""
+    incident, n = base, 2
+    while incident in s.incidents:
+        incident, n = f"{base}-{n}", n + 1
+    return incident
+
+
 def tick(s: State, cmd: c.Tick) -> Outcome:
     return _one(cmd, ev.CLOCK_TICKED, "Clock advanced.")
+
+
+# -- the inventory's life and firing readiness -------------------------------------------------
+
+
+def approve_vendor(s: State, cmd: c.ApproveVendor) -> Outcome:
+    renewed = cmd.vendor in s.vendors
+    expires = cmd.licence_expires.isoformat()
+    state = "expired" if cmd.licence_expires < cmd.at.date() else "valid"
+    return _one(cmd, ev.VENDOR_APPROVED,
+                f"Vendor {cmd.vendor} ({cmd.name}) {'renewed' if renewed else 'approved'}: licence "
+                f"{cmd.licence}, {state} through {expires}.",
+                vendor=cmd.vendor, name=cmd.name, licence=cmd.licence, licence_expires=expires,
+                agreed_by=cmd.agreed_by, renewed=renewed)  # fmt: skip
+
+
+@alert_rule("SC-V03", "dispose of a lot with a count that differs from its rounds on hand")
+def dispose(s: State, cmd: c.Dispose) -> Outcome:
+    """Record how an item left; SC-V03: a lot whose papers disagree with its rounds on hand."""
+    kind, ident = ("firearm", cmd.firearm) if cmd.firearm is not None else ("lot", str(cmd.lot))
+    where = {"returned": f"returned to {cmd.to}", "transferred": f"transferred to {cmd.to}",
+             "destroyed": f"destroyed before {cmd.witness}"}[cmd.how]  # fmt: skip
+    data: dict[str, Any] = {"item": kind, "id": ident, "how": cmd.how}
+    data |= _given(to=cmd.to, witness=cmd.witness, reference=cmd.reference)
+    if kind == "firearm":
+        return _one(cmd, ev.ITEM_DISPOSED, f"Firearm {ident} {where}; it has left the production.",
+                    **data)  # fmt: skip
+    lot = s.lots[ident]
+    assert cmd.count is not None  # the parser requires it for a lot
+    data |= {"count": cmd.count, "on_hand": lot.on_hand}
+    events = [_event(cmd, ev.ITEM_DISPOSED, **data)]
+    message = f"Lot {ident} {where}: {cmd.count} rounds."
+    if cmd.count == lot.on_hand:
+        return Effect(events, message)
+    diff = cmd.count - lot.on_hand
+    incident = _new_incident_id(s, f"unaccounted-{ident}")
+    cause = (f"ammunition unaccounted: lot {ident} disposed of with {cmd.count} rounds, "
+             f"{lot.on_hand} on hand ({diff:+d})")  # fmt: skip
+    events += [
+        Event(ev.INCIDENT_OPENED, cmd.actor, cmd.at_text,
+              {"incident": incident, "cause": cause, "related": [ident], "rule": "SC-V03"}),
+        alert(cmd, "SC-V03", ["armorer", "safety_supervisor", "producer"],
+              f"AMMUNITION UNACCOUNTED: lot {ident} left with {cmd.count} rounds on the papers "
+              f"but {lot.on_hand} on hand. Incident {incident}.", lot=ident, incident=incident),
+    ]  # fmt: skip
+    return Effect(events, f"{message} The count differs from the {lot.on_hand} on hand: "
+                          f"incident {incident} opened.")  # fmt: skip
+
+
+def record_notification(s: State, cmd: c.RecordNotification) -> Outcome:
+    officer = f" (officer {cmd.officer})" if cmd.officer else ""
+    return _one(cmd, ev.NOTIFICATION_RECORDED,
+                f"Notice to {cmd.agency.replace('_', ' ')} for {cmd.day.isoformat()} recorded: "
+                f"{cmd.reference}{officer}.", day=cmd.day.isoformat(), agency=cmd.agency,
+                reference=cmd.reference, **_given(officer=cmd.officer))  # fmt: skip
+
+
+def close_production(s: State, cmd: c.CloseProduction) -> Outcome:
+    if s.day is not None:
+        return Nonsense(f"Day {s.day.day.isoformat()} is still running; wrap it first.")
+    return _one(cmd, ev.PRODUCTION_CLOSED, f"Production {s.production} closed: every firearm "
+                "and lot has a recorded disposition. Nothing more is recorded.",
+                agreed_by=cmd.agreed_by)  # fmt: skip
 
 
 def correct(s: State, cmd: c.Correct) -> Outcome:
@@ -461,5 +552,9 @@ EFFECTS: dict[str, Callable[[State, Any], Outcome]] = {
     "end_break": end_break,
     "wrap_day": wrap_day,
     "tick": tick,
+    "approve_vendor": approve_vendor,
+    "dispose": dispose,
+    "record_notification": record_notification,
+    "close_production": close_production,
     "correct": correct,
 }

@@ -1,19 +1,18 @@
 """Events: facts, in the past tense, appended and never changed.
 
-An event is deliberately a plain (type, actor, at, data) record: it is stored as canonical JSON
-and folded back into state a million times on start-up, so it must be cheap to build from JSON.
+An event is deliberately a plain (type, actor, at, data) record, a named tuple: it is stored as
+canonical JSON and folded back into state a million times on start-up, so it must be cheap to
+build from JSON.
 The `data` keys of each type are documented in docs/events.md and produced only by `decide`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     type: str
     actor: str
     at: str  # ISO 8601 with offset, the command clock
@@ -30,6 +29,10 @@ AMMO_RECEIVED = "ammo_received"
 LOT_INSPECTED = "lot_inspected"
 LOT_QUARANTINED = "lot_quarantined"
 POLICY_SET = "policy_set"
+VENDOR_APPROVED = "vendor_approved"
+ITEM_DISPOSED = "item_disposed"
+NOTIFICATION_RECORDED = "notification_recorded"
+PRODUCTION_CLOSED = "production_closed"
 DAY_STARTED = "day_started"
 SAFETY_MEETING_HELD = "safety_meeting_held"
 SETUP_PLANNED = "setup_planned"
@@ -51,7 +54,7 @@ CONCERN_RAISED = "concern_raised"
 CONCERN_ACKNOWLEDGED = "concern_acknowledged"
 WORK_STOPPED = "work_stopped"
 INCIDENT_FILED = "incident_filed"
-INCIDENT_OPENED = "incident_opened"  # opened by a rule (SC-A08), not by a person
+INCIDENT_OPENED = "incident_opened"  # opened by a rule (SC-A08, SC-V03), not by a person
 RESUME_SIGNED = "resume_signed"
 WORK_RESUMED = "work_resumed"
 TASK_ASSIGNED = "task_assigned"

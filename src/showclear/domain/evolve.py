@@ -2,89 +2,110 @@
 
 Events are facts that `decide` already judged, so nothing here refuses anything. Watchdog
 deadlines close on the first event whose clock is past them, which makes a rebuilt state
-identical to the live one.
+identical to the live one. Nothing is changed in place: every handler returns a new State
+built through the records' constructors, and the state it was given stays as it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from showclear.domain import events as ev
+from showclear.domain.commands import RiskAssessment
 from showclear.domain.events import Event
 from showclear.domain.state import (
+    EMPTY,
     RECENT_ALERTS,
     Alert,
     Break,
     Concern,
     Container,
+    Correction,
     Credential,
     Day,
+    Disposal,
     Firearm,
+    Frozen,
     Incident,
     Lot,
+    Notification,
     Person,
     ReturnWatch,
     Setup,
     State,
     Stop,
-    with_changes,
+    Vendor,
+    put,
+    without,
 )
-from showclear.domain.values import Holder, Policy, container, parse_instant, person
+from showclear.domain.values import Policy, container, person
 
-Data = Mapping[str, Any]
-Handler = Callable[[State, Event, datetime], State]
-
-
-def _put(mapping: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
-    new = dict(mapping)
-    new[key] = value
-    return new
+# What every event does to the state: (its time, the state's new version). A plain pair, not
+# a named one: it is built once per event of a rebuild.
+Stamp = tuple[datetime, int]
 
 
-# `_firearm` and `_lot` run for most events of a rebuild, so they inline `with_changes` (copy
-# the instance dict, apply the changes, give it to a new instance) for the item and the state.
-_new = object.__new__
-_set = object.__setattr__  # the frozen dataclasses' own __setattr__ refuses
+# Most events of a rebuild change one firearm or lot, and every event the clock and version.
+# `_with_item` does all three in one copy of the state, so `evolve` need not stamp it again.
+# It builds each new record from a list of its fields, by position, with the tuple
+# constructor itself (what `_make` calls, minus its length check: the list is a copy of a
+# record of that very type). By name (`_replace`) the same copy costs several times more, and
+# this is the hot path of a rebuild.
+_new = tuple.__new__
+_instant = datetime.fromisoformat
+_STATE = {name: i for i, name in enumerate(State._fields)}
+_FIREARM = {name: i for i, name in enumerate(Firearm._fields)}
+_LOT = {name: i for i, name in enumerate(Lot._fields)}
+_FIREARMS, _LOTS, _NOW, _VERSION = (_STATE[k] for k in ("firearms", "lots", "now", "version"))
+Handler = Callable[[State, Event, Stamp], State]
 
 
-def _with_item(s: State, field: str, key: str, changes: dict[str, Any]) -> State:
-    """The state with one firearm or lot changed: copies only that map, that item, the state."""
-    # Inlined copies rather than with_changes: this is the hot path of a rebuild.
-    items = dict(s.__dict__[field])
-    old = items[key]
-    d = old.__dict__.copy()
-    d.update(changes)
-    items[key] = item = _new(type(old))
-    _set(item, "__dict__", d)
-    d = s.__dict__.copy()
-    d[field] = items
-    new = _new(State)
-    _set(new, "__dict__", d)
-    return new
+def _with_item(s: State, t: Stamp, index: int, key: str, item: Firearm | Lot) -> State:
+    """The stamped state with one firearm or lot replaced (`s` itself is untouched)."""
+    fields: list[Any] = list(s)
+    items = fields[index].copy()  # the map's own dict copied, then wrapped read-only again
+    items[key] = item
+    fields[index] = Frozen(items)
+    fields[_NOW], fields[_VERSION] = t
+    return _new(State, fields)
 
 
-def _firearm(s: State, fid: str, **changes: Any) -> State:
-    return _with_item(s, "firearms", fid, changes)
+def _stamped(s: State, t: Stamp) -> State:
+    fields: list[Any] = list(s)
+    fields[_NOW], fields[_VERSION] = t
+    return _new(State, fields)
 
 
-def _lot(s: State, lid: str, **changes: Any) -> State:
-    return _with_item(s, "lots", lid, changes)
+def _firearm(s: State, t: Stamp, fid: str, **changes: Any) -> State:
+    fields = list(s.firearms[fid])
+    for name, value in changes.items():
+        fields[_FIREARM[name]] = value
+    return _with_item(s, t, _FIREARMS, fid, _new(Firearm, fields))
 
 
-def _holder(data: Data) -> Holder:
-    h = data["holder"]
-    return Holder(h["kind"], h["id"])
+def _lot(s: State, t: Stamp, lid: str, **changes: Any) -> State:
+    fields = list(s.lots[lid])
+    for name, value in changes.items():
+        fields[_LOT[name]] = value
+    return _with_item(s, t, _LOTS, lid, _new(Lot, fields))
+
+
+def _no_verified_rounds(lots: Frozen[str, Lot]) -> Frozen[str, Lot]:
+    """SC-A04: the verified budget is per day; a day's start and its wrap reset it."""
+    if not any(lot.verified for lot in lots.values()):
+        return lots
+    return Frozen({k: v._replace(verified=0) if v.verified else v for k, v in lots.items()})
 
 
 # -- setup ------------------------------------------------------------------------------------
 
 
-def _production_opened(s: State, e: Event, at: datetime) -> State:
+def _production_opened(s: State, e: Event, t: Stamp) -> State:
     d = e.data
-    return with_changes(
-        s,
+    return s._replace(
         production=d["production"],
         title=d["title"],
         opener=e.actor,
@@ -92,28 +113,26 @@ def _production_opened(s: State, e: Event, at: datetime) -> State:
     )
 
 
-def _person_added(s: State, e: Event, at: datetime) -> State:
+def _person_added(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     p = Person(d["person"], d["name"], frozenset(d["roles"]))
-    return with_changes(s, people=_put(s.people, p.id, p))
+    return s._replace(people=put(s.people, p.id, p))
 
 
-def _credential_added(s: State, e: Event, at: datetime) -> State:
+def _credential_added(s: State, e: Event, t: Stamp) -> State:
     d = e.data
-    cred = Credential(d["kind"], date.fromisoformat(d["expires"]))
-    return with_changes(
-        s,
-        credentials=_put(s.credentials, d["person"], (*s.credentials.get(d["person"], ()), cred)),
-    )
+    cred = Credential(d["kind"], date.fromisoformat(d["expires"]), frozenset(d.get("classes", ())))
+    held = s.credentials.get(d["person"], ())
+    return s._replace(credentials=put(s.credentials, d["person"], (*held, cred)))
 
 
-def _container_registered(s: State, e: Event, at: datetime) -> State:
+def _container_registered(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     c = Container(d["container"], d["kind"], d["lockable"])
-    return with_changes(s, containers=_put(s.containers, c.id, c))
+    return s._replace(containers=put(s.containers, c.id, c))
 
 
-def _firearm_registered(s: State, e: Event, at: datetime) -> State:
+def _firearm_registered(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     f = Firearm(
         d["firearm"],
@@ -123,56 +142,93 @@ def _firearm_registered(s: State, e: Event, at: datetime) -> State:
         d.get("model"),
         d.get("serial"),
         custodian=person(e.actor),
+        vendor=d.get("vendor"),
+        invoice=d.get("invoice"),
+        due_back=date.fromisoformat(d["due_back"]) if d.get("due_back") else None,
+        firearm_class=d.get("class"),
     )
-    return with_changes(s, firearms=_put(s.firearms, f.id, f))
+    s = s._replace(firearms=put(s.firearms, f.id, f))
+    if f.due_back is None:
+        return s
+    return _reschedule(s._replace(rentals_due=put(s.rentals_due, f.id, f.due_back)))
 
 
-def _ammo_received(s: State, e: Event, at: datetime) -> State:
+def _ammo_received(s: State, e: Event, t: Stamp) -> State:
     d = e.data
-    lot = Lot(d["lot"], d["kind"], d["caliber"], d["vendor"], d["count"], person(e.actor))
-    return with_changes(s, lots=_put(s.lots, lot.id, lot))
+    lot = Lot(d["lot"], d["kind"], d["caliber"], d["vendor"], d["count"], person(e.actor),
+              invoice=d.get("invoice"))  # fmt: skip
+    return s._replace(lots=put(s.lots, lot.id, lot))
 
 
-def _lot_inspected(s: State, e: Event, at: datetime) -> State:
+def _lot_inspected(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     if d["passed"]:
-        return _lot(s, d["lot"], inspected_ok=True)
+        return _lot(s, t, d["lot"], inspected_ok=True)
     return s
 
 
-def _lot_quarantined(s: State, e: Event, at: datetime) -> State:
-    return _lot(s, e.data["lot"], quarantined=e.data["reason"])
+def _lot_quarantined(s: State, e: Event, t: Stamp) -> State:
+    return _lot(s, t, e.data["lot"], quarantined=e.data["reason"])
 
 
-def _policy_set(s: State, e: Event, at: datetime) -> State:
-    return with_changes(s, policy=Policy().merged(dict(e.data["policy"])))
+def _policy_set(s: State, e: Event, t: Stamp) -> State:
+    return s._replace(policy=Policy().merged(dict(e.data["policy"])))
+
+
+def _vendor_approved(s: State, e: Event, t: Stamp) -> State:
+    d = e.data
+    v = Vendor(d["vendor"], d["name"], d["licence"], date.fromisoformat(d["licence_expires"]),
+               e.actor, d["agreed_by"])  # fmt: skip
+    return s._replace(vendors=put(s.vendors, v.id, v))
+
+
+def _item_disposed(s: State, e: Event, t: Stamp) -> State:
+    d = e.data
+    gone = Disposal(d["how"], d.get("to"), d.get("count"), d.get("witness"), d.get("reference"),
+                    e.actor, e.at)  # fmt: skip
+    if d["item"] == "lot":
+        lot = s.lots[d["id"]]  # its rounds on hand leave with it, whatever the papers say
+        return _lot(s, t, lot.id, disposed=gone, left=lot.on_hand, verified=0)
+    s = _firearm(s, t, d["id"], disposed=gone)
+    if d["id"] in s.rentals_due:  # SC-V04: disposed in time, nothing is overdue
+        s = _reschedule(s._replace(rentals_due=without(s.rentals_due, d["id"])))
+    return s
+
+
+def _notification_recorded(s: State, e: Event, t: Stamp) -> State:
+    d = e.data
+    n = Notification(date.fromisoformat(d["day"]), d["agency"], d["reference"], d.get("officer"),
+                     e.actor, t[0])  # fmt: skip
+    return s._replace(notifications=(*s.notifications, n))
+
+
+def _production_closed(s: State, e: Event, t: Stamp) -> State:
+    return s._replace(closed=True)
 
 
 # -- days and planning ------------------------------------------------------------------------
 
 
-def _day_started(s: State, e: Event, at: datetime) -> State:
+def _day_started(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     number = s.days_started + 1
     day = Day(date.fromisoformat(d["day"]), d["armorer"], d.get("assistant_armorer"), number)
-    lots = {k: with_changes(v, verified=0) if v.verified else v for k, v in s.lots.items()}
-    return with_changes(
-        s,
+    return s._replace(
         day=day,
         last_day=day.day,
         days_started=number,
         meeting_attendees=frozenset(),
         loads_today=frozenset(),
-        lots=lots,
-        tasks={},
+        lots=_no_verified_rounds(s.lots),
+        tasks=EMPTY,
     )
 
 
-def _safety_meeting_held(s: State, e: Event, at: datetime) -> State:
-    return with_changes(s, meeting_attendees=s.meeting_attendees | set(e.data["attendees"]))
+def _safety_meeting_held(s: State, e: Event, t: Stamp) -> State:
+    return s._replace(meeting_attendees=s.meeting_attendees | set(e.data["attendees"]))
 
 
-def _setup_planned(s: State, e: Event, at: datetime) -> State:
+def _setup_planned(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     setup = Setup(
         d["setup"],
@@ -186,20 +242,23 @@ def _setup_planned(s: State, e: Event, at: datetime) -> State:
         d["remote_camera"],
         d["rehearsal"],
         day_no=s.day.number if s.day else 0,
+        ppe=bool(d.get("ppe")),
+        medic=d.get("medic"),
+        risk_assessment=RiskAssessment(**ra) if (ra := d.get("risk_assessment")) else None,
     )
-    return with_changes(s, setups=_put(s.setups, setup.id, setup))
+    return s._replace(setups=put(s.setups, setup.id, setup))
 
 
-def _setup_approved(s: State, e: Event, at: datetime) -> State:
+def _setup_approved(s: State, e: Event, t: Stamp) -> State:
     setup = s.setups[e.data["setup"]]
-    new = with_changes(setup, approvals=setup.approvals | {e.actor})
-    return with_changes(s, setups=_put(s.setups, setup.id, new))
+    new = replace(setup, approvals=setup.approvals | {e.actor})
+    return s._replace(setups=put(s.setups, setup.id, new))
 
 
-def _setup_completed(s: State, e: Event, at: datetime) -> State:
+def _setup_completed(s: State, e: Event, t: Stamp) -> State:
     setup = s.setups[e.data["setup"]]
-    s = with_changes(s, setups=_put(s.setups, setup.id, with_changes(setup, completed=True)))
-    return _watch_returns(s, e.data["recall"], f"setup {setup.id} completed", at)
+    s = s._replace(setups=put(s.setups, setup.id, replace(setup, completed=True)))
+    return _watch_returns(s, e.data["recall"], f"setup {setup.id} completed", t[0])
 
 
 def _watch_returns(s: State, firearms: Iterable[str], because: str, at: datetime) -> State:
@@ -207,18 +266,18 @@ def _watch_returns(s: State, firearms: Iterable[str], because: str, at: datetime
     new = tuple(ReturnWatch(f, because, at + minutes, at + 2 * minutes) for f in firearms)
     if not new:
         return s
-    return _reschedule(with_changes(s, watches=s.watches + new))
+    return _reschedule(s._replace(watches=s.watches + new))
 
 
 # -- ammunition and custody -------------------------------------------------------------------
 
 
-def _rounds_verified(s: State, e: Event, at: datetime) -> State:
+def _rounds_verified(s: State, e: Event, t: Stamp) -> State:
     lot = s.lots[e.data["lot"]]
-    return _lot(s, lot.id, verified=lot.verified + e.data["added"])
+    return _lot(s, t, lot.id, verified=lot.verified + e.data["added"])
 
 
-def _firearm_loaded(s: State, e: Event, at: datetime) -> State:
+def _firearm_loaded(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     fid, lid, n = d["firearm"], d["lot"], d["rounds"]
     f, lot = s.firearms[fid], s.lots[lid]
@@ -226,6 +285,7 @@ def _firearm_loaded(s: State, e: Event, at: datetime) -> State:
     loaded[lid] = loaded.get(lid, 0) + n
     s = _firearm(
         s,
+        t,
         fid,
         custodian=person(e.actor),  # the armory member who acts becomes the custodian
         loaded=tuple(loaded.items()),
@@ -234,72 +294,76 @@ def _firearm_loaded(s: State, e: Event, at: datetime) -> State:
     )
     s = _lot(
         s,
+        t,
         lid,
         custodian=person(e.actor),
         in_firearms=lot.in_firearms + n,
         verified=max(0, lot.verified - n),
     )
-    return with_changes(s, loads_today=s.loads_today | {(fid, lid)})
+    return s._replace(loads_today=s.loads_today | {(fid, lid)})
 
 
-def _firearm_unloaded(s: State, e: Event, at: datetime) -> State:
+def _firearm_unloaded(s: State, e: Event, t: Stamp) -> State:
     fid = e.data["firearm"]
     for lid, n in s.firearms[fid].loaded:
-        s = _lot(s, lid, in_firearms=s.lots[lid].in_firearms - n)
-    return _firearm(s, fid, custodian=person(e.actor), loaded=(), loaded_kind=None)
+        s = _lot(s, t, lid, in_firearms=s.lots[lid].in_firearms - n)
+    return _firearm(s, t, fid, custodian=person(e.actor), loaded=(), loaded_kind=None)
 
 
-def _firearm_issued(s: State, e: Event, at: datetime) -> State:
+def _firearm_issued(s: State, e: Event, t: Stamp) -> State:
     d = e.data
-    return _firearm(s, d["firearm"], custodian=person(d["to"]), issued_to=d["to"],
+    return _firearm(s, t, d["firearm"], custodian=person(d["to"]), issued_to=d["to"],
                     issued_setup=d["setup"])  # fmt: skip
 
 
-def _firearm_returned(s: State, e: Event, at: datetime) -> State:
+def _firearm_returned(s: State, e: Event, t: Stamp) -> State:
     fid = e.data["firearm"]
-    s = _firearm(s, fid, custodian=person(e.actor), issued_to=None, issued_setup=None)
+    s = _firearm(s, t, fid, custodian=person(e.actor), issued_to=None, issued_setup=None)
     if s.watches and any(w.firearm == fid for w in s.watches):
-        s = _reschedule(with_changes(s, watches=tuple(w for w in s.watches if w.firearm != fid)))
+        s = _reschedule(s._replace(watches=tuple(w for w in s.watches if w.firearm != fid)))
     return s
 
 
-def _item_moved(s: State, e: Event, at: datetime) -> State:
+def _item_moved(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     holder = container(d["container"]) if e.type == ev.ITEM_SECURED else person(e.actor)
     if d["item"] == "firearm":
-        return _firearm(s, d["id"], custodian=holder)
-    return _lot(s, d["id"], custodian=holder)
+        return _firearm(s, t, d["id"], custodian=holder)
+    return _lot(s, t, d["id"], custodian=holder)
 
 
-def _firearm_discharged(s: State, e: Event, at: datetime) -> State:
+def _firearm_discharged(s: State, e: Event, t: Stamp) -> State:
     fid = e.data["firearm"]
     f = s.firearms[fid]
     spent: Mapping[str, int] = e.data["expended"]
     for lid, n in spent.items():
         lot = s.lots[lid]
-        s = _lot(s, lid, expended=lot.expended + n, in_firearms=lot.in_firearms - n)
+        s = _lot(s, t, lid, expended=lot.expended + n, in_firearms=lot.in_firearms - n)
     remaining = tuple((lid, n - spent.get(lid, 0)) for lid, n in f.loaded if n > spent.get(lid, 0))
-    return _firearm(s, fid, loaded=remaining, loaded_kind=f.loaded_kind if remaining else None)
+    return _firearm(s, t, fid, loaded=remaining, loaded_kind=f.loaded_kind if remaining else None)
 
 
-def _misfire_reported(s: State, e: Event, at: datetime) -> State:
-    return _firearm(s, e.data["firearm"], out_of_service="misfire reported")
+def _misfire_reported(s: State, e: Event, t: Stamp) -> State:
+    return _firearm(s, t, e.data["firearm"], out_of_service="misfire reported")
 
 
-def _firearm_out_of_service(s: State, e: Event, at: datetime) -> State:
-    return _firearm(s, e.data["firearm"], out_of_service=e.data["reason"])
+def _firearm_out_of_service(s: State, e: Event, t: Stamp) -> State:
+    return _firearm(s, t, e.data["firearm"], out_of_service=e.data["reason"])
 
 
-def _firearm_inspected(s: State, e: Event, at: datetime) -> State:
+def _firearm_inspected(s: State, e: Event, t: Stamp) -> State:
+    fid = e.data["firearm"]
     if e.data["barrel_clear"]:
-        return _firearm(s, e.data["firearm"], out_of_service=None, dummies_since_inspection=False)
-    return _firearm(s, e.data["firearm"], out_of_service="inspection: barrel not clear")
+        day = s.day.number if s.day else None  # SC-F05 counts checks made after start_day
+        return _firearm(s, t, fid, out_of_service=None, dummies_since_inspection=False,
+                        cleared_day=day)  # fmt: skip
+    return _firearm(s, t, fid, out_of_service="inspection: barrel not clear", cleared_day=None)
 
 
 # -- stop work, concerns, incidents -----------------------------------------------------------
 
 
-def _work_stopped(s: State, e: Event, at: datetime) -> State:
+def _work_stopped(s: State, e: Event, t: Stamp) -> State:
     cause = e.data["cause"]
     number = s.version + 1
     needs = number if cause in ("SC-A02", "SC-S03") else None
@@ -314,86 +378,81 @@ def _work_stopped(s: State, e: Event, at: datetime) -> State:
             (),
             needs if needs is not None else s.stop.incident_needed_after,
         )
-    return with_changes(s, stop=stop)
+    return s._replace(stop=stop)
 
 
-def _resume_signed(s: State, e: Event, at: datetime) -> State:
+def _resume_signed(s: State, e: Event, t: Stamp) -> State:
     assert s.stop is not None
-    return with_changes(s, stop=with_changes(s.stop, signoffs=(*s.stop.signoffs, e.actor)))
+    return s._replace(stop=replace(s.stop, signoffs=(*s.stop.signoffs, e.actor)))
 
 
-def _work_resumed(s: State, e: Event, at: datetime) -> State:
-    return with_changes(s, stop=None)
+def _work_resumed(s: State, e: Event, t: Stamp) -> State:
+    return s._replace(stop=None)
 
 
-def _concern_raised(s: State, e: Event, at: datetime) -> State:
+def _concern_raised(s: State, e: Event, t: Stamp) -> State:
     d = e.data
-    deadline = at + timedelta(hours=s.policy.concern_ack_hours)
-    c = Concern(d["concern"], d["text"], e.actor, at, deadline)
-    return _reschedule(with_changes(s, concerns=_put(s.concerns, c.id, c)))
+    deadline = t[0] + timedelta(hours=s.policy.concern_ack_hours)
+    c = Concern(d["concern"], d["text"], e.actor, t[0], deadline)
+    return _reschedule(s._replace(concerns=put(s.concerns, c.id, c)))
 
 
-def _concern_acknowledged(s: State, e: Event, at: datetime) -> State:
-    c = with_changes(
-        s.concerns[e.data["concern"]], acknowledged_by=e.actor, response=e.data["response"]
-    )
-    return _reschedule(with_changes(s, concerns=_put(s.concerns, c.id, c)))
+def _concern_acknowledged(s: State, e: Event, t: Stamp) -> State:
+    c = replace(s.concerns[e.data["concern"]], acknowledged_by=e.actor, response=e.data["response"])
+    return _reschedule(s._replace(concerns=put(s.concerns, c.id, c)))
 
 
-def _incident(s: State, e: Event, at: datetime) -> State:
+def _incident(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     number = s.version + 1
     inc = Incident(
         d["incident"], d["cause"], d.get("related"), e.actor, e.at, number, d.get("rule")
     )
     filed = e.type == ev.INCIDENT_FILED and bool(d["cause"].strip())
-    return with_changes(
-        s,
-        incidents=_put(s.incidents, inc.id, inc),
+    return s._replace(
+        incidents=put(s.incidents, inc.id, inc),
         last_incident_number=number if filed else s.last_incident_number,
     )
 
 
-def _task_assigned(s: State, e: Event, at: datetime) -> State:
-    return with_changes(s, tasks=_put(s.tasks, e.data["person"], e.data["task"]))
+def _task_assigned(s: State, e: Event, t: Stamp) -> State:
+    return s._replace(tasks=put(s.tasks, e.data["person"], e.data["task"]))
 
 
-def _break_called(s: State, e: Event, at: datetime) -> State:
-    deadline = at + timedelta(minutes=s.policy.secure_minutes)
-    s = _reschedule(with_changes(s, brk=Break(e.data["kind"], e.at, deadline)))
-    return _watch_returns(s, e.data["recall"], f"{e.data['kind']} break called", at)
+def _break_called(s: State, e: Event, t: Stamp) -> State:
+    deadline = t[0] + timedelta(minutes=s.policy.secure_minutes)
+    s = _reschedule(s._replace(brk=Break(e.data["kind"], e.at, deadline)))
+    return _watch_returns(s, e.data["recall"], f"{e.data['kind']} break called", t[0])
 
 
-def _break_ended(s: State, e: Event, at: datetime) -> State:
-    return _reschedule(with_changes(s, brk=None))
+def _break_ended(s: State, e: Event, t: Stamp) -> State:
+    return _reschedule(s._replace(brk=None))
 
 
-def _day_wrapped(s: State, e: Event, at: datetime) -> State:
-    lots = {k: with_changes(v, verified=0) if v.verified else v for k, v in s.lots.items()}
-    return _reschedule(with_changes(s, day=None, brk=None, watches=(), lots=lots, tasks={}))
+def _day_wrapped(s: State, e: Event, t: Stamp) -> State:
+    lots = _no_verified_rounds(s.lots)
+    return _reschedule(s._replace(day=None, brk=None, watches=(), lots=lots, tasks=EMPTY))
 
 
-def _alert_raised(s: State, e: Event, at: datetime) -> State:
+def _alert_raised(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     alert = Alert(s.version + 1, d["rule"], tuple(d["to"]), d["message"], e.at)
-    return with_changes(
-        s, alerts=(*s.alerts[-(RECENT_ALERTS - 1) :], alert), alert_count=s.alert_count + 1
+    return s._replace(
+        alerts=(*s.alerts[-(RECENT_ALERTS - 1) :], alert), alert_count=s.alert_count + 1
     )
 
 
-def _command_refused(s: State, e: Event, at: datetime) -> State:
-    return with_changes(s, refusal_count=s.refusal_count + 1)
+def _command_refused(s: State, e: Event, t: Stamp) -> State:
+    return s._replace(refusal_count=s.refusal_count + 1)
 
 
-def _record_corrected(s: State, e: Event, at: datetime) -> State:
+def _record_corrected(s: State, e: Event, t: Stamp) -> State:
     seq = int(e.data["corrects"])
-    entry = {"by": e.actor, "at": e.at, "reason": e.data["reason"], "changes": e.data["changes"]}
-    corrections = dict(s.corrections)
-    corrections[seq] = (*corrections.get(seq, ()), entry)
-    return with_changes(s, corrections=corrections)
+    entry = Correction(e.actor, e.at, e.data["reason"], e.data["changes"])
+    return s._replace(corrections=put(s.corrections, seq, (*s.corrections.get(seq, ()), entry)))
 
 
-def _nothing(s: State, e: Event, at: datetime) -> State:
+def _nothing(s: State, e: Event, t: Stamp) -> State:
     return s
 
 
@@ -407,6 +466,10 @@ HANDLERS: dict[str, Handler] = {
     ev.LOT_INSPECTED: _lot_inspected,
     ev.LOT_QUARANTINED: _lot_quarantined,
     ev.POLICY_SET: _policy_set,
+    ev.VENDOR_APPROVED: _vendor_approved,
+    ev.ITEM_DISPOSED: _item_disposed,
+    ev.NOTIFICATION_RECORDED: _notification_recorded,
+    ev.PRODUCTION_CLOSED: _production_closed,
     ev.DAY_STARTED: _day_started,
     ev.SAFETY_MEETING_HELD: _safety_meeting_held,
     ev.SETUP_PLANNED: _setup_planned,
@@ -449,7 +512,8 @@ HANDLERS: dict[str, Handler] = {
 
 
 def _reschedule(s: State) -> State:
-    """Keep `next_deadline` = the earliest pending watchdog deadline, so most events skip them."""
+    """Keep `next_deadline` = the earliest pending watchdog deadline, and `next_due_back` = the
+    earliest rental due date, so that most events skip the watchdogs with one comparison."""
     pending: list[datetime] = []
     for w in s.watches:
         pending.append(w.first if w.stage == 0 else w.second)
@@ -458,7 +522,20 @@ def _reschedule(s: State) -> State:
     pending.extend(
         c.deadline for c in s.concerns.values() if c.acknowledged_by is None and not c.overdue
     )
-    return with_changes(s, next_deadline=min(pending) if pending else None)
+    return s._replace(
+        next_deadline=min(pending) if pending else None,
+        next_due_back=min(s.rentals_due.values()) if s.rentals_due else None,
+    )
+
+
+def _overdue(s: State, at: datetime) -> list[str]:
+    """SC-V04: rentals whose due_back is before the date of `at` (in its own offset).
+
+    A date, not an instant: a rental is late on the first line dated after its due date
+    wherever that line's clock is, so it has no single deadline to put in `next_deadline`.
+    """
+    today = at.date()
+    return [fid for fid, due in s.rentals_due.items() if today > due]
 
 
 def _close_deadlines(s: State, at: datetime) -> State:
@@ -466,39 +543,40 @@ def _close_deadlines(s: State, at: datetime) -> State:
     watches = []
     for w in s.watches:
         if w.stage == 0 and at > w.first:
-            w = with_changes(w, stage=1)
+            w = replace(w, stage=1)
         if not (w.stage == 1 and at > w.second):
             watches.append(w)
     brk = s.brk
     if brk is not None and not brk.secure_checked and at > brk.secure_deadline:
-        brk = with_changes(brk, secure_checked=True)
-    concerns = {
-        k: with_changes(c, overdue=True)
-        if c.acknowledged_by is None and not c.overdue and at > c.deadline
-        else c
-        for k, c in s.concerns.items()
-    }
-    return _reschedule(with_changes(s, watches=tuple(watches), brk=brk, concerns=concerns))
+        brk = replace(brk, secure_checked=True)
+    concerns = s.concerns
+    if any(c.acknowledged_by is None and not c.overdue and at > c.deadline
+           for c in concerns.values()):  # fmt: skip
+        concerns = Frozen({
+            k: replace(c, overdue=True)
+            if c.acknowledged_by is None and not c.overdue and at > c.deadline
+            else c
+            for k, c in concerns.items()
+        })  # fmt: skip
+    rentals = s.rentals_due
+    if overdue := _overdue(s, at):
+        rentals = Frozen({k: v for k, v in rentals.items() if k not in overdue})
+    return _reschedule(
+        s._replace(watches=tuple(watches), brk=brk, concerns=concerns, rentals_due=rentals)
+    )
 
 
 def evolve(state: State, event: Event) -> State:
-    """Apply one event. Unknown event types are a bug in the store, not bad input.
-
-    Handlers return the state they were given or a State they built for this call; the
-    second, not yet seen by anyone else, gets its clock and version set in place, which
-    spares a copy of the whole state per event (the hot path of a rebuild).
-    """
-    at = parse_instant(event.at)
-    given = state
-    if state.next_deadline is not None and at > state.next_deadline:
+    """Apply one event. Unknown event types are a bug in the store, not bad input."""
+    at = _instant(event.at)  # decided events carry an offset (parse_instant checked it)
+    t = (at, state.version + 1)
+    if (state.next_deadline is not None and at > state.next_deadline) or (
+        state.next_due_back is not None and at.date() > state.next_due_back
+    ):
         state = _close_deadlines(state, at)
-    new = HANDLERS[event.type](state, event, at)
-    if new is given:
-        return with_changes(new, now=at, version=given.version + 1)
-    d = new.__dict__
-    d["now"] = at
-    d["version"] = given.version + 1
-    return new
+    new = HANDLERS[event.type](state, event, t)
+    # A handler that changed a firearm or lot has stamped its new state already (`_with_item`).
+    return new if new.version == t[1] else _stamped(new, t)
 
 
 def evolve_all(state: State, events: Iterable[Event]) -> State:
@@ -508,4 +586,3 @@ def evolve_all(state: State, events: Iterable[Event]) -> State:
 
 
 __all__ = ["HANDLERS", "evolve", "evolve_all"]
-_ = (Break, _holder)  # Break is built in _break_called; _holder kept for stored holder payloads

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -21,21 +22,25 @@ from showclear.domain import limits
 from showclear.domain.commands import (
     COMMANDS,
     EXTRA_COMMANDS,
+    AddCredential,
     Alias,
     Command,
+    Dispose,
     Override,
     PlanSetup,
     PolicyPatch,
     Ref,
     Retrieve,
+    RiskAssessment,
     Secure,
 )
 from showclear.domain.values import POLICY_TYPES, parse_instant
 
 # Fields that introduce a new ID (or name one loosely): empty strings are never IDs.
 ID_FIELDS = frozenset(
-    {"production", "person", "firearm", "lot", "container", "concern", "incident", "setup"}
-)
+    {"production", "person", "firearm", "lot", "container", "concern", "incident", "setup",
+     "vendor"}
+)  # fmt: skip
 BASE_FIELDS = frozenset({"actor", "at", "at_text", "override", "command_id"})
 
 
@@ -195,6 +200,8 @@ def _convert(field: str, tp: Any, value: Any, ref: str | None) -> Any:
         )
     if tp is PolicyPatch:
         return _policy(field, value)
+    if tp is RiskAssessment:
+        return _risk_assessment(field, value)
     if origin is dict:
         key_tp, val_tp = get_args(tp)
         _, _, key_ref, _ = _strip(key_tp)
@@ -223,8 +230,28 @@ def _policy(field: str, value: Any) -> PolicyPatch:
             raise Malformed(
                 f"{field}.{key}", f"is not a policy setting; known: {', '.join(POLICY_TYPES)}"
             )
-        patch[key] = _convert(f"{field}.{key}", kind, v, None)
+        kind, nullable, _, _ = _strip(kind)
+        patch[key] = None if v is None and nullable else _convert(f"{field}.{key}", kind, v, None)
     return patch
+
+
+SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _risk_assessment(field: str, value: Any) -> RiskAssessment:
+    if not isinstance(value, dict):
+        raise Malformed(field, 'must be an object like {"sha256": "<64 hex digits>", "controls": '
+                               '"..."}')  # fmt: skip
+    for key in ("sha256", "controls"):
+        if key not in value:
+            raise Malformed(f"{field}.{key}", "is required")
+    digest = _convert(f"{field}.sha256", str, value["sha256"], None)
+    if not SHA256.fullmatch(digest):
+        raise Malformed(f"{field}.sha256", f"must be 64 hex digits, got {_describe(digest)}")
+    controls = _convert(f"{field}.controls", str, value["controls"], None)
+    if not controls.strip():
+        raise Malformed(f"{field}.controls", "must say which controls the assessment sets")
+    return RiskAssessment(digest.lower(), controls)
 
 
 def _override(value: Any) -> Override:
@@ -295,6 +322,7 @@ def parse_command(
 EXACTLY_ONE: dict[type[Command], tuple[str, ...]] = {
     Secure: ("firearm", "lot"),
     Retrieve: ("firearm", "lot"),
+    Dispose: ("firearm", "lot"),
 }
 # command -> (flag field, field required when the flag is true)
 REQUIRED_WHEN_TRUE: dict[type[Command], tuple[str, str]] = {
@@ -309,6 +337,14 @@ def _cross_field_checks(cls: type[Command], kwargs: dict[str, Any]) -> None:
     when = REQUIRED_WHEN_TRUE.get(cls)
     if when is not None and kwargs.get(when[0]) and kwargs.get(when[1]) is None:
         raise Malformed(when[1], f"is required when {when[0]} is true")
+    if cls is Dispose:
+        if kwargs.get("lot") is not None and kwargs.get("count") is None:
+            raise Malformed("count", "is required when disposing of a lot: the rounds that left")
+        if kwargs.get("firearm") is not None and kwargs.get("count") is not None:
+            raise Malformed("count", "is only for a lot (the rounds that left)")
+    if cls is AddCredential and kwargs.get("classes") is not None:
+        if kwargs["kind"] != "armorer_license":
+            raise Malformed("classes", "only an armorer_license lists firearm classes")
 
 
 def read_json(data: bytes | str) -> Any:
@@ -468,6 +504,8 @@ def to_wire(cmd: Command) -> dict[str, Any]:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, RiskAssessment):
+        return {"sha256": value.sha256, "controls": value.controls}
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):

@@ -1,48 +1,61 @@
 """The projection of one production: who holds what, loaded with what, verified by whom.
 
-Values are immutable. `evolve` (in evolve.py) builds a new State per event, copying only the
-maps that change. Queries that several rules share live here as small methods.
+Values are immutable, honestly: the state and the records it changes on almost every event
+(`Firearm`, `Lot`) are named tuples, the other records frozen dataclasses, and every map is a
+read-only `MappingProxyType` over a dict that nothing else holds. `evolve` (in evolve.py) builds
+a new State per event through the records' own constructors (`_make`, `_replace`,
+`dataclasses.replace`), copying only the maps that change. Queries that several rules share
+live here as small methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 
+from showclear.domain.commands import RiskAssessment
 from showclear.domain.values import FIRING_CAPABLE, STORAGE_KINDS, Holder, Policy
 
-T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
+
+# A read-only map: `Frozen(d)` for a dict `d` just built and kept by nobody else, so that the
+# map never changes.
+Frozen = MappingProxyType
+EMPTY: Frozen[Any, Any] = Frozen({})
 
 
-def with_changes(obj: T, **changes: Any) -> T:
-    """A copy of a frozen dataclass with some fields changed.
-
-    Several times faster than dataclasses.replace, which matters when a million events are
-    folded at start-up. Only for the non-slotted dataclasses of this module.
-    """
-    d = obj.__dict__.copy()
-    d.update(changes)
-    new = object.__new__(type(obj))
-    object.__setattr__(new, "__dict__", d)  # the frozen __setattr__ refuses plain assignment
-    return new
+def put(mapping: Frozen[K, V], key: K, value: V) -> Frozen[K, V]:
+    """A new map: `mapping` with `key` set to `value` (`mapping` itself is untouched)."""
+    new = mapping.copy()
+    new[key] = value
+    return Frozen(new)
 
 
-@dataclass(frozen=True)
+def without(mapping: Frozen[K, V], key: K) -> Frozen[K, V]:
+    """A new map: `mapping` without `key`."""
+    new = mapping.copy()
+    del new[key]
+    return Frozen(new)
+
+
+@dataclass(frozen=True, slots=True)
 class Person:
     id: str
     name: str
     roles: frozenset[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credential:
     kind: str
     expires: date
+    classes: frozenset[str] = frozenset()  # armorer_license: the firearm classes (none: all)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Container:
     id: str
     kind: str
@@ -54,8 +67,9 @@ class Container:
         return self.lockable and self.kind in STORAGE_KINDS
 
 
-@dataclass(frozen=True)
-class Firearm:
+class Firearm(NamedTuple):
+    """A firearm on the production (a named tuple: replaced on most events of a rebuild)."""
+
     id: str
     kind: str
     caliber: str
@@ -69,6 +83,12 @@ class Firearm:
     loaded_kind: str | None = None
     out_of_service: str | None = None  # why, until an inspection finds the barrel clear
     dummies_since_inspection: bool = False  # SC-S05
+    vendor: str | None = None  # where it came from (SC-V01), and its papers
+    invoice: str | None = None
+    due_back: date | None = None  # SC-V04: a rental, due back by the end of this date
+    firearm_class: str | None = None  # SC-M04
+    cleared_day: int | None = None  # SC-F05: number of the day of its last barrel-clear check
+    disposed: Disposal | None = None  # SC-V02: it has left the production
 
     @property
     def rounds(self) -> int:
@@ -79,8 +99,9 @@ class Firearm:
         return self.kind in FIRING_CAPABLE
 
 
-@dataclass(frozen=True)
-class Lot:
+class Lot(NamedTuple):
+    """An ammunition lot (a named tuple, like Firearm)."""
+
     id: str
     kind: str
     caliber: str
@@ -92,13 +113,16 @@ class Lot:
     inspected_ok: bool = False  # SC-A03: one inspection checked every round, none failed
     quarantined: str | None = None
     verified: int = 0  # SC-A04: rounds verified today and not yet loaded
+    invoice: str | None = None
+    disposed: Disposal | None = None  # SC-V02: it has left the production
+    left: int = 0  # rounds on hand when it was disposed of, which left with it
 
     @property
     def on_hand(self) -> int:
-        return self.received - self.expended - self.in_firearms
+        return self.received - self.expended - self.in_firearms - self.left
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Setup:
     id: str
     scene: str
@@ -113,9 +137,12 @@ class Setup:
     day_no: int  # which started day it belongs to
     approvals: frozenset[str] = frozenset()
     completed: bool = False
+    ppe: bool = False  # SC-F03
+    medic: str | None = None  # SC-F03
+    risk_assessment: RiskAssessment | None = None  # SC-F04
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Day:
     day: date
     armorer: str
@@ -123,7 +150,7 @@ class Day:
     number: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stop:
     at: str
     by: str
@@ -133,7 +160,7 @@ class Stop:
     incident_needed_after: int | None = None  # event number of the last SC-A02/S03 stop
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Concern:
     id: str
     text: str
@@ -145,7 +172,7 @@ class Concern:
     overdue: bool = False  # SC-S06 deadline passed while unacknowledged
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incident:
     id: str
     cause: str
@@ -156,7 +183,7 @@ class Incident:
     opened_by_rule: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Break:
     kind: str
     at: str
@@ -164,7 +191,7 @@ class Break:
     secure_checked: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnWatch:
     """SC-C07: a firearm that must be back with the armorer by `first`."""
 
@@ -175,7 +202,7 @@ class ReturnWatch:
     stage: int = 0  # 0: nothing passed yet; 1: first deadline passed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alert:
     number: int
     rule: str
@@ -184,38 +211,95 @@ class Alert:
     at: str
 
 
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """SC-V01: a licensed dealer a producer approved, with an armorer agreeing."""
+
+    id: str
+    name: str
+    licence: str
+    licence_expires: date
+    approved_by: str
+    agreed_by: str
+
+    def valid_on(self, on: date) -> bool:
+        """The licence is valid through its expiry date."""
+        return self.licence_expires >= on
+
+
+@dataclass(frozen=True, slots=True)
+class Disposal:
+    """SC-V02: how a firearm or lot left the production, when, to whom, before whom."""
+
+    how: str  # returned | transferred | destroyed
+    to: str | None
+    count: int | None  # lots: the rounds that left, as written on the papers
+    witness: str | None
+    reference: str | None
+    by: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """SC-F02: a notice to an agency (police, fire, film office) for a shooting day."""
+
+    day: date
+    agency: str
+    reference: str
+    officer: str | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """SC-R01: a correction of an earlier event; the original stays as it was."""
+
+    by: str
+    at: str
+    reason: str
+    changes: Any  # the corrected values, as recorded (JSON)
+
+
 RECENT_ALERTS = 200
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
+    """Everything the rules need to know about one production, at one point of its record."""
+
     production: str | None = None
     title: str = ""
     opener: str | None = None
-    policy: Policy = field(default_factory=Policy)
-    people: Mapping[str, Person] = field(default_factory=dict)
-    credentials: Mapping[str, tuple[Credential, ...]] = field(default_factory=dict)
-    containers: Mapping[str, Container] = field(default_factory=dict)
-    firearms: Mapping[str, Firearm] = field(default_factory=dict)
-    lots: Mapping[str, Lot] = field(default_factory=dict)
-    setups: Mapping[str, Setup] = field(default_factory=dict)
+    policy: Policy = Policy()
+    people: Frozen[str, Person] = EMPTY
+    credentials: Frozen[str, tuple[Credential, ...]] = EMPTY
+    containers: Frozen[str, Container] = EMPTY
+    firearms: Frozen[str, Firearm] = EMPTY
+    lots: Frozen[str, Lot] = EMPTY
+    setups: Frozen[str, Setup] = EMPTY
     day: Day | None = None
     last_day: date | None = None
     days_started: int = 0
     meeting_attendees: frozenset[str] = frozenset()
     loads_today: frozenset[tuple[str, str]] = frozenset()  # (firearm, lot) since the day began
     stop: Stop | None = None
-    concerns: Mapping[str, Concern] = field(default_factory=dict)
-    incidents: Mapping[str, Incident] = field(default_factory=dict)
+    concerns: Frozen[str, Concern] = EMPTY
+    incidents: Frozen[str, Incident] = EMPTY
     last_incident_number: int = 0
     brk: Break | None = None
     watches: tuple[ReturnWatch, ...] = ()
     next_deadline: datetime | None = None
-    tasks: Mapping[str, str] = field(default_factory=dict)
+    tasks: Frozen[str, str] = EMPTY
     alerts: tuple[Alert, ...] = ()  # the most recent RECENT_ALERTS; all are in the record
     alert_count: int = 0
     refusal_count: int = 0
-    corrections: Mapping[int, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    corrections: Frozen[int, tuple[Correction, ...]] = EMPTY
+    vendors: Frozen[str, Vendor] = EMPTY
+    notifications: tuple[Notification, ...] = ()
+    rentals_due: Frozen[str, date] = EMPTY  # SC-V04: firearm -> due_back, until alerted/disposed
+    next_due_back: date | None = None  # the earliest of rentals_due, so most events skip them
+    closed: bool = False  # close_production: nothing more is accepted
     now: datetime | None = None
     version: int = 0  # number of events folded in: the production's head sequence
 
@@ -240,6 +324,16 @@ class State:
 
     def credential_valid(self, pid: str, kind: str, on: date) -> bool:
         return any(c.kind == kind and c.expires >= on for c in self.credentials.get(pid, ()))
+
+    def licensed_classes(self, pid: str, on: date) -> frozenset[str] | None:
+        """SC-M04: the firearm classes `pid`'s armorer licences valid `on` cover (None: all)."""
+        covered: set[str] = set()
+        for c in self.credentials.get(pid, ()):
+            if c.kind == "armorer_license" and c.expires >= on:
+                if not c.classes:
+                    return None  # a licence listing no classes covers every class
+                covered |= c.classes
+        return frozenset(covered)
 
     def today(self) -> date | None:
         """The running day's date; without one, the date on the command clock."""
@@ -268,12 +362,23 @@ class State:
         return c is not None and c.is_storage
 
     def firearm_is_cold_and_stored(self, f: Firearm) -> bool:
+        """Cold and locked away, or gone from the production (SC-C09)."""
+        if f.disposed is not None:
+            return True
         return f.issued_to is None and not f.loaded and self.in_storage(f.custodian)
 
     def unsecured(self) -> tuple[list[str], list[str]]:
-        """Firearms and lots not in a locked container (SC-C08, SC-C11)."""
-        firearms = [f.id for f in self.firearms.values() if not self.in_storage(f.custodian)]
-        lots = [lot.id for lot in self.lots.values() if not self.in_storage(lot.custodian)]
+        """Firearms and lots still on the production not in a locked container (SC-C08)."""
+        firearms = [
+            f.id
+            for f in self.firearms.values()
+            if f.disposed is None and not self.in_storage(f.custodian)
+        ]
+        lots = [
+            lot.id
+            for lot in self.lots.values()
+            if lot.disposed is None and not self.in_storage(lot.custodian)
+        ]
         return firearms, lots
 
     # -- planning ----------------------------------------------------------------------------

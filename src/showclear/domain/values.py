@@ -15,6 +15,7 @@ Role = Literal[
     "producer",
     "performer",
     "crew",
+    "medic",
 ]
 FirearmKind = Literal["real_firing", "blank_firing", "non_firing", "rubber", "airsoft"]
 AmmoKind = Literal["dummy", "blank", "live"]
@@ -23,6 +24,10 @@ CredentialKind = Literal["armorer_license", "firearms_training"]
 CheckMethod = Literal["rattle", "drilled_case", "primer", "xray", "visual"]
 Action = Literal["display", "point", "dry_fire", "fire_blanks"]
 BreakKind = Literal["meal", "other"]
+FirearmClass = Literal["handgun", "rifle", "shotgun", "automatic", "short_barrel"]
+DisposeHow = Literal["returned", "transferred", "destroyed"]
+Agency = Literal["police", "fire", "film_office"]
+Call = Literal["cold", "dummies", "hot"]  # what the armorer calls out at a handover (SC-F01)
 
 FIRING_CAPABLE: frozenset[str] = frozenset({"real_firing", "blank_firing"})
 NEVER_LOADED: frozenset[str] = frozenset({"rubber", "airsoft"})
@@ -42,6 +47,13 @@ class Policy:
     return_minutes: float = 5
     secure_minutes: float = 10
     concern_ack_hours: float = 2
+    # Off by default so that drills written before these rules keep their meaning; new
+    # productions in the app and the CLI start with NEW_PRODUCTION_POLICY instead.
+    require_approved_vendors: bool = False
+    police_notice_minutes: float | None = None
+    require_fire_readiness: bool = False
+    require_risk_assessment: bool = False
+    daily_check: bool = False
 
     def merged(self, patch: dict[str, Any]) -> Policy:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -52,13 +64,28 @@ class Policy:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-POLICY_TYPES: dict[str, type] = {
+POLICY_TYPES: dict[str, Any] = {
     "allow_firing_capable": bool,
     "min_blank_distance_m": float,
     "hard_min_distance_m": float,
     "return_minutes": float,
     "secure_minutes": float,
     "concern_ack_hours": float,
+    "require_approved_vendors": bool,
+    "police_notice_minutes": float | None,  # null: no notice needed (SC-F02 off)
+    "require_fire_readiness": bool,
+    "require_risk_assessment": bool,
+    "daily_check": bool,
+}
+
+# The five switches of SC-V01 and SC-F02..F05 on: how a production created in the app or with
+# the CLI starts, unless its producer turns them off (drills keep the defaults above).
+NEW_PRODUCTION_POLICY: dict[str, Any] = {
+    "require_approved_vendors": True,
+    "police_notice_minutes": 30,
+    "require_fire_readiness": True,
+    "require_risk_assessment": True,
+    "daily_check": True,
 }
 
 

@@ -1,4 +1,4 @@
-"""Watchdogs (SC-C07, SC-C08, SC-S06): deadlines that fall due with the clock, not a command.
+"""Watchdogs (SC-C07, SC-C08, SC-S06, SC-V04): deadlines that fall due with the clock.
 
 `due(state, now)` is pure: it returns the alert events whose deadline passed before `now`.
 The shell calls it before every command and on a timer. Deadlines are inclusive: acting at
@@ -69,13 +69,33 @@ def concern_overdue(state: State, now: datetime, at: str) -> list[Event]:
     ]
 
 
+@alert_rule("SC-V04", "a rented firearm not disposed of by the end of its due_back date")
+def rental_overdue(state: State, now: datetime, at: str) -> list[Event]:
+    today = now.date()  # SC-V04 reads the date in the line's own offset
+    alerts = []
+    for fid, due_back in state.rentals_due.items():
+        if today <= due_back:
+            continue
+        f = state.firearms[fid]
+        to = f" to {f.vendor}" if f.vendor else ""
+        alerts.append(_alert(at, "SC-V04", ["armorer", "producer"],
+            f"{fid} was due back{to} by the end of {due_back.isoformat()} and is still here: "
+            f"return it{to} and record it (dispose, how returned), or settle the late return "
+            "with the vendor.",
+            firearm=fid, due_back=due_back.isoformat(), vendor=f.vendor))  # fmt: skip
+    return alerts
+
+
 def due(state: State, now: datetime, at_text: str | None = None) -> list[Event]:
     """Alert events that have fallen due by `now` (strictly after their deadlines)."""
-    if state.next_deadline is None or now <= state.next_deadline:
+    deadline = state.next_deadline is not None and now > state.next_deadline
+    rental = state.next_due_back is not None and now.date() > state.next_due_back
+    if not deadline and not rental:
         return []
     at = at_text or now.isoformat()
     return [
         *return_after_use(state, now, at),
         *break_recall(state, now, at),
         *concern_overdue(state, now, at),
+        *rental_overdue(state, now, at),
     ]

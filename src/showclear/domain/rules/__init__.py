@@ -1,4 +1,4 @@
-"""The rule catalog (RULES.md) as code: one small function per rule, tagged with its ID.
+"""The rules as code: one small function per rule, tagged with its ID (catalog.py lists them).
 
 A check returns None when the command is fine, or a Finding: what is wrong in plain words and
 what the person should do next. `decide` runs every rule registered for the command type and
@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 from showclear.domain.commands import Command
+from showclear.domain.rules.catalog import Severity
 from showclear.domain.state import State
-
-Severity = Literal["BLOCK", "GUARD", "ALERT"]
 
 
 class Finding(NamedTuple):
@@ -120,8 +119,10 @@ def load_all() -> None:
     from showclear.domain.rules import (  # noqa: F401
         ammunition,
         custody,
+        inventory,
         people,
         planning,
+        readiness,
         records,
         stopwork,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from showclear.domain.commands import (
     AssignTask,
     Command,
+    Dispose,
     Issue,
     Load,
     Return,
@@ -51,8 +52,10 @@ def only_the_armory_handles(state: State, cmd: Command) -> Finding | None:
     return None
 
 
-@rule("SC-C02", "BLOCK", "issue", "secure", "return")
+@rule("SC-C02", "BLOCK", "issue", "secure", "return", "dispose")
 def only_the_custodian_hands_on(state: State, cmd: Command) -> Finding | None:
+    if isinstance(cmd, Dispose):
+        return _disposed_from_the_armory(state, cmd)
     if isinstance(cmd, Return):
         f = state.firearms[cmd.firearm]
         if f.custodian.kind != "person" or f.custodian.id != cmd.from_:
@@ -95,6 +98,26 @@ def only_the_custodian_hands_on(state: State, cmd: Command) -> Finding | None:
             f"Ask {f.custodian} to do it.",
         )
     return None
+
+
+def _disposed_from_the_armory(state: State, cmd: Dispose) -> Finding | None:
+    """DRILLS.md: an item leaves from the armory's hands (with no day running, the hands of the
+    armorer disposing of it), never from a container or from anyone else."""
+    kind, ident = ("firearm", cmd.firearm) if cmd.firearm is not None else ("lot", str(cmd.lot))
+    holder = state.firearms[ident].custodian if kind == "firearm" else state.lots[ident].custodian
+    if state.holds(cmd.actor, holder):
+        return None
+    if holder.kind == "container":
+        return Finding(
+            f"{kind.title()} {ident} is locked in container {holder.id}: it leaves from the "
+            "armorer's hands.",
+            f"Retrieve {ident} from {holder.id} first.",
+        )
+    return Finding(
+        f"{kind.title()} {ident} is held by {holder}, not by {cmd.actor}: only the armory hands "
+        "it on.",
+        f"Get {ident} back to the armory first.",
+    )
 
 
 @rule("SC-C03", "BLOCK", "issue")
@@ -212,6 +235,8 @@ def one_custodian(state: State, cmd: Command) -> Finding | None:
 def everything_locked_at_wrap(state: State, cmd: Command) -> Finding | None:
     problems = []
     for f in state.firearms.values():
+        if f.disposed is not None:  # gone from the production: nothing to lock away
+            continue
         if f.issued_to:
             problems.append(f"{f.id} is issued to {f.issued_to}")
         elif f.loaded:
@@ -219,7 +244,7 @@ def everything_locked_at_wrap(state: State, cmd: Command) -> Finding | None:
         elif not state.in_storage(f.custodian):
             problems.append(f"{f.id} is not in a locked container")
     for lot in state.lots.values():
-        if not state.in_storage(lot.custodian):
+        if lot.disposed is None and not state.in_storage(lot.custodian):
             problems.append(f"lot {lot.id} is not in a locked container")
     if not problems:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from showclear.domain.commands import Command, Issue, StartDay
+from showclear.domain.commands import Command, Issue, Load, StartDay
 from showclear.domain.rules import Finding, rule
 from showclear.domain.state import State
 
@@ -53,4 +53,28 @@ def inside_a_started_day(state: State, cmd: Command) -> Finding | None:
     return Finding(
         "No shooting day is running: firearms work happens only inside a started day.",
         "Start the day first (start_day, naming the licensed armorer on duty).",
+    )
+
+
+@rule("SC-M04", "BLOCK", "load", "issue")
+def licensed_for_the_class(state: State, cmd: Command) -> Finding | None:
+    assert isinstance(cmd, Load | Issue)
+    f = state.firearms[cmd.firearm]
+    if f.firearm_class is None:
+        return None
+    if state.day is None:
+        return Finding(
+            f"{f.id} is a {f.firearm_class} and no armorer is on duty to hold a licence for it.",
+            "Start the day with an armorer licensed for this class.",
+        )
+    armorer = state.day.armorer
+    covered = state.licensed_classes(armorer, state.day.day)
+    if covered is None or f.firearm_class in covered:
+        return None
+    held = ", ".join(sorted(covered)) or "no valid armorer licence"
+    return Finding(
+        f"{f.id} is a {f.firearm_class.replace('_', ' ')}; the armorer on duty, {armorer}, is "
+        f"licensed for: {held}.",
+        f"Record {armorer}'s licence for this class (add_credential, classes), or start the day "
+        "with an armorer licensed for it.",
     )

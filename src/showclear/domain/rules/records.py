@@ -6,7 +6,14 @@ properties of the event store and the service, not checks on a command.
 
 from __future__ import annotations
 
-from showclear.domain.commands import AddPerson, Command, OpenProduction, SetPolicy, StartDay
+from showclear.domain.commands import (
+    AddPerson,
+    CloseProduction,
+    Command,
+    OpenProduction,
+    SetPolicy,
+    StartDay,
+)
 from showclear.domain.parsing import person_fields
 from showclear.domain.rules import Finding, rule
 from showclear.domain.state import State
@@ -19,8 +26,9 @@ ROLE_WORDS = {
     "prop_master": "a prop master",
 }
 
-# DRILLS.md "who" column, for commands where no specific rule names who may act.
-# "armorer" means the armorer role or the day's designated assistant.
+# DRILLS.md "who" column, for commands where no specific rule names who may act (approve_vendor
+# is SC-V01's, as approve_setup is SC-P01's). "armorer" means the armorer role or the day's
+# designated assistant.
 WHO: dict[str, tuple[str, ...]] = {
     "add_person": ("producer", "armorer"),
     "add_credential": ("producer", "armorer"),
@@ -42,6 +50,9 @@ WHO: dict[str, tuple[str, ...]] = {
     "call_break": ("first_ad",),
     "end_break": ("first_ad",),
     "wrap_day": ("armorer",),
+    "dispose": ("armorer",),
+    "record_notification": ("producer", "first_ad", "armorer"),
+    "close_production": ("producer",),
     "correct": ("armorer", "producer", "safety_supervisor"),
 }
 
@@ -62,7 +73,7 @@ def bootstrapping(state: State, cmd: Command) -> bool:
 
 @rule("SC-R02", "BLOCK", *WHO, "open_production", "load", "unload", "issue", "return", "secure",
       "approve_setup", "resume_work", "discharge", "report_misfire", "report_live_round",
-      "report_concern", "stop_work", "tick")  # fmt: skip
+      "report_concern", "stop_work", "tick", "approve_vendor")  # fmt: skip
 def people_are_known(state: State, cmd: Command) -> Finding | None:
     unknown: list[str] = []
     if not isinstance(cmd, OpenProduction) and not bootstrapping(state, cmd):
@@ -93,12 +104,13 @@ def actor_holds_a_role_allowed(state: State, cmd: Command) -> Finding | None:
 
 def _extra_people_checks(state: State, cmd: Command) -> Finding | None:
     """Role requirements on people the command names (the policy's co-signer, the assistant)."""
-    if isinstance(cmd, SetPolicy) and cmd.agreed_by in state.people:
+    if isinstance(cmd, SetPolicy | CloseProduction) and cmd.agreed_by in state.people:
         if cmd.agreed_by == cmd.actor or not state.has_role(cmd.agreed_by, "armorer"):
+            what = "A policy change" if isinstance(cmd, SetPolicy) else "Closing the production"
             return Finding(
-                "A policy change needs a producer together with an armorer "
+                f"{what} needs a producer together with an armorer "
                 f"(agreed_by must be another person with the armorer role, not {cmd.agreed_by}).",
-                "Have the production's armorer agree to the change.",
+                "Have the production's armorer agree to it.",
             )
     if isinstance(cmd, StartDay) and cmd.assistant_armorer in state.people:
         assistant = cmd.assistant_armorer
