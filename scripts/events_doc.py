@@ -14,8 +14,8 @@ from pathlib import Path
 
 from showclear.domain import Outcome
 from showclear.domain.evolve import HANDLERS
-from showclear.drills import DrillRun
-from showclear.service import Service
+from showclear.app.drills import DrillRun
+from showclear.app.service import Service
 
 ROOT = Path(__file__).resolve().parents[1]
 

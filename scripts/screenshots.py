@@ -13,9 +13,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from showclear.api.app import create_app
-from showclear.api.background import BackgroundServer
-from showclear.api.demo import ensure_demo
+from showclear.web.app import create_app
+from showclear.web.background import BackgroundServer
+from showclear.app.demo import ensure_demo
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"

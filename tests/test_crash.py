@@ -26,11 +26,11 @@ from pathlib import Path
 import pytest
 
 from domain.conftest import ready_day
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.ledger import LedgerNode, node_verifier
+from showclear.app.service import Service
 from showclear.ledger.canonical import leaf_hash
-from showclear.ledger.node import LedgerNode, node_verifier
 from showclear.ledger.verifier import verify_log
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
 
 KILLS = 20
 PRODUCTION = "crash"
@@ -40,8 +40,8 @@ import sys
 from datetime import timedelta
 
 from showclear.domain import parse_command
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.app.service import Service
+from showclear.adapters.sqlite.store import SQLiteEventStore
 
 path, production, ledger = sys.argv[1], sys.argv[2], sys.argv[3] == "ledger"
 committed = []

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from domain.conftest import ready_day
-from showclear.api.runtime import Answer, IdReused, Runtime
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.application import Answer, IdReused, Runtime
+from showclear.app.service import Service
 from showclear.bootstrap import open_service
 from showclear.domain import Malformed, Outcome, State, parse_command
 from showclear.domain.commands import Command
-from showclear.service import Service
-from showclear.store.base import ConcurrencyError, StoredEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ports import ConcurrencyError, StoredEvent
 
 PRODUCTION = "gc"
 

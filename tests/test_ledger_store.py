@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from showclear.adapters.keys import generate_keypair, load_signer
+from showclear.app.drills import DrillRun
 from showclear.bootstrap import open_service
 from showclear.cli import app
-from showclear.drills import DrillRun
 from showclear.ledger.checkpoint import Checkpoint
-from showclear.ledger.keys import generate_keypair, load_signer
 from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.note import sign_checkpoint
 

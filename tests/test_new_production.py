@@ -10,12 +10,12 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from showclear.api.demo import DEMO, seed
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.demo import DEMO, seed
+from showclear.app.service import Service
 from showclear.cli import app
 from showclear.domain import parse_command
 from showclear.domain.values import NEW_PRODUCTION_POLICY, Policy
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
 
 runner = CliRunner()
 SWITCHES = {

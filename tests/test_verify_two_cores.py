@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.bench.verify import PRODUCTION, build_store
+from showclear.cli.ledger import report_json
 from showclear.ledger import parallel
 from showclear.ledger.verifier import verify_log
-from showclear.ledger_cli import report_json
-from showclear.store.sqlite import SQLiteEventStore
 
 SHOWCLEAR = str(Path(sys.executable).parent / "showclear")
 EVENTS = parallel.PARALLEL_ABOVE + 4_000
@@ -39,7 +39,7 @@ def cli_verify(path: Path) -> tuple[int, dict[str, object]]:
 
 
 def one_process(path: Path) -> dict[str, object]:
-    from showclear.ledger.node import LedgerNode
+    from showclear.app.ledger import LedgerNode
 
     st = SQLiteEventStore(path)
     try:

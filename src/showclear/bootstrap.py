@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from showclear.ledger.node import LedgerNode
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.ledger import LedgerNode
+from showclear.app.service import Service
 
 
 def open_service(db_path: str | Path) -> Service:

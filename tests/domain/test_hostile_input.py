@@ -18,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.service import Unrecordable
 from showclear.bootstrap import open_service
 from showclear.domain import Malformed, Outcome, handle, limits, parse_command
 from showclear.domain.commands import (
@@ -37,8 +39,6 @@ from showclear.domain.parsing import (
     to_wire,
 )
 from showclear.ledger.canonical import canonical_bytes, envelope
-from showclear.service import Unrecordable
-from showclear.store.sqlite import SQLiteEventStore
 
 from .conftest import START, ready_day
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from domain.conftest import ready_day
+from showclear.adapters.sqlite.store import SQLiteEventStore, StoreClosedError
+from showclear.app.checkpointer import Checkpointer, CheckpointerError
+from showclear.app.ledger import LedgerNode
 from showclear.bootstrap import open_service
-from showclear.ledger.checkpointer import Checkpointer, CheckpointerError
 from showclear.ledger.merkle import MerkleTree
-from showclear.ledger.node import LedgerNode
 from showclear.ledger.note import open_checkpoint
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore, StoreClosedError
+from showclear.ports import NewEvent
 
 PRODUCTION = "cp"
 

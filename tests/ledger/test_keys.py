@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from showclear.ledger.keys import (
+from showclear.adapters.keys import (
     PRIVATE_KEY_FILE,
     VERIFIER_KEY_FILE,
     KeyFileError,

@@ -19,15 +19,15 @@ from pathlib import Path
 import pymerkle
 import pytest
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.ledger import LedgerNode
 from showclear.ledger import tiles
 from showclear.ledger.merkle import MerkleTree
-from showclear.ledger.node import LedgerNode
 from showclear.ledger.proof import consistency_proof, inclusion_proof
 from showclear.ledger.proofs import StoredProofError, prove_consistency, prove_inclusion
 from showclear.ledger.tiles import StoredTree, extend_tiles, missing_tiles
 from showclear.ledger.verify import verify_consistency, verify_inclusion
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ports import NewEvent
 
 PRODUCTION = "tiles"
 
@@ -160,9 +160,9 @@ def test_sampled_sizes_up_to_100000(tmp_path: Path) -> None:
 
 CHILD = r"""
 import os, sys
-from showclear.ledger.node import LedgerNode
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.app.ledger import LedgerNode
+from showclear.ports import NewEvent
+from showclear.adapters.sqlite.store import SQLiteEventStore
 
 path, production, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 store = SQLiteEventStore(path)

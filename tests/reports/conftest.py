@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.demo import ensure_demo
-from showclear.ledger.node import LedgerNode
-from showclear.reports import document
-from showclear.reports.document import Document
-from showclear.reports.source import load_source
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.demo import ensure_demo
+from showclear.app.ledger import LedgerNode
+from showclear.views import documents as document
+from showclear.views.documents import Document
+from showclear.views.source import load_source
+from showclear.web.app import Ctx, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILLS = ROOT / "drills"

@@ -24,9 +24,9 @@ FOOTER_MM = 18  # the bottom page margin, where the footer sits
 
 
 def render_page1(db: Path, out_dir: Path) -> Image.Image:
-    from showclear.reports import document
     from showclear.reports.pdf import render_pdf
-    from showclear.reports.source import open_source
+    from showclear.views import documents as document
+    from showclear.views.source import open_source
 
     pdf = out_dir / "firearm.pdf"
     pdf.write_bytes(render_pdf(document.build("firearm", open_source(db, "demo"), firearm="rev-1")))

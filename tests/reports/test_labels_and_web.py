@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from reports.conftest import showclear
 from reports.qr import decode_pdf
-from showclear.api.app import Ctx
+from showclear.web.app import Ctx
 
 pytestmark = pytest.mark.skipif(
     shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None,
@@ -26,7 +26,7 @@ def test_label_sheet_qr_codes_decode_to_the_ids(
     r = showclear("labels", "--db", action_day, "--paper", paper, "-o", out)
     assert r.returncode == 0, r.stderr
     codes = decode_pdf(out)
-    from showclear.reports.source import open_source
+    from showclear.views.source import open_source
 
     state = open_source(action_day, "demo").state
     expected = (
@@ -39,8 +39,8 @@ def test_label_sheet_qr_codes_decode_to_the_ids(
 
 
 def test_label_payload_is_what_the_scan_fields_read() -> None:
-    from showclear.api.forms import scanned
     from showclear.reports.labels import LABEL_KINDS, qr_payload
+    from showclear.web.forms import scanned
 
     for kind in LABEL_KINDS:
         assert scanned(qr_payload(kind, "colt45")) == "colt45"

@@ -8,7 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from showclear.api.app import Ctx
+from showclear.web.app import Ctx
 
 
 def body_rows(html: str) -> list[str]:

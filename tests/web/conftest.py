@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.background import BackgroundServer
-from showclear.api.demo import ensure_demo
+from showclear.app.demo import ensure_demo
+from showclear.web.app import Ctx, create_app
+from showclear.web.background import BackgroundServer
 from web.support import CHROMIUM, CHROMIUM_ARGS, Live
 
 

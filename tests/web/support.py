@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from showclear.api.app import Ctx
+from showclear.web.app import Ctx
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -8,8 +8,8 @@ import threading
 
 import httpx
 
-from showclear.api.app import create_app
-from showclear.api.background import BackgroundServer
+from showclear.web.app import create_app
+from showclear.web.background import BackgroundServer
 from web.support import Live
 
 PROBLEM = "application/problem+json"

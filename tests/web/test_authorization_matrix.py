@@ -18,10 +18,10 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.background import BackgroundServer
 from showclear.domain import parse_command
 from showclear.domain.commands import COMMANDS
+from showclear.web.app import Ctx, create_app
+from showclear.web.background import BackgroundServer
 
 ROLES = [
     "armorer",

@@ -9,10 +9,10 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from showclear.api.demo import PINS
-from showclear.api.routes_reports import attachment
+from showclear.app.demo import PINS
 from showclear.domain.commands import RegisterFirearm
 from showclear.reports.csv_out import FORMULA_STARTS, neutralise
+from showclear.web.routes.reports import attachment
 from web.support import Live
 
 FORMULAS = [

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.test_hostile_input import CLASSES, JSON_TEXTS, JSON_VALUES, baseline, fields_of
-from showclear.api.demo import PINS
+from showclear.app.demo import PINS
 from showclear.domain.limits import MAX_BODY_BYTES
 from web.support import Live
 

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.auth import MAX_FAILURES
-from showclear.api.background import BackgroundServer
-from showclear.api.demo import PINS, ensure_demo
+from showclear.app.demo import PINS, ensure_demo
+from showclear.app.signin import MAX_FAILURES
+from showclear.web.app import Ctx, create_app
+from showclear.web.background import BackgroundServer
 from web.support import Live
 from web.test_api import ISSUE
 

@@ -3,11 +3,11 @@ and the answers rebuilt from the record name the command that caused each event.
 
 from __future__ import annotations
 
-from showclear.api.runtime import _CAUSED_BY
-from showclear.api.schema import commands_request_body
+from showclear.app.application import _CAUSED_BY
 from showclear.domain import events as ev
 from showclear.domain.commands import COMMANDS
 from showclear.domain.evolve import HANDLERS
+from showclear.web.schema import commands_request_body
 
 
 def variants() -> dict[str, dict]:  # type: ignore[type-arg]

@@ -26,9 +26,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.background import BackgroundServer
-from showclear.api.demo import PINS, ensure_demo
+from showclear.app.demo import PINS, ensure_demo
+from showclear.web.app import Ctx, create_app
+from showclear.web.background import BackgroundServer
 
 PRODUCER = "prod"
 

@@ -27,13 +27,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.service import Service
 from showclear.bench.baselines import eventsourcing_per_s, raw_sqlite_commits_per_s
 from showclear.bench.stats import percentile
 from showclear.bench.workload import PRODUCTION, workload_commands
 from showclear.bootstrap import open_service
 from showclear.domain import Command, parse_command
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
 
 RESULT_KEYS = (
     "events_per_s",

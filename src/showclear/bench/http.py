@@ -104,7 +104,7 @@ def _seed_lines(clients: int) -> list[dict[str, Any]]:
 
 
 def seed(db: Path, clients: int, pins: bool) -> None:
-    from showclear.api.auth import Auth
+    from showclear.app.signin import Auth
     from showclear.bootstrap import open_service
     from showclear.domain import parse_command
 
@@ -142,7 +142,7 @@ def return_body(i: int) -> dict[str, Any]:
 def _serve(db: str, port: int) -> None:
     import uvicorn
 
-    from showclear.api.app import create_app
+    from showclear.web.app import create_app
 
     uvicorn.run(create_app(db), host="127.0.0.1", port=port, log_level="error")
 
@@ -237,7 +237,7 @@ class _InProcess:
     the same session look-up and CSRF check, the same witness PIN checks, the same answers."""
 
     def __init__(self, db: Path) -> None:
-        from showclear.api.app import create_app
+        from showclear.web.app import create_app
 
         self.ctx = create_app(db).state.ctx
         self.sessions: list[tuple[str, str]] = []
@@ -251,7 +251,7 @@ class _InProcess:
     async def send(self, i: int, body: dict[str, Any]) -> bool:
         from starlette.concurrency import run_in_threadpool
 
-        from showclear.api.routes_api import (
+        from showclear.web.routes.api import (
             run_command,
             state_of,
             witness_checks,
@@ -322,7 +322,7 @@ def run(
     clients: int = 50, seconds: float = 10.0, rate: float | None = None, rounds: int = 5
 ) -> dict[str, Any]:
     """HTTP and in-process phases, interleaved over `rounds`; medians with their spread."""
-    from showclear.api.background import free_port
+    from showclear.web.background import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "http.db"

@@ -32,13 +32,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.bench.stats import percentile, spread
 from showclear.bench.verify import prepared_store
 from showclear.bench.workload import PRODUCTION
 from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.proof import inclusion_proof
 from showclear.ledger.tiles import StoredTree
-from showclear.store.sqlite import SQLiteEventStore
 
 PROOF_SAMPLES = 1000
 PYMERKLE_SAMPLES = 200
@@ -62,7 +62,7 @@ RESULT_KEYS = (
 _COLD = r"""
 import sys, time
 from showclear.ledger.proofs import prove_consistency, prove_inclusion
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.adapters.sqlite.store import SQLiteEventStore
 
 path, production, what, number = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 t0 = time.perf_counter()

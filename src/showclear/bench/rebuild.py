@@ -28,12 +28,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.service import Service, load_payload
 from showclear.bench.stats import spread
 from showclear.bench.workload import PRODUCTION, WORKLOAD_VERSION, HandoverWorkload
 from showclear.domain import State, evolve, handle, parse_command
-from showclear.service import Service, load_payload
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ports import NewEvent
 
 BATCH = 20_000  # events per append transaction while building the store
 

@@ -58,10 +58,10 @@ RESULT_KEYS = (
 
 def build_day_store(path: Path, n: int) -> tuple[str, int]:
     """Write the production's set-up and one day of about `n` events; (day, events that day)."""
+    from showclear.adapters.sqlite.store import SQLiteEventStore
+    from showclear.app.ledger import LedgerNode
     from showclear.domain import State, evolve, handle, parse_command
-    from showclear.ledger.node import LedgerNode
-    from showclear.store.base import NewEvent
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.ports import NewEvent
 
     w = HandoverWorkload(commands_per_day=max(n + 200, 600))
     store = SQLiteEventStore(path)
@@ -103,8 +103,8 @@ def build_day_store(path: Path, n: int) -> tuple[str, int]:
 
 
 def _read(path: Path) -> float:
-    from showclear.service import load_payload
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.adapters.sqlite.store import SQLiteEventStore
+    from showclear.app.service import load_payload
 
     t0 = time.perf_counter()
     store = SQLiteEventStore(path)
@@ -117,11 +117,11 @@ def _read(path: Path) -> float:
 
 
 def _report(path: Path, day: str, out: Path) -> tuple[float, int, int]:
-    from showclear.ledger.node import LedgerNode
-    from showclear.reports import document
+    from showclear.adapters.sqlite.store import SQLiteEventStore
+    from showclear.app.ledger import LedgerNode
     from showclear.reports.pdf import render_pdf_counted
-    from showclear.reports.source import load_source
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.views import documents as document
+    from showclear.views.source import load_source
 
     t0 = time.perf_counter()
     store = SQLiteEventStore(path)
@@ -157,9 +157,9 @@ class _Web:
 
         import httpx
 
-        from showclear.api.auth import Auth
-        from showclear.api.background import free_port
+        from showclear.app.signin import Auth
         from showclear.bench.http import _serve, _wait_up
+        from showclear.web.background import free_port
 
         auth = Auth(path)
         try:
@@ -200,7 +200,7 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the module doc, with its spread over the rounds, on one fresh store."""
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.adapters.sqlite.store import SQLiteEventStore
 
     say = progress or (lambda _: None)
     base = Path(tempfile.mkdtemp(prefix="showclear-bench-report-", dir=directory))

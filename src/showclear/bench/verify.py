@@ -50,12 +50,12 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.ledger import LedgerNode
 from showclear.bench.stats import spread
 from showclear.bench.workload import PRODUCTION, WORKLOAD_VERSION, HandoverWorkload
 from showclear.ledger.hashing import LEAF_PREFIX
-from showclear.ledger.node import LedgerNode
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ports import NewEvent
 
 BATCH = 10_000
 # The stores carry the workload's version and how they are built (bump BUILD when that changes).

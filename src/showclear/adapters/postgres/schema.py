@@ -1,6 +1,6 @@
 """Versioned schema migrations for the PostgreSQL store.
 
-Same rules as the SQLite store's (showclear.store.migrations): SQL files named
+Same rules as the SQLite store's (showclear.adapters.sqlite.schema): SQL files named
 ``NNNN_name.sql`` in this package's ``migrations/`` folder, numbered 1..N, each applied once in
 version order and recorded in ``schema_migrations``; a database migrated by a newer ShowClear is
 refused, and so is one that records a different migration under a known version.
@@ -19,7 +19,7 @@ from importlib import resources
 
 import psycopg
 
-from showclear.store.migrations import Migration, SchemaMismatchError, SchemaTooNewError
+from showclear.adapters.sqlite.schema import Migration, SchemaMismatchError, SchemaTooNewError
 
 __all__ = [
     "LOCK_NAMESPACE",

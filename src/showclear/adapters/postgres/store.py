@@ -1,7 +1,7 @@
 """The studio event store: PostgreSQL (15 or newer) through psycopg 3.
 
-Same tables, columns and meaning as the embedded SQLite store (showclear.store.sqlite), and the
-same methods, so a set node's rows move here byte for byte and one contract suite runs on both.
+Same tables, columns and meaning as the embedded SQLite store (adapters/sqlite/store.py), and
+the same methods, so a set node's rows move here byte for byte and one contract suite runs on both.
 
 Concurrency. An append is one transaction. It first takes its production's advisory lock
 (``pg_advisory_xact_lock``), so writers to one production queue there and the head each then
@@ -54,19 +54,19 @@ from showclear.adapters.postgres.schema import (
     applied_migrations,
     migrate,
 )
+
+# One stored-checkpoint type and one set of "busy" and "closed" errors for both backends, so a
+# caller's type hints and except clauses need not know which store it holds. They live with the
+# SQLite store until the storage ports own them.
+from showclear.adapters.sqlite.store import Checkpoint, StoreBusyError, StoreClosedError
 from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
-from showclear.store.base import (
+from showclear.ports import (
     ConcurrencyError,
     CorruptStoreError,
     NewEvent,
     StoredEvent,
     StoreError,
 )
-
-# One stored-checkpoint type and one set of "busy" and "closed" errors for both backends, so a
-# caller's type hints and except clauses need not know which store it holds. They live with the
-# SQLite store until the storage ports own them.
-from showclear.store.sqlite import Checkpoint, StoreBusyError, StoreClosedError
 
 __all__ = [
     "Checkpoint",
