@@ -12,10 +12,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from showclear.app.drills import DrillRun
+from showclear.bootstrap import open_node
 from showclear.domain import Outcome
 from showclear.domain.evolve import HANDLERS
-from showclear.app.drills import DrillRun
-from showclear.app.service import Service
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,9 +46,9 @@ def collect() -> dict[str, tuple[set[str], set[str]]]:
             causes.add("watchdog" if e.actor == "showclear" else line_type["type"])
 
     for drill in sorted((ROOT / "drills").glob("*.jsonl")):
-        service = Service()
-        service.subscribe(record)
-        run = DrillRun(service)
+        app = open_node(None).app
+        app.subscribe(record)
+        run = DrillRun(app)
         for number, text in enumerate(drill.read_text(encoding="utf-8").splitlines(), 1):
             if not text.strip():
                 continue

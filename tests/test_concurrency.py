@@ -20,7 +20,8 @@ import pytest
 
 from domain.conftest import ready_day
 from showclear.adapters.sqlite.store import SQLiteEventStore
-from showclear.app.service import Service, event_from_payload
+from showclear.app.projection import event_from_payload
+from showclear.app.service import Service
 from showclear.domain import parse_command
 from showclear.ports import ConcurrencyError, NewEvent, StoredEvent
 

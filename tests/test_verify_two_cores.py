@@ -39,11 +39,11 @@ def cli_verify(path: Path) -> tuple[int, dict[str, object]]:
 
 
 def one_process(path: Path) -> dict[str, object]:
-    from showclear.app.ledger import LedgerNode
+    from showclear.bootstrap import ledger_for
 
     st = SQLiteEventStore(path)
     try:
-        node = LedgerNode.open(path, st)
+        node = ledger_for(path, st)
         report = verify_log(
             st.read_leaves(PRODUCTION),
             [c.note for c in st.checkpoints(PRODUCTION)],

@@ -1,7 +1,9 @@
 """Backend-independent contract for event stores.
 
-A backend's test module subclasses EventStoreContract and implements `make_store` and the
-two schema helpers; every test here then runs against that backend. `make_store(path)` gets a
+A backend's test module subclasses EventStoreContract and implements `url` and the two schema
+helpers; every test here then runs against that backend, through the ports: the store is what
+the composition root opens for that URL (`bootstrap.open_backend`, a `ports.Backend`), and
+nothing here knows an adapter class. `url(path)` gets a
 fresh location per test (a file path for SQLite; another backend may derive a database or
 schema name from it) and must return the same store when called again with that path.
 """
@@ -13,14 +15,16 @@ import multiprocessing
 import queue
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from showclear.bootstrap import open_backend
 from showclear.ledger.canonical import canonical_bytes, decode, envelope
-from showclear.ports import ConcurrencyError, NewEvent, StoredEvent, StoreError
+from showclear.ports import Backend, ConcurrencyError, NewEvent, StoredEvent, StoreError
 
 AT = "2024-05-01T08:00:00+02:00"
 RACE_ROUNDS = 30
@@ -77,8 +81,12 @@ def _race_worker(
 class EventStoreContract:
     """Tests every EventStore backend must pass."""
 
-    def make_store(self, path: Path) -> Any:
+    def url(self, path: Path) -> str:
+        """The store URL of the backend under test for this test's location."""
         raise NotImplementedError
+
+    def make_store(self, path: Path) -> Backend:
+        return open_backend(self.url(path))
 
     def recorded_migrations(self, path: Path) -> list[tuple[int, str, str]]:
         """(version, name, applied_at) rows of the store's migration table."""
@@ -202,13 +210,13 @@ class EventStoreContract:
     # -- durability and lifecycle ---------------------------------------------------------
 
     def test_reopen_keeps_everything(self, path: Path) -> None:
-        with self.make_store(path) as first:
+        with closing(self.make_store(path)) as first:
             first.append("p", 0, [issued("F-1", "a"), returned("F-1")])
             first.append("q", 0, [issued("F-2", "b")])
             first.add_checkpoint("p", 2, b"\x11" * 32, "note p 2")
             first.set_meta("origin", "showclear.example/node-1")
             before = list(first.read_all())
-        with self.make_store(path) as again:
+        with closing(self.make_store(path)) as again:
             assert list(again.read_all()) == before
             assert again.productions() == ["p", "q"]
             assert again.head("p") == 2
@@ -232,18 +240,18 @@ class EventStoreContract:
     # -- migrations -----------------------------------------------------------------------
 
     def test_migrations_are_recorded_once(self, path: Path) -> None:
-        with self.make_store(path) as store:
+        with closing(self.make_store(path)) as store:
             version = store.schema_version()
         recorded = self.recorded_migrations(path)
         assert [v for v, _, _ in recorded] == list(range(1, version + 1))
         assert version >= 1
         assert all(name and applied_at for _, name, applied_at in recorded)
-        with self.make_store(path) as store:
+        with closing(self.make_store(path)) as store:
             assert store.schema_version() == version
         assert self.recorded_migrations(path) == recorded
 
     def test_newer_schema_refuses_to_open(self, path: Path) -> None:
-        with self.make_store(path) as store:
+        with closing(self.make_store(path)) as store:
             store.append("p", 0, [issued("F-1", "a")])
         self.pretend_newer_schema(path, 9999)
         with pytest.raises(StoreError, match=r"schema version 9999 is newer .* upgrade"):
@@ -325,7 +333,7 @@ class EventStoreContract:
 
     @pytest.mark.slow
     def test_racing_processes_one_wins_each_round(self, path: Path) -> None:
-        with self.make_store(path) as store:
+        with closing(self.make_store(path)) as store:
             store.append("setup", 0, [issued("F-0", "a")])  # schema created before the race
         ctx = multiprocessing.get_context("spawn")
         barrier = ctx.Barrier(2)
@@ -348,9 +356,34 @@ class EventStoreContract:
         assert len(outcomes[1]) == len(outcomes[2]) == RACE_ROUNDS, outcomes
         for round_, pair in enumerate(zip(outcomes[1], outcomes[2], strict=True)):
             assert sorted(pair) == ["conflict", "ok"], (round_, pair)
-        with self.make_store(path) as store:
+        with closing(self.make_store(path)) as store:
             race = list(store.read("race"))
             assert [e.seq for e in race] == list(range(1, RACE_ROUNDS + 1))
             assert [decode(e.payload)["data"]["firearm"] for e in race] == [
                 f"F-{n}" for n in range(RACE_ROUNDS)
             ]
+
+    # -- the reads verification and the ledger make --------------------------------------
+
+    def test_count_and_leaf_reads_match_the_stored_events(self, store: Any) -> None:
+        stored = store.append("p", 0, [issued(f"F-{i}", "actor:bob") for i in range(5)])
+        assert store.count("p") == 5 and store.count("other") == 0
+        leaves = list(store.read_leaves("p", 2))
+        assert [(seq, bytes(payload), bytes(leaf)) for seq, payload, leaf in leaves] == [
+            (e.seq, e.payload, e.leaf_hash) for e in stored[2:]
+        ]
+        assert all(type(p) is bytes and type(h) is bytes for _, p, h in leaves)
+        hashes = store.read_leaf_hashes("p", 3)
+        assert [(seq, bytes(h), at) for seq, h, at in hashes] == [
+            (e.seq, e.leaf_hash, e.at) for e in stored[3:]
+        ]
+
+    def test_latest_checkpoint_is_the_largest_tree(self, store: Any) -> None:
+        assert store.latest_checkpoint("p") is None
+        store.append("p", 0, [issued(f"F-{i}", "actor:bob") for i in range(3)])
+        store.add_checkpoint("p", 1, b"\x01" * 32, "one")
+        store.add_checkpoint("p", 3, b"\x03" * 32, "three")
+        store.add_checkpoint("p", 2, b"\x02" * 32, "two")
+        latest = store.latest_checkpoint("p")
+        assert (latest.tree_size, latest.root_hash, latest.note) == (3, b"\x03" * 32, "three")
+        assert store.schema_version() >= 3

@@ -10,10 +10,12 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
 from contract import EventStoreContract, issued, returned
+from psycopg.conninfo import conninfo_to_dict
 
 import showclear.adapters.postgres.store as pg_store
 from pg import PostgresServer, database_for, database_name
@@ -40,8 +42,11 @@ class TestPostgresEventStore(EventStoreContract):
         yield path
         postgres_server.drop_database(database_name(path))
 
-    def make_store(self, path: Path) -> PostgresEventStore:
-        return PostgresEventStore(database_for(path))
+    def url(self, path: Path) -> str:
+        # The same database as a store URL, as the composition root takes it.
+        parts = conninfo_to_dict(database_for(path))
+        query = urlencode({"host": parts["host"], "port": parts["port"]})
+        return f"postgresql://{parts['user']}@/{parts['dbname']}?{query}"
 
     def recorded_migrations(self, path: Path) -> list[tuple[int, str, str]]:
         rows = _rows(

@@ -20,7 +20,7 @@ import pymerkle
 import pytest
 
 from showclear.adapters.sqlite.store import SQLiteEventStore
-from showclear.app.ledger import LedgerNode
+from showclear.bootstrap import ledger_for
 from showclear.ledger import tiles
 from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.proof import consistency_proof, inclusion_proof
@@ -160,13 +160,13 @@ def test_sampled_sizes_up_to_100000(tmp_path: Path) -> None:
 
 CHILD = r"""
 import os, sys
-from showclear.app.ledger import LedgerNode
+from showclear.bootstrap import ledger_for
 from showclear.ports import NewEvent
 from showclear.adapters.sqlite.store import SQLiteEventStore
 
 path, production, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 store = SQLiteEventStore(path)
-node = LedgerNode.open(path, store)
+node = ledger_for(path, store)
 head = store.head(production)
 if mode == "exit-after-commit":
     # Commit 700 events, tell nobody, and die: no checkpoint, no tile update.
@@ -210,12 +210,12 @@ def test_a_crash_between_commit_and_tree_update_is_recomputed_on_the_next_open(
 ) -> None:
     path = tmp_path / "crash.db"
     store = SQLiteEventStore(path)
-    LedgerNode.open(path, store)
+    ledger_for(path, store)
     _fill(store, 1000, batch=1000)
-    LedgerNode.open(path, store).sign_unsigned()
+    ledger_for(path, store).sign_unsigned()
     store.close()
     store = SQLiteEventStore(path)
-    LedgerNode.open(path, store)
+    ledger_for(path, store)
     assert store.tile_counts(PRODUCTION) == {1: 1000 >> 8}
     store.close()
 
@@ -228,7 +228,7 @@ def test_a_crash_between_commit_and_tree_update_is_recomputed_on_the_next_open(
     assert _proofs_match(path) == 1700  # still right, from the tiles there are plus leaves
 
     store = SQLiteEventStore(path)
-    node = LedgerNode.open(path, store)  # the next open recomputes the missing part
+    node = ledger_for(path, store)  # the next open recomputes the missing part
     try:
         assert store.tile_counts(PRODUCTION) == {1: 1700 >> 8}
         assert missing_tiles(store, PRODUCTION, 1700) == []
@@ -264,7 +264,7 @@ def test_sigkill_while_the_checkpointer_stores_tiles(tmp_path: Path) -> None:
         assert head >= acked
         store = SQLiteEventStore(path)
         try:
-            LedgerNode.open(path, store)
+            ledger_for(path, store)
             assert missing_tiles(store, PRODUCTION, head) == []
         finally:
             store.close()

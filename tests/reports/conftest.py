@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.app.demo import ensure_demo
-from showclear.app.ledger import LedgerNode
+from showclear.bootstrap import ledger_for
 from showclear.views import documents as document
 from showclear.views.documents import Document
 from showclear.views.source import load_source
@@ -59,7 +59,7 @@ def action_day_log(action_day: Path) -> Document:
     """The daily log of the action-day drill's busy day: long enough for the compact layout."""
     store = SQLiteEventStore(action_day)
     try:
-        node = LedgerNode.open(action_day, store)
+        node = ledger_for(action_day, store)
         source = load_source(store, "demo", node.key_fingerprint)
     finally:
         store.close()
@@ -72,7 +72,7 @@ def signed_in(tmp_path: Path) -> Iterator[tuple[TestClient, Ctx]]:
     page and a download both send a stranger to sign in."""
     app = create_app(tmp_path / "web.db")
     ctx: Ctx = app.state.ctx
-    ensure_demo(ctx.runtime, ctx.auth)
+    ensure_demo(ctx.app, ctx.auth)
     with TestClient(app) as client:
         for url in ("/p/demo/reports/daily", "/p/demo/reports/daily.pdf"):
             r = client.get(url, follow_redirects=False)

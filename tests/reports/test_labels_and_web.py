@@ -26,7 +26,7 @@ def test_label_sheet_qr_codes_decode_to_the_ids(
     r = showclear("labels", "--db", action_day, "--paper", paper, "-o", out)
     assert r.returncode == 0, r.stderr
     codes = decode_pdf(out)
-    from showclear.views.source import open_source
+    from reports.reference_image import open_source
 
     state = open_source(action_day, "demo").state
     expected = (
@@ -59,7 +59,7 @@ def test_web_downloads_need_sign_in_and_match_the_cli(
     assert r.status_code == 200 and r.text.startswith("seq,at,event")
     r = client.get("/p/demo/reports/reconciliation.csv")
     assert r.status_code == 200 and r.text.splitlines()[-1].startswith("Total,")
-    firearm = next(iter(ctx.runtime.call(ctx.runtime.service.state, "demo").firearms))
+    firearm = next(iter(ctx.app.call(ctx.app.service.state, "demo").firearms))
     hist = client.get(f"/p/demo/history?kind=firearm&id={firearm}")
     assert f"/p/demo/reports/firearm.pdf?firearm={firearm}" in hist.text
     r = client.get(f"/p/demo/reports/firearm.csv?firearm=firearm:{firearm}")
@@ -71,7 +71,7 @@ def test_web_downloads_need_sign_in_and_match_the_cli(
     pdf = tmp_path / "web-labels.pdf"
     pdf.write_bytes(r.content)
     assert f"firearm:{firearm}" in decode_pdf(pdf)
-    root = ctx.runtime.call(ctx.runtime.service.ledger.status, "demo")["root_hash"]
+    root = ctx.app.call(ctx.app.service.ledger.status, "demo")["root_hash"]
     from pypdf import PdfReader
 
     daily = tmp_path / "web-daily.pdf"

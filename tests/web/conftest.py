@@ -19,7 +19,7 @@ from web.support import CHROMIUM, CHROMIUM_ARGS, Live
 def live(tmp_path: Path) -> Iterator[Live]:
     app = create_app(tmp_path / "web.db")
     ctx: Ctx = app.state.ctx
-    ensure_demo(ctx.runtime, ctx.auth)
+    ensure_demo(ctx.app, ctx.auth)
     with BackgroundServer(app) as url:
         yield Live(url, ctx, tmp_path / "web.db")
 

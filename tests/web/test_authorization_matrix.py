@@ -376,10 +376,10 @@ def prepare(ctx: Ctx, production: str, type_name: str) -> None:
             if line["type"] == "open_production":
                 line = {**line, "production": production}
             at = (start + timedelta(seconds=i)).isoformat(timespec="seconds")
-            outcome = ctx.runtime.service.execute(production, parse_command({**line, "at": at}))
+            outcome = ctx.app.service.execute(production, parse_command({**line, "at": at}))
             assert outcome.verdict == "accepted", (line, outcome.message)
 
-    ctx.runtime.call(run)
+    ctx.app.call(run)
     for r in ROLES:
         ctx.auth.set_pin(production, who(r), PIN, set_by="test")
 

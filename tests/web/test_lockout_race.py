@@ -47,9 +47,9 @@ def race(tmp_path: Path) -> Iterator[tuple[Live, CountingHasher]]:
     hasher = CountingHasher()
     app = create_app(tmp_path / "race.db", pin_hasher=hasher)
     ctx: Ctx = app.state.ctx
-    ensure_demo(ctx.runtime, ctx.auth)
+    ensure_demo(ctx.app, ctx.auth)
     for person in PINS:
-        digest = ctx.auth._pin_hash("demo", person)
+        digest = ctx.auth.store.pin_hash("demo", person)
         assert digest is not None
         hasher.names[digest] = person
     with BackgroundServer(app) as url:

@@ -61,7 +61,7 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     app = create_app(Path(tmp_path_factory.mktemp("fuzz")) / "fuzz.db")
-    ensure_demo(app.state.ctx.runtime, app.state.ctx.auth)
+    ensure_demo(app.state.ctx.app, app.state.ctx.auth)
     with BackgroundServer(app) as url:
         yield Live(url, app.state.ctx)
 

@@ -9,13 +9,12 @@ A key directory holds two files:
   ("<name>+<hex key ID>+<base64(0x01 || key)>", see note.py), safe to publish and to put in
   export bundles.
 
-`fingerprint()` gives the human form printed on every report, "SHA256:<base64>" like OpenSSH.
+`KeyDirectory` is this node's key pair next to its store (``<db>.keys/``): the
+`showclear.ports.SigningKeys` the composition root hands the ledger.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -29,16 +28,19 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from showclear.ledger.note import NoteError, NoteSigner, NoteVerifier
+from showclear.ledger.note import NoteError, NoteSigner, NoteVerifier, fingerprint, key_summary
+from showclear.ports import KeyFileError
 
 __all__ = [
     "PRIVATE_KEY_FILE",
     "VERIFIER_KEY_FILE",
+    "KeyDirectory",
     "KeyFileError",
     "KeyPaths",
     "fingerprint",
     "generate_keypair",
     "key_summary",
+    "keys_dir",
     "load_signer",
     "load_verifier",
 ]
@@ -50,26 +52,10 @@ _PRIVATE_MODE = 0o600
 _PUBLIC_MODE = 0o644
 
 
-class KeyFileError(Exception):
-    """A key file is missing, unreadable, too widely readable, or does not match its pair."""
-
-
 @dataclass(frozen=True, slots=True)
 class KeyPaths:
     private_key: Path
     verifier_key: Path
-
-
-def fingerprint(key: NoteVerifier | bytes) -> str:
-    """OpenSSH-style fingerprint of the raw Ed25519 public key: "SHA256:" + unpadded base64."""
-    raw = key.public_key if isinstance(key, NoteVerifier) else key
-    digest = hashlib.sha256(raw).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
-
-
-def key_summary(verifier: NoteVerifier) -> str:
-    """One line for reports: name, fingerprint and the signed-note key ID."""
-    return f"{verifier.name} {fingerprint(verifier)} (key ID {verifier.key_id.hex()})"
 
 
 def _write_new_file(path: Path, data: bytes, mode: int) -> None:
@@ -163,3 +149,34 @@ def load_signer(directory: str | os.PathLike[str]) -> NoteSigner:
     if signer.verifier != verifier:
         raise KeyFileError(f"{private_path} does not match {folder / VERIFIER_KEY_FILE}")
     return signer
+
+
+def keys_dir(store_path: str | os.PathLike[str]) -> Path:
+    """The key directory of a store file: ``<db>.keys/``."""
+    return Path(f"{os.fspath(store_path)}.keys")
+
+
+class KeyDirectory:
+    """This node's key pair in a directory (`showclear.ports.SigningKeys`)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+
+    @property
+    def location(self) -> str:
+        return f"{self.folder}/"
+
+    def signer(self, name: str) -> tuple[NoteSigner, bool]:
+        """Load the signer, creating the key pair under `name` when missing: (signer, created)."""
+        created = False
+        if not (self.folder / VERIFIER_KEY_FILE).exists():
+            try:
+                generate_keypair(self.folder, name)
+                created = True
+            except KeyFileError:
+                pass  # another process created it first
+        return load_signer(self.folder), created
+
+    def verifier(self) -> NoteVerifier:
+        """The verifier key kept in the directory (raises KeyFileError when missing)."""
+        return load_verifier(self.folder / VERIFIER_KEY_FILE)

@@ -30,17 +30,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.ports import LedgerBackend, StoreFactory
 
 __all__ = ["FLUSH_TIMEOUT_S", "GROUP_WINDOW_S", "Checkpointer", "CheckpointerError"]
 
 log = logging.getLogger(__name__)
 
-SignHead = Callable[["SQLiteEventStore", str], object]
+SignHead = Callable[[LedgerBackend, str], object]
 """``sign_head(store, production)``: sign and store a checkpoint of the production's stored
 tree (nothing when no event was stored since the last one)."""
 
@@ -59,10 +56,15 @@ class Checkpointer:
     """A thread that signs each production's newest stored tree after commits."""
 
     def __init__(
-        self, store_path: Path, sign_head: SignHead, window: float = GROUP_WINDOW_S
+        self,
+        label: str,
+        sign_head: SignHead,
+        open_store: StoreFactory,
+        window: float = GROUP_WINDOW_S,
     ) -> None:
-        self._path = store_path
+        self._label = label
         self._sign_head = sign_head
+        self._open_store = open_store
         self._window = window
         self._cond = threading.Condition()
         self._wanted: dict[str, int] = {}  # production -> newest committed head not yet signed
@@ -136,7 +138,7 @@ class Checkpointer:
 
     def _start(self) -> None:
         self._thread = threading.Thread(
-            target=self._run, name=f"showclear-checkpointer:{self._path.name}", daemon=True
+            target=self._run, name=f"showclear-checkpointer:{self._label}", daemon=True
         )
         self._thread.start()
         # A caller that forgets to close still gets its last commits signed at exit.
@@ -164,19 +166,17 @@ class Checkpointer:
             return wanted
 
     def _run(self) -> None:
-        from showclear.adapters.sqlite.store import SQLiteEventStore
-
-        store: SQLiteEventStore | None = None
+        store: LedgerBackend | None = None
         try:
             while (wanted := self._take()) is not None:
                 error: BaseException | None = None
                 try:
                     if store is None:
-                        store = SQLiteEventStore(self._path)
+                        store = self._open_store()
                     for production in wanted:
                         self._sign_head(store, production)
                 except Exception as e:
-                    log.exception("ledger: could not sign a checkpoint of %s", self._path)
+                    log.exception("ledger: could not sign a checkpoint of %s", self._label)
                     error = e
                 with self._cond:
                     self._busy = False

@@ -16,11 +16,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from showclear.app.application import Runtime
+from showclear.app.application import Application
 from showclear.app.new_production import opening_commands
-from showclear.app.service import Service
 from showclear.app.signin import Auth
-from showclear.domain import parse_command
 
 DEMO = "demo"
 
@@ -254,26 +252,25 @@ def seed_lines(now: datetime) -> Iterator[dict[str, Any]]:
         yield {**line, "at": (start + timedelta(minutes=i)).isoformat(timespec="seconds")}
 
 
-def seed(service: Service, now: datetime) -> int:
-    """Run the demo morning through the service; returns the number of commands."""
+def seed(app: Application, now: datetime) -> int:
+    """Run the demo morning through the application; returns the number of commands."""
     count = 0
     for raw in seed_lines(now):
-        cmd = parse_command(raw)
-        outcome = service.execute(DEMO, cmd)
-        if outcome.verdict != "accepted":
-            raise RuntimeError(f"demo seed refused {raw['type']}: {outcome.message}")
+        answer = app.replay(DEMO, raw)
+        if answer.verdict != "accepted":
+            raise RuntimeError(f"demo seed refused {raw['type']}: {answer.message}")
         count += 1
     return count
 
 
-def ensure_demo(runtime: Runtime, auth: Auth) -> list[tuple[str, str, str, str]]:
+def ensure_demo(app: Application, auth: Auth) -> list[tuple[str, str, str, str]]:
     """Seed `demo` unless the store has it; give each demo person without a PIN their demo PIN.
 
     Returns (person, name, roles, PIN) for the sign-in help that `serve --demo` prints.
     """
-    if DEMO not in runtime.call(runtime.store.productions):
-        runtime.call(seed, runtime.service, runtime.clock())
-    state = runtime.call(runtime.state, DEMO)
+    if DEMO not in [p for p, _ in app.productions()]:
+        seed(app, app.clock())
+    state = app.state(DEMO)
     have = auth.people_with_pins(DEMO)
     rows = []
     for pid, name, _, pin in PEOPLE:

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from showclear.app.application import Application
 from showclear.app.service import Service
-from showclear.domain import Malformed, parse_command
-from showclear.domain.commands import OpenProduction
+from showclear.domain import Malformed
 from showclear.domain.parsing import read_json
 
 
@@ -79,10 +79,10 @@ def _judge(result: LineResult, expect: Expect) -> None:
 
 
 class DrillRun:
-    """Runs lines against one production through a Service (in memory or a store)."""
+    """Runs lines against one production through the application (in memory or a store)."""
 
-    def __init__(self, service: Service | None = None) -> None:
-        self.service = service or Service()
+    def __init__(self, app: Application | None = None) -> None:
+        self.app = app if app is not None else Application(Service())  # in memory
         self.production = ""
 
     def run_line(self, number: int, text: str) -> LineResult:
@@ -93,23 +93,21 @@ class DrillRun:
             if isinstance(raw, dict) and isinstance(raw.get("type"), str):
                 type_name = raw["type"]
             expect = _parse_expect(raw.get("expect")) if isinstance(raw, dict) else None
-            cmd = parse_command(raw)
-            production = self.production
-            if isinstance(cmd, OpenProduction) and not self.production:
-                production = cmd.production
-            outcome = self.service.execute(production, cmd)
-            self.production = production
+            if not isinstance(raw, dict):
+                raise Malformed(None, "a command must be a JSON object")
+            answer = self.app.replay(self.production or None, raw)
+            self.production = answer.production
         except Malformed as exc:
             return LineResult(number, type_name, "error", message=str(exc), passed=False,
                               expected=isinstance(raw, dict) and "expect" in raw,
                               mismatch="malformed line")  # fmt: skip
         result = LineResult(
             number,
-            cmd.TYPE,
-            outcome.verdict,
-            list(outcome.rules),
-            list(outcome.alerts),
-            outcome.message,
+            answer.type,
+            answer.verdict,
+            sorted({r["rule"] for r in answer.rules}),
+            list(answer.alerts),
+            answer.message,
             expected=expect is not None,
         )
         if expect is not None:

@@ -7,8 +7,8 @@ crash in between leaves: `open` signs any unsigned tail on the next start). Bulk
 still sign inside the append transaction:
 ``store.append(..., checkpoint=node.checkpoint_hook)``.
 
-- Keys live next to the store, in ``<db>.keys/`` (``showclear init`` creates them; the first
-  write creates them when missing).
+- The signing key comes from the node's `showclear.ports.SigningKeys` (for SQLite, the key
+  directory ``<db>.keys/``; ``showclear init`` creates it, the first write when missing).
 - The node's origin name is the store meta "origin", set once ("showclear.set/<8 hex>"); the
   checkpoint origin of a production is ``f"{origin}/{production}"``.
 - Each checkpoint body carries one extension line, ``time <at>``: the latest event's command
@@ -21,31 +21,24 @@ still sign inside the append transaction:
 from __future__ import annotations
 
 import logging
-import os
 import secrets
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from showclear.adapters.keys import (
-    VERIFIER_KEY_FILE,
-    KeyFileError,
-    fingerprint,
-    generate_keypair,
-    load_signer,
-    load_verifier,
-)
 from showclear.app.checkpointer import FLUSH_TIMEOUT_S, Checkpointer
-from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.checkpoint import Checkpoint, checkpoint_origin
 from showclear.ledger.merkle import CompactTree
-from showclear.ledger.note import NoteSigner, NoteVerifier, sign_checkpoint
+from showclear.ledger.note import NoteSigner, NoteVerifier, fingerprint, sign_checkpoint
 from showclear.ledger.tiles import TILE_HEIGHT, StoredTree, extend_tiles
+from showclear.ports import (
+    LedgerBackend,
+    NodeMeta,
+    SigningKeys,
+    StoredCheckpoint,
+    StoredEvent,
+    StoreFactory,
+)
 
-if TYPE_CHECKING:
-    from showclear.adapters.sqlite.store import Checkpoint as StoredCheckpoint
-    from showclear.adapters.sqlite.store import SQLiteEventStore
-    from showclear.ports import StoredEvent
-
-__all__ = ["ORIGIN_META_KEY", "LedgerNode", "checkpoint_origin", "keys_dir", "node_origin"]
+__all__ = ["ORIGIN_META_KEY", "LedgerNode", "node_origin", "open_ledger"]
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +46,7 @@ ORIGIN_META_KEY = "origin"
 TIME_EXTENSION = "time "
 
 
-def keys_dir(store_path: str | os.PathLike[str]) -> Path:
-    """The key directory of a store file: ``<db>.keys/``."""
-    return Path(f"{os.fspath(store_path)}.keys")
-
-
-def checkpoint_origin(origin: str, production: str) -> str:
-    return f"{origin}/{production}"
-
-
-def node_origin(store: SQLiteEventStore) -> str:
+def node_origin(store: NodeMeta) -> str:
     """The store's origin name, set on first use (a fresh random one)."""
     origin = store.get_meta(ORIGIN_META_KEY)
     if origin is None:
@@ -72,31 +56,38 @@ def node_origin(store: SQLiteEventStore) -> str:
     return origin
 
 
-def _key_name(origin: str) -> str:
-    # Signed-note key names may not contain "+" or spaces; the origin never does.
-    return origin
-
-
-def ensure_keys(store_path: str | os.PathLike[str], origin: str) -> tuple[NoteSigner, bool]:
-    """Load this node's signer from ``<db>.keys/``, creating the key pair when missing.
-
-    Returns (signer, created).
-    """
-    folder = keys_dir(store_path)
-    created = False
-    if not (folder / VERIFIER_KEY_FILE).exists():
-        try:
-            generate_keypair(folder, _key_name(origin))
-            created = True
-        except KeyFileError:
-            pass  # another process created it first
-    return load_signer(folder), created
+def open_ledger(
+    store: LedgerBackend, keys: SigningKeys, reopen: StoreFactory, label: str = "ledger"
+) -> LedgerNode:
+    """The ledger node of `store`: its origin (set on first use), its signer (the key pair is
+    created when missing, named after the origin: signed-note key names hold no "+" or space,
+    and an origin never does), the tiles a crash left missing, and a signature over any tail a
+    crash left unsigned."""
+    origin = node_origin(store)
+    signer, created = keys.signer(origin)
+    node = LedgerNode(store, signer, origin, reopen, label)
+    node.created_keys = created
+    # Tiles first: signing a tail resumes from the frontier they give.
+    node.extend_tiles()
+    node.sign_unsigned()
+    return node
 
 
 class LedgerNode:
-    """The signer and the per-production CompactTree frontiers of one store."""
+    """The signer and the per-production CompactTree frontiers of one store.
 
-    def __init__(self, store: SQLiteEventStore, signer: NoteSigner, origin: str) -> None:
+    `reopen` gives another store object on the same database: the checkpointer thread signs
+    through one of its own (a connection belongs to the thread that opened it).
+    """
+
+    def __init__(
+        self,
+        store: LedgerBackend,
+        signer: NoteSigner,
+        origin: str,
+        reopen: StoreFactory,
+        label: str = "ledger",
+    ) -> None:
         self.store = store
         self.signer = signer
         self.origin = origin
@@ -105,26 +96,7 @@ class LedgerNode:
         # The frontiers of what has been signed: used by `sign_head` (the checkpointer thread,
         # or `sign_unsigned` before that thread exists), never by the append hook.
         self._signed_trees: dict[str, CompactTree] = {}
-        self._checkpointer = Checkpointer(store.path, self.sign_head)
-        store.before_close.append(self.close)
-
-    @classmethod
-    def open(
-        cls, store_path: str | os.PathLike[str], store: SQLiteEventStore | None = None
-    ) -> LedgerNode:
-        """The node of the store at `store_path` (opened unless `store` is given)."""
-        if store is None:
-            from showclear.adapters.sqlite.store import SQLiteEventStore
-
-            store = SQLiteEventStore(Path(store_path))
-        origin = node_origin(store)
-        signer, created = ensure_keys(store_path, origin)
-        node = cls(store, signer, origin)
-        node.created_keys = created
-        # Tiles first: signing a tail resumes from the frontier they give.
-        node.extend_tiles()
-        node.sign_unsigned()
-        return node
+        self._checkpointer = Checkpointer(label, self.sign_head, reopen)
 
     @property
     def verifier(self) -> NoteVerifier:
@@ -202,7 +174,7 @@ class LedgerNode:
         self._checkpointer.flush(timeout)
 
     def close(self) -> None:
-        """Sign what is left and stop the checkpointer (the store's close calls this)."""
+        """Sign what is left and stop the checkpointer (closing the node calls this first)."""
         self._checkpointer.close()
 
     def sign_unsigned(self) -> list[StoredCheckpoint]:
@@ -220,7 +192,7 @@ class LedgerNode:
                     signed.append(cp)
         return signed
 
-    def sign_head(self, store: SQLiteEventStore, production: str) -> StoredCheckpoint | None:
+    def sign_head(self, store: LedgerBackend, production: str) -> StoredCheckpoint | None:
         """Sign and store a checkpoint of every event `store` now holds for `production`.
 
         Reads the leaf hashes stored since the last signed tree, so what is signed is what is
@@ -277,8 +249,3 @@ class LedgerNode:
             "origin": self.origin_for(production),
             "verifier_key": self.verifier.vkey(),
         }
-
-
-def node_verifier(store_path: str | os.PathLike[str]) -> NoteVerifier:
-    """The verifier key kept in ``<db>.keys/`` (raises KeyFileError when missing)."""
-    return load_verifier(keys_dir(store_path) / VERIFIER_KEY_FILE)

@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from showclear.app.service import Service
+from showclear.app.application import Application
 from showclear.domain import parse_command
 from showclear.domain.values import NEW_PRODUCTION_POLICY
 
@@ -51,7 +51,7 @@ def opening_commands(
 
 
 def open_new_production(
-    service: Service,
+    app: Application,
     production: str,
     title: str,
     producer: str,
@@ -59,17 +59,19 @@ def open_new_production(
     policy_changes: dict[str, Any],
     now: datetime,
 ) -> None:
-    """Open `production` in the service's store; every command is parsed (and a malformed
+    """Open `production` in the application's store; every command is parsed (and a malformed
     policy refused, raising Malformed) before any is recorded."""
-    assert service.store is not None
-    if production in service.store.productions():
+    if production in [p for p, _ in app.productions()]:
         raise ValueError(f"production {production!r} already exists in this store")
     at = now.isoformat(timespec="seconds")
     raws = opening_commands(production, title, producer, name, policy_changes)
-    for cmd in [parse_command({**raw, "at": at}) for raw in raws]:
-        outcome = service.execute(production, cmd)
-        if outcome.verdict != "accepted":
-            raise ValueError(outcome.message)
+    lines = [{**raw, "at": at} for raw in raws]
+    for line in lines:
+        parse_command(line)
+    for line in lines:
+        answer = app.replay(production, line)
+        if answer.verdict != "accepted":
+            raise ValueError(answer.message)
 
 
 def policy_option(items: list[str]) -> dict[str, Any]:

@@ -16,15 +16,13 @@ Without a store the service runs purely in memory (drills without --db).
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
-import orjson
-
+from showclear.app.projection import event_from_payload, rebuild
 from showclear.domain import Command, Decision, Event, Malformed, Outcome, State, evolve, handle
-from showclear.domain.evolve import HANDLERS, evolve_all
+from showclear.domain.evolve import evolve_all
 from showclear.ledger.canonical import canonical_bytes, envelope
 from showclear.ports import ConcurrencyError, EventStore, NewEvent, StoredEvent, StoreError
 
@@ -50,38 +48,10 @@ def _unrecordable(production: str, results: Sequence[Outcome | Exception]) -> di
     return found
 
 
-def load_payload(payload: bytes) -> Any:
-    """`json.loads(payload)`, faster for stored payloads.
+class CommitHook(Protocol):
+    """The ledger's side of a commit (`showclear.app.ledger.LedgerNode`)."""
 
-    orjson parses the canonical UTF-8 payloads about twice as fast as the stdlib, which is most
-    of a rebuild's time. The two agree on every value a payload can hold (RFC 8785 keeps
-    integers within 2**53; orjson differs only past 64 bits). Invalid JSON gets json.loads's
-    own error.
-    """
-    try:
-        return orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return json.loads(payload)
-
-
-def event_from_payload(payload: bytes) -> Event:
-    env = load_payload(payload)
-    return Event(env["type"], env["actor"], env["at"], env["data"])
-
-
-def rebuild(payloads: Iterable[tuple[int, bytes]] | Iterable[bytes]) -> State:
-    """Fold stored events into a fresh state (the projection is never the truth)."""
-    state = State()
-    load = load_payload
-    handlers = HANDLERS
-    for item in payloads:
-        payload = item[1] if isinstance(item, tuple) else item
-        env = load(payload)
-        type_ = env["type"]
-        if type_ not in handlers:
-            raise ValueError(f"unknown event type {type_!r} at seq {env['seq']}")
-        state = evolve(state, Event(type_, env["actor"], env["at"], env["data"]))
-    return state
+    def committed(self, production: str, head: int) -> None: ...
 
 
 class Service:
@@ -89,11 +59,11 @@ class Service:
         self,
         store: EventStore | None = None,
         on_commit: Callable[[str, list[StoredEvent]], Any] | None = None,
-        ledger: Any | None = None,
+        ledger: CommitHook | None = None,
     ) -> None:
         self.store = store
         self.on_commit = on_commit
-        # A showclear.app.ledger.LedgerNode: told of every commit, it signs a checkpoint.
+        # Told of every commit, the ledger signs a checkpoint (off this thread).
         self.ledger = ledger
         self._states: dict[str, State] = {}
         self._subscribers: list[Subscriber] = []
@@ -114,27 +84,15 @@ class Service:
     def _load(self, production: str) -> State:
         if self.store is None:
             return State()
-        reader = getattr(self.store, "read_payloads", None)
-        if reader is not None:  # the fast path: (seq, payload) rows straight from the cursor
-            return rebuild(reader(production, 0))
-        return rebuild(self._payloads(production, 0))
-
-    def _payloads(self, production: str, after: int) -> Iterator[bytes]:
-        assert self.store is not None
-        reader = getattr(self.store, "read_payloads", None)
-        if reader is not None:
-            for _, payload in reader(production, after):
-                yield payload
-        else:
-            for e in self.store.read(production, after):
-                yield e.payload
+        # (seq, payload) rows straight from the cursor
+        return rebuild(self.store.read_payloads(production, 0))
 
     def refresh(self, production: str) -> State:
         """Fold in whatever other writers appended since our head."""
         with self._lock:
             state = self.state(production)
             if self.store is not None:
-                for payload in self._payloads(production, state.version):
+                for _, payload in self.store.read_payloads(production, state.version):
                     state = evolve(state, event_from_payload(payload))
             self._states[production] = state
             return state

@@ -1,18 +1,19 @@
 """Sign-in: PINs (argon2id), lockout, server-side sessions and CSRF tokens.
 
-Kept out of the event ledger on purpose (tables of migration 0004_auth.sql): an exported
-ledger must not carry PIN hashes, and a session is device state, not a fact about the set.
-What matters for the record is handed to the service as events: a lockout (`on_lockout`),
-and every PIN set or replaced (`on_pin_set`, recorded before the new PIN takes effect).
+Kept out of the event ledger on purpose (a `showclear.ports.SignInStore`; on SQLite, the tables
+of migration 0004_auth.sql): an exported ledger must not carry PIN hashes, and a session is
+device state, not a fact about the set. What matters for the record is handed to the service
+as events: a lockout (`on_lockout`), and every PIN set or replaced (`on_pin_set`, recorded
+before the new PIN takes effect).
 
 - PINs are 4 to 12 digits, hashed with argon2id (`PasswordHasher`, OWASP's minimum profile:
   19 MiB, 2 passes, 1 lane), never stored or logged in clear.
 - Five wrong PINs for one person lock that person for five minutes, whichever screen the PIN
   was typed on (sign-in or witness confirmation). Each attempt is reserved in one write
-  transaction before argon2 runs (`_reserve`): the fifth reservation sets the lock, so
-  however many guesses arrive at once, at most five are ever checked, and a lock can only be
-  lifted by the right PIN among those five or by its time running out. A right PIN resets the
-  count.
+  transaction before argon2 runs (`SignInStore.reserve_attempt`): the fifth reservation sets
+  the lock, so however many guesses arrive at once, at most five are ever checked, and a lock
+  can only be lifted by the right PIN among those five or by its time running out. A right PIN
+  resets the count.
 - Replacing a PIN ends every session of that person.
 - A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie; the table keeps
   only its SHA-256 and is read on every request, so a session ended by another process (the
@@ -32,20 +33,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from showclear.domain.limits import id_problem
+from showclear.ports import Session, SignInStore
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
@@ -112,36 +110,23 @@ class PinCheck:
         return "Wrong person ID or PIN. Check the ID on your badge and try again."
 
 
-@dataclass(frozen=True)
-class Session:
-    token_hash: bytes
-    production: str
-    person: str
-    csrf_token: str
-    expires_at: datetime
-
-
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
 class Auth:
-    """PINs, lockouts and sessions in the store's SQLite file (its own connection)."""
+    """PINs, lockouts and sessions over a sign-in store."""
 
     def __init__(
         self,
-        db: str | Path,
+        store: SignInStore,
         *,
         clock: Clock = utc_now,
         hasher: PasswordHasher | None = None,
         on_lockout: LockoutHook | None = None,
         on_pin_set: PinSetHook | None = None,
     ) -> None:
-        # One connection shared by request threads, serialised by our own lock; argon2 runs
-        # outside the lock so sign-ins on several tablets do not queue behind each other.
-        self._conn = sqlite3.connect(str(db), isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA busy_timeout = 10000")
-        self._lock = threading.Lock()
+        self.store = store
         self.clock = clock
         self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
         self.on_lockout = on_lockout
@@ -152,21 +137,7 @@ class Auth:
         self._decoy: str | None = None
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (SQLite's write lock taken up front), under our lock."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+        self.store.close()
 
     # -- PINs --------------------------------------------------------------------------------
 
@@ -184,41 +155,16 @@ class Auth:
     def _store_pin(
         self, production: str, person: str, digest: str, set_by: str, *, end_sessions: bool
     ) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO auth_pins (production, person, pin_hash, set_by, set_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (production, person) DO UPDATE SET "
-                "pin_hash = excluded.pin_hash, set_by = excluded.set_by, set_at = excluded.set_at",
-                (production, person, digest, set_by, self.clock().isoformat()),
-            )
-            conn.execute(
-                "DELETE FROM auth_failures WHERE production = ? AND person = ?",
-                (production, person),
-            )
-            if end_sessions:
-                conn.execute(
-                    "DELETE FROM auth_sessions WHERE production = ? AND person = ?",
-                    (production, person),
-                )
-            self._verified.pop((production, person), None)
+        self.store.store_pin(
+            production, person, digest, set_by, self.clock(), end_sessions=end_sessions
+        )
+        self._verified.pop((production, person), None)
 
     def has_pin(self, production: str, person: str) -> bool:
-        return self._pin_hash(production, person) is not None
+        return self.store.pin_hash(production, person) is not None
 
     def people_with_pins(self, production: str) -> set[str]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT person FROM auth_pins WHERE production = ?", (production,)
-            ).fetchall()
-        return {str(r[0]) for r in rows}
-
-    def _pin_hash(self, production: str, person: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT pin_hash FROM auth_pins WHERE production = ? AND person = ?",
-                (production, person),
-            ).fetchone()
-        return None if row is None else str(row[0])
+        return self.store.people_with_pins(production)
 
     def _mac(self, production: str, person: str, pin: str) -> bytes:
         msg = f"{production}\0{person}\0{pin}".encode("utf-8", "surrogatepass")
@@ -249,21 +195,23 @@ class Auth:
     def check_pin(self, production: str, person: str, pin: str, where: str) -> PinCheck:
         """Verify a person's PIN, counting failures; `where` names the screen for the record."""
         now = self.clock()
-        digest = None if id_problem(person) else self._pin_hash(production, person)
+        digest = None if id_problem(person) else self.store.pin_hash(production, person)
         if digest is None:
             self._decoy_verify(pin)
             return PinCheck("no_pin")
-        failures, locked_until = self._failures(production, person)
+        failures, locked_until = self.store.failures(production, person)
         if locked_until is not None and locked_until > now:
             return PinCheck("locked", locked_until, 0)
         if failures == 0 and self._remembered(production, person, pin, digest):
             return PinCheck("ok")
-        attempt, until = self._reserve(production, person, now)
+        attempt, until = self.store.reserve_attempt(
+            production, person, now, max_failures=MAX_FAILURES, lockout=LOCKOUT
+        )
         if attempt == 0:  # the lock was due before this guess: it is not checked at all
             return PinCheck("locked", until, 0)
         if not self._verify(digest, pin):
             return self._failed(production, person, attempt, until, where)
-        self._reset(production, person)  # also lifts the lock this very attempt set
+        self.store.reset_failures(production, person)  # also lifts the lock just set
         self._verified[(production, person)] = (
             self._mac(production, person, pin),
             time.monotonic() + VERIFIED_TTL,
@@ -273,65 +221,13 @@ class Auth:
             self._store_pin(production, person, self.hasher.hash(pin), person, end_sessions=False)
         return PinCheck("ok")
 
-    def _failures(self, production: str, person: str) -> tuple[int, datetime | None]:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT failures, locked_until FROM auth_failures "
-                "WHERE production = ? AND person = ?",
-                (production, person),
-            ).fetchone()
-        if row is None:
-            return 0, None
-        return int(row[0]), datetime.fromisoformat(row[1]) if row[1] else None
-
-    def _reserve(self, production: str, person: str, now: datetime) -> tuple[int, datetime | None]:
-        """Count this attempt before it is checked, in one write transaction.
-
-        Returns (attempt, locked_until): attempt 1..MAX_FAILURES when the guess may be
-        checked (the last one sets the lock at once, so no later guess is checked while it
-        runs), or 0 and the lock's end when the person is already locked.
-        """
-        with self._write() as conn:
-            row = conn.execute(
-                "SELECT failures, locked_until FROM auth_failures "
-                "WHERE production = ? AND person = ?",
-                (production, person),
-            ).fetchone()
-            failures, until = (0, None) if row is None else (int(row[0]), row[1])
-            if until is not None:
-                ends = datetime.fromisoformat(until)
-                if ends > now:
-                    return 0, ends
-                failures = 0  # a lock that ran out: five new tries
-            attempt = failures + 1
-            lock = now + LOCKOUT if attempt >= MAX_FAILURES else None
-            conn.execute(
-                "INSERT INTO auth_failures (production, person, failures, locked_until) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (production, person) DO UPDATE SET "
-                "failures = excluded.failures, locked_until = excluded.locked_until",
-                (production, person, attempt, lock.isoformat() if lock else None),
-            )
-        return attempt, lock
-
-    def _reset(self, production: str, person: str) -> None:
-        with self._write() as conn:
-            conn.execute(
-                "DELETE FROM auth_failures WHERE production = ? AND person = ?",
-                (production, person),
-            )
-
     def _failed(
         self, production: str, person: str, attempt: int, until: datetime | None, where: str
     ) -> PinCheck:
         if until is None:
             return PinCheck("wrong", remaining=MAX_FAILURES - attempt)
         # This attempt set the lock. Record it, unless a right PIN checked meanwhile lifted it.
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT locked_until FROM auth_failures WHERE production = ? AND person = ?",
-                (production, person),
-            ).fetchone()
-        if row is None or row[0] != until.isoformat():
+        if self.store.failures(production, person)[1] != until:
             return PinCheck("wrong", remaining=0)
         self._verified.pop((production, person), None)
         if self.on_lockout is not None:
@@ -365,35 +261,16 @@ class Auth:
         s = Session(
             _digest(token), production, person, secrets.token_urlsafe(24), now + SESSION_LIFETIME
         )
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO auth_sessions (token_hash, production, person, csrf_token, "
-                "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    s.token_hash,
-                    production,
-                    person,
-                    s.csrf_token,
-                    now.isoformat(),
-                    s.expires_at.isoformat(),
-                ),
-            )
+        self.store.add_session(s, now)
         return token, s
 
     def session(self, token: str | None) -> Session | None:
         """The live session of this cookie token, or None (read from the table every time)."""
         if not token:
             return None
-        digest = _digest(token)
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT production, person, csrf_token, expires_at FROM auth_sessions "
-                "WHERE token_hash = ?",
-                (digest,),
-            ).fetchone()
-        if row is None:
+        s = self.store.session(_digest(token))
+        if s is None:
             return None
-        s = Session(digest, row[0], row[1], row[2], datetime.fromisoformat(row[3]))
         if s.expires_at <= self.clock():
             self.end_session(token)
             return None
@@ -402,8 +279,7 @@ class Auth:
     def end_session(self, token: str | None) -> None:
         if not token:
             return
-        with self._write() as conn:
-            conn.execute("DELETE FROM auth_sessions WHERE token_hash = ?", (_digest(token),))
+        self.store.end_session(_digest(token))
 
     @staticmethod
     def csrf_ok(session: Session, presented: str | None) -> bool:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.console import Console
 
 from showclear.app.drills import DrillRun
-from showclear.bootstrap import open_service
+from showclear.bootstrap import open_node
+from showclear.cli.board import print_board
+from showclear.cli.options import console
 
 DEMO_DRILL = "action-day.jsonl"  # a well-run action day: production "demo"
 RUST_DRILL = "rust-day.jsonl"
@@ -18,17 +22,13 @@ def load_demo(db: Path, drills: Path, console: Console) -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     if not (drills / DEMO_DRILL).exists():
         raise SystemExit(f"Demo drills not found in {drills}; run from a ShowClear checkout.")
-    service = open_service(db)
-    store = service.store
-    assert store is not None
+    node = open_node(db, signin=False)
     try:
-        day = list(DrillRun(service).run((drills / DEMO_DRILL).open(encoding="utf-8")))
-        rust_run = DrillRun(service)
+        day = list(DrillRun(node.app).run((drills / DEMO_DRILL).open(encoding="utf-8")))
+        rust_run = DrillRun(node.app)
         rust = list(rust_run.run((drills / RUST_DRILL).open(encoding="utf-8")))
-        from showclear.cli import print_board
-
         console.rule("Demo production: a well-run action day")
-        print_board(service.state("demo"))
+        print_board(node.app.state("demo"))
         refused = sum(r.verdict == "refused" for r in day)
         console.print(f"{len(day)} commands replayed, {refused} refused.")
         console.rule('The "Rust" day, 21 October 2021: where ShowClear stops it')
@@ -42,4 +42,21 @@ def load_demo(db: Path, drills: Path, console: Console) -> None:
                 console.print(f"    {r.message}", soft_wrap=True, style="dim")
         console.print(f"\nStore: [bold]{db}[/bold]. Try: showclear status --db {db} -p demo")
     finally:
-        store.close()
+        node.close()
+
+
+DRILLS_DIR = Path(__file__).resolve().parents[3] / "drills"
+
+
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="Where to write the demo store.")] = Path(
+        "demo.db"
+    ),
+) -> None:
+    """Load a demo production from the drills into SQLite, show its board, and show where
+    ShowClear stopped the "Rust" day and why."""
+    load_demo(db, DRILLS_DIR, console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

@@ -10,10 +10,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
+from showclear.cli.options import (
+    DayOption,
+    DbOption,
+    OutOption,
+    ProductionOption,
+    console,
+    err,
+    node_at,
+    pick_production,
+    shown,
+)
+from showclear.errors import NoCheckpoint
+from showclear.views.source import Source, signed_source
 
 report_app = typer.Typer(
     help="PDF and CSV reports, matched to the ledger: every page footer carries the signed "
@@ -22,42 +32,17 @@ report_app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-DbOption = Annotated[
-    Path, typer.Option("--db", help="SQLite store file (created by `showclear init`).")
-]
-ProductionOption = Annotated[
-    str | None,
-    typer.Option("--production", "-p", help="Production ID (default: the only one in the store)."),
-]
-OutOption = Annotated[
-    Path, typer.Option("--output", "-o", help="Where to write the report: FILE.pdf or FILE.csv.")
-]
-DayOption = Annotated[
-    str | None,
-    typer.Option("--day", help="The shooting day, YYYY-MM-DD (default: the latest day started)."),
-]
 
-
-def shown(value: object) -> str:
-    from showclear.cli import shown as _shown
-
-    return _shown(value)
-
-
-def _source(db: Path, production: str | None) -> Any:
-    from showclear.cli import _open_store, _pick_production
-    from showclear.views.source import open_source
-
-    store = _open_store(db)
-    try:
-        name = _pick_production(store, production)
-    finally:
-        store.close()
-    try:
-        return open_source(db, name)
-    except LookupError as e:
-        err.print(f"[red]{shown(e)}[/red]")
-        raise typer.Exit(2) from e
+def _source(db: Path, production: str | None) -> Source:
+    """The report source: the events up to the latest signed checkpoint, and its seal."""
+    with node_at(db) as node:
+        assert node.backend is not None
+        name = pick_production(node.backend.productions(), production)
+        try:
+            return signed_source(node.backend, node.ledger, name)
+        except NoCheckpoint as e:
+            err.print(f"[red]{shown(e)}[/red]")
+            raise typer.Exit(2) from e
 
 
 def _write(kind: str, db: Path, production: str | None, out: Path, **params: Any) -> None:

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error is one line
+from showclear.app.demo import DEMO, ensure_demo
+from showclear.app.signin import pin_problem
+from showclear.bootstrap import open_node
+from showclear.cli.options import console, err, shown
 
 pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
 
@@ -41,15 +42,13 @@ def serve(
     """
     import uvicorn
 
-    from showclear.app.demo import DEMO, ensure_demo
-    from showclear.cli import shown
-    from showclear.web.app import create_app
+    from showclear.web.app import create_app  # the web stack loads only for this command
 
     app = create_app(db, secure_cookies=secure_cookies)
     ctx = app.state.ctx
     url = f"http://{host}:{port}"
     if demo:
-        rows = ensure_demo(ctx.runtime, ctx.auth)
+        rows = ensure_demo(ctx.app, ctx.auth)
         t = Table(title=f"Demo production '{DEMO}': sign in with a person and their PIN")
         for col in ("Person", "Name", "Roles", "PIN"):
             t.add_column(col)
@@ -74,16 +73,11 @@ def pin_set(
     """Set a person's PIN (asked twice, hidden). Only its argon2id hash is stored; the change
     is recorded in the ledger (`pin_set` or `pin_reset`, never the PIN) and a replaced PIN ends
     every session of that person, also on a server running on the same store."""
-    from showclear.app.application import Runtime
-    from showclear.app.signin import pin_problem
-    from showclear.cli import shown
-
     if not db.exists():
         err.print(f"[red]No store at {shown(db)}.[/red]")
         raise typer.Exit(2)
-    runtime = Runtime(db)
-    try:
-        state = runtime.call(runtime.service.state, production)
+    with open_node(db) as node:
+        state = node.app.service.state(production)
         if state.production is None:
             err.print(f"[red]No production {shown(repr(production))} in {shown(db)}.[/red]")
             raise typer.Exit(2)
@@ -95,13 +89,8 @@ def pin_set(
         if problem:
             err.print(f"[red]{problem}[/red]")
             raise typer.Exit(2)
-        auth = runtime.auth()
-        try:
-            auth.set_pin(production, person, pin, set_by="cli")
-        finally:
-            auth.close()
-    finally:
-        runtime.close()
+        assert node.auth is not None
+        node.auth.set_pin(production, person, pin, set_by="cli")
     console.print(f"PIN set for {shown(person)} on {shown(production)}.")
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from showclear.domain import Event, State, evolve
+from showclear.errors import ReportNotFound
 from showclear.views.board import holder_text
 
 Env = dict[str, Any]
@@ -77,7 +78,7 @@ CUSTODY_HEADERS = ("#", "Time", "Event", "By", "To / from / witnesses", "Details
                    "Custodian after", "Flag")  # fmt: skip
 
 
-class ReportError(ValueError):
+class ReportError(ReportNotFound, ValueError):
     """The report cannot be built as asked (an unknown incident or firearm, a bad day)."""
 
 

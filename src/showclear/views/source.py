@@ -7,15 +7,25 @@ fingerprint) is that checkpoint, so a paper copy can be matched against `showcle
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from showclear.adapters.sqlite.store import SQLiteEventStore
-from showclear.app.service import load_payload
-from showclear.domain import Event, State, evolve
+from showclear.app.checkpointer import CheckpointerError
+from showclear.app.ledger import LedgerNode
+from showclear.app.projection import fold
+from showclear.domain import State
+from showclear.errors import NoCheckpoint, NoLedger
+from showclear.ports import CheckpointStore, EventReader
+from showclear.views.envelopes import envelopes
+
+log = logging.getLogger(__name__)
 
 Env = dict[str, Any]
+
+
+class SourceReader(EventReader, CheckpointStore, Protocol):
+    """What a report reads: the events and the checkpoints."""
 
 
 @dataclass(frozen=True)
@@ -41,48 +51,31 @@ class Source:
     seal: Seal
 
 
-def read_envs(store: SQLiteEventStore, production: str, upto: int | None = None) -> list[Env]:
-    """The production's events as envelope dicts with their sequence numbers."""
-    out: list[Env] = []
-    for seq, payload in store.read_payloads(production, 0):
-        if upto is not None and seq > upto:
-            break
-        env = load_payload(payload)
-        env["seq"] = seq
-        out.append(env)
-    return out
-
-
-def seal_of(store: SQLiteEventStore, production: str, key_fingerprint: str) -> Seal:
-    """The production's latest signed checkpoint (raises LookupError when none is stored)."""
+def seal_of(store: CheckpointStore, production: str, key_fingerprint: str) -> Seal:
+    """The production's latest signed checkpoint (NoCheckpoint when none is stored)."""
     cp = store.latest_checkpoint(production)
     if cp is None:
-        raise LookupError(f"production {production!r} has no signed checkpoint yet")
+        raise NoCheckpoint(f"production {production!r} has no signed checkpoint yet")
     return Seal(production, cp.tree_size, cp.root_hash.hex(), key_fingerprint)
 
 
-def load_source(store: SQLiteEventStore, production: str, key_fingerprint: str) -> Source:
+def load_source(store: SourceReader, production: str, key_fingerprint: str) -> Source:
     """The events covered by the latest checkpoint, their state, and that checkpoint's seal."""
     seal = seal_of(store, production, key_fingerprint)
-    envs = read_envs(store, production, upto=seal.tree_size)
-    state = _fold(envs)
+    envs = envelopes(store, production, upto=seal.tree_size)
+    state = fold(envs)
     return Source(production, state.title or production, envs, state, seal)
 
 
-def _fold(envs: list[Env]) -> State:
-    state = State()
-    for env in envs:
-        state = evolve(state, Event(env["type"], env["actor"], env["at"], env["data"]))
-    return state
-
-
-def open_source(db: str | Path, production: str) -> Source:
-    """Open the store at `db` with its ledger key and load `production` (then close it)."""
-    from showclear.app.ledger import LedgerNode
-
-    store = SQLiteEventStore(db)
+def signed_source(store: SourceReader, ledger: LedgerNode | None, production: str) -> Source:
+    """The report source of a running node: its checkpoints are signed just after each commit,
+    so wait for the last one first, and the report covers every command already answered. If
+    signing fails, the report still stands on the latest checkpoint there is (and says which
+    one it is)."""
+    if ledger is None:
+        raise NoLedger("This store has no signing key: reports are sealed by the ledger.")
     try:
-        node = LedgerNode.open(db, store)
-        return load_source(store, production, node.key_fingerprint)
-    finally:
-        store.close()
+        ledger.flush(timeout=5)
+    except CheckpointerError:
+        log.exception("report for %s: the newest commits are not signed yet", production)
+    return load_source(store, production, ledger.key_fingerprint)

@@ -242,3 +242,45 @@ def form_to_raw(type_name: str, form: FormData) -> dict[str, Any]:
     if form.get("command_id"):
         raw["command_id"] = str(form["command_id"])
     return raw
+
+
+# The screens and the command forms each one offers.
+GROUPS: dict[str, tuple[str, list[str]]] = {
+    "armory": (
+        "Armory",
+        [
+            "load",
+            "unload",
+            "return",
+            "secure",
+            "retrieve",
+            "inspect_firearm",
+            "discharge",
+            "report_misfire",
+            "register_firearm",
+            "register_container",
+        ],
+    ),
+    "ammo": ("Ammunition", ["receive_ammo", "inspect_lot", "verify_rounds", "report_live_round"]),
+    "day": (
+        "Day plan",
+        [
+            "start_day",
+            "safety_meeting",
+            "plan_setup",
+            "approve_setup",
+            "complete_setup",
+            "call_break",
+            "end_break",
+            "wrap_day",
+            "assign_task",
+            "tick",
+        ],
+    ),
+    "safety": (
+        "Safety",
+        ["stop_work", "resume_work", "report_concern", "acknowledge_concern", "file_incident"],
+    ),
+    "people": ("People", ["add_person", "add_credential", "set_policy", "correct"]),
+}
+GUARDED = {"plan_setup", "issue", "start_day"}  # commands that GUARD rules may refuse

@@ -5,8 +5,9 @@
      "rules": [{"rule": "SC-C03", "reason": "...", "next_step": "..."}]}
 
 `type` is a relative URI that resolves to a short page explaining the problem (served by
-`routes_api`). Extensions: `rules` on refusals (409, and 403 which cites SC-R05), `field` on
-malformed input (422) and on a command naming what the production does not have (409),
+`routes.api`); the kinds, their statuses and their texts are the error types of
+`showclear.errors`. Extensions: `rules` on refusals (409, and 403 which cites SC-R05), `field`
+on malformed input (422) and on a command naming what the production does not have (409),
 `locked_until` on a PIN lockout.
 """
 
@@ -17,67 +18,15 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from showclear import errors
+from showclear.errors import ShowClearError
+
 MEDIA_TYPE = "application/problem+json"
 
-# slug -> (title, explanation shown at /api/problems/{slug})
+# slug -> (title, explanation shown at /api/problems/{slug}): the error types' own text, so a slug
+# without a page cannot exist.
 KINDS: dict[str, tuple[str, str]] = {
-    "refused": (
-        "Refused by the safety rules",
-        "The command was well formed but ShowClear refused it. `rules` lists each rule ID "
-        "(RULES.md) with the reason in plain words and the next step; an empty list means the "
-        "command made no sense in the current state. The refusal itself is recorded (SC-R03).",
-    ),
-    "forbidden": (
-        "Role not allowed",
-        "The signed-in person holds no role that may issue this command type (DRILLS.md, "
-        "column 'who'; RULES.md SC-R05). The attempt is recorded.",
-    ),
-    "not-signed-in": (
-        "Not signed in",
-        "Sign in with your person ID and PIN first (POST /api/productions/{id}/session).",
-    ),
-    "csrf": (
-        "Missing or wrong CSRF token",
-        "Requests authenticated by the session cookie must send the session's CSRF token in "
-        "the X-CSRF-Token header (forms: the csrf_token field).",
-    ),
-    "malformed": (
-        "Malformed command",
-        "The command is not well formed: `field` names the field and `detail` says why. "
-        "Nothing was recorded.",
-    ),
-    "not-applicable": (
-        "Not applicable to this production",
-        "The command is well formed but names something this production does not have (an "
-        "unknown firearm, lot, container or concern): `field` names it. Register it first or "
-        "correct the ID. Nothing was recorded.",
-    ),
-    "too-large": (
-        "Request too large",
-        "The request body is larger than ShowClear accepts (64 KiB); nothing was recorded.",
-    ),
-    "cross-origin": (
-        "Request from another site",
-        "A form or API call came from a page that ShowClear did not serve (another origin); "
-        "it was refused. Use the ShowClear screens themselves.",
-    ),
-    "pin-rejected": (
-        "PIN not accepted",
-        "A PIN was wrong, missing, or the person is locked out (five wrong PINs lock a person "
-        "for five minutes; the lockout is recorded). At sign-in an unknown person or "
-        "production is answered the same way as a wrong PIN.",
-    ),
-    "not-found": ("Not found", "No such production, firearm, lot or person."),
-    "duplicate-id": (
-        "Command ID already used",
-        "This command_id was already used for a different command; choose a fresh ID. (The "
-        "same command sent again is not a problem: it gets its first answer again.)",
-    ),
-    "unavailable": (
-        "Store busy",
-        "The store could not record the command (another writer held it); retry shortly.",
-    ),
-    "server-error": ("Internal error", "Something went wrong on the server; nothing was lost."),
+    slug: (cls.title, cls.explanation) for slug, cls in errors.KINDS.items()
 }
 
 
@@ -103,21 +52,27 @@ class Problem(BaseModel):
     duplicate: bool | None = None
 
 
-def problem(
-    status: int, kind: str, detail: str, instance: str | None = None, **extra: Any
-) -> JSONResponse:
-    title = KINDS[kind][0]
+def problem_body(exc: ShowClearError, instance: str | None = None) -> dict[str, Any]:
+    """The RFC 9457 body of an error: its type, title, status, detail, instance, extensions."""
     body: dict[str, Any] = {
-        "type": f"/api/problems/{kind}",
-        "title": title,
-        "status": status,
-        "detail": detail,
+        "type": f"/api/problems/{exc.slug}",
+        "title": exc.title,
+        "status": exc.status,
+        "detail": exc.detail,
     }
-    if instance is not None:
-        body["instance"] = instance
-    body.update({k: v for k, v in extra.items() if v is not None})
-    headers = {"WWW-Authenticate": 'Cookie realm="showclear"'} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    where = exc.instance or instance
+    if where is not None:
+        body["instance"] = where
+    body.update(exc.extra)
+    return body
+
+
+def problem_response(exc: ShowClearError, instance: str | None = None) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Cookie realm="showclear"'} if exc.status == 401 else None
+    return JSONResponse(
+        problem_body(exc, instance), status_code=exc.status, media_type=MEDIA_TYPE,
+        headers=headers,
+    )  # fmt: skip
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -192,20 +147,3 @@ def openapi_components(doc: dict[str, Any]) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return doc
-
-
-class ProblemError(Exception):
-    """Raised by route code; the app turns it into a problem+json response."""
-
-    def __init__(
-        self, status: int, kind: str, detail: str, instance: str | None = None, **extra: Any
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.kind = kind
-        self.detail = detail
-        self.instance = instance
-        self.extra = extra
-
-    def response(self) -> JSONResponse:
-        return problem(self.status, self.kind, self.detail, self.instance, **self.extra)

@@ -54,19 +54,22 @@ from showclear.adapters.postgres.schema import (
     applied_migrations,
     migrate,
 )
-
-# One stored-checkpoint type and one set of "busy" and "closed" errors for both backends, so a
-# caller's type hints and except clauses need not know which store it holds. They live with the
-# SQLite store until the storage ports own them.
-from showclear.adapters.sqlite.store import Checkpoint, StoreBusyError, StoreClosedError
 from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
+
+# One stored-checkpoint type and one set of errors for both backends (the storage ports), so a
+# caller's type hints and except clauses need not know which store it holds.
 from showclear.ports import (
+    CheckpointHook,
     ConcurrencyError,
     CorruptStoreError,
     NewEvent,
+    StoreBusyError,
+    StoreClosedError,
     StoredEvent,
     StoreError,
+    StoreUnavailableError,
 )
+from showclear.ports import StoredCheckpoint as Checkpoint
 
 __all__ = [
     "Checkpoint",
@@ -89,14 +92,6 @@ COPY_ROWS: Final = 64
 # The commit modes under which an acknowledged append is on disk (and on the synchronous
 # standbys, if the server names any): `local`, `remote_write` and `off` are not.
 DURABLE_COMMIT_MODES: Final = ("on", "remote_apply")
-
-CheckpointHook = Callable[[str, list[StoredEvent]], tuple[int, bytes, str] | None]
-"""Called as ``hook(production, stored)`` inside the append transaction, before COMMIT.
-
-It sees the new events (``store.read`` from inside it includes them). Returning
-``(tree_size, root_hash, note)`` stores that checkpoint in the same transaction; returning
-None stores none; raising rolls the whole append back and re-raises.
-"""
 
 _EVENT_COLUMNS = (
     "position, production, seq, type, version, actor, at, recorded_at, payload, leaf_hash"
@@ -124,10 +119,6 @@ _LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"
 _CHECKPOINT_COLUMNS = "production, tree_size, root_hash, note, created_at"
 
 _MAX_SEQ = 2**63 - 1
-
-
-class StoreUnavailableError(StoreError):
-    """The server could not be reached, or the connection to it was lost."""
 
 
 def _utc_now() -> str:

@@ -9,58 +9,25 @@ the migrations this code ships is refused rather than guessed at.
 from __future__ import annotations
 
 import functools
-import re
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from showclear.ports import StoreError
+from showclear.adapters.migrations import Migration, check_known, read_folder
 
-_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-class SchemaTooNewError(StoreError):
-    """The database was migrated by a newer ShowClear than this one."""
-
-
-class SchemaMismatchError(StoreError):
-    """The database records a migration this code does not know under that version."""
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """One schema step."""
-
-    version: int
-    name: str
-    sql: str
+__all__ = ["Migration", "applied_migrations", "load_migrations", "migrate_sqlite"]
 
 
 def load_migrations(dialect: str = "sqlite") -> list[Migration]:
-    """The shipped migrations for `dialect`, in version order (versions are 1..N, no gaps)."""
-    return list(_shipped(dialect))
+    """The shipped SQLite migrations, in version order (versions are 1..N, no gaps)."""
+    return list(_shipped())
 
 
 @functools.cache
-def _shipped(dialect: str) -> tuple[Migration, ...]:
+def _shipped() -> tuple[Migration, ...]:
     # Read once per process, from the package's own folder: importlib.resources costs about
     # 3 ms on first use, which every command and every proof would pay when opening a store.
-    folder = Path(__file__).with_name("migrations")
-    found: list[Migration] = []
-    for entry in folder.iterdir():
-        match = _FILE_NAME.match(entry.name)
-        if match is None:
-            continue
-        found.append(
-            Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8"))
-        )
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        # A gap or duplicate means a broken package, not a database problem; fail loudly.
-        raise RuntimeError(f"{dialect} migrations must be numbered 1..N, found {versions}")
-    return tuple(found)
+    return tuple(read_folder(Path(__file__).with_name("migrations"), "sqlite"))
 
 
 def split_statements(sql: str) -> list[str]:
@@ -106,7 +73,7 @@ def migrate_sqlite(
         migrations = load_migrations("sqlite")
     where = f"{label}: " if label else ""
     done = applied_migrations(conn)
-    _check_known(done, migrations, where)
+    check_known(done, migrations, where)
     # An up-to-date database is opened without taking the write lock.
     pending = [m for m in migrations if m.version not in done]
     applied_now: list[int] = []
@@ -121,7 +88,7 @@ def migrate_sqlite(
                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
             done = applied_migrations(conn)
-            _check_known(done, migrations, where)
+            check_known(done, migrations, where)
             if migration.version not in done:
                 for statement in split_statements(migration.sql):
                     conn.execute(statement)
@@ -136,20 +103,3 @@ def migrate_sqlite(
                 conn.execute("ROLLBACK")
             raise
     return applied_now
-
-
-def _check_known(done: dict[int, str], migrations: list[Migration], where: str) -> None:
-    latest = migrations[-1].version if migrations else 0
-    newest = max(done, default=0)
-    if newest > latest:
-        raise SchemaTooNewError(
-            f"{where}database schema version {newest} is newer than this ShowClear supports "
-            f"(up to {latest}); upgrade ShowClear to open it"
-        )
-    names = {m.version: m.name for m in migrations}
-    for version, name in done.items():
-        if names.get(version) != name:
-            raise SchemaMismatchError(
-                f"{where}database records migration {version} as {name!r}, "
-                f"but this ShowClear ships {names.get(version)!r} under that version"
-            )

@@ -11,6 +11,9 @@ opened it; open another store object per thread or process (opening is cheap). S
 the same file in one process queue their write transactions on one Python lock before taking
 SQLite's: a thread waiting there wakes the moment the other commits, where SQLite's busy handler
 would sleep a millisecond or more, ten times the length of a commit.
+
+Implements `showclear.ports.LedgerBackend`: events, checkpoints, node meta, the ledger's stored
+tiles and the reads verification makes.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import starmap
 from pathlib import Path
@@ -31,9 +33,13 @@ from typing import Any, Self
 from showclear.adapters.sqlite.schema import applied_migrations, migrate_sqlite
 from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
 from showclear.ports import (
+    CheckpointHook,
     ConcurrencyError,
     CorruptStoreError,
     NewEvent,
+    StoreBusyError,
+    StoreClosedError,
+    StoredCheckpoint,
     StoredEvent,
     StoreError,
 )
@@ -41,13 +47,6 @@ from showclear.ports import (
 BUSY_TIMEOUT_MS = 10_000
 
 WriteLock = threading.RLock  # the factory; its objects are what `_write_lock` hands out
-CheckpointHook = Callable[[str, list[StoredEvent]], tuple[int, bytes, str] | None]
-"""Called as ``hook(production, stored)`` inside the append transaction, before COMMIT.
-
-It sees the new events (``store.read`` from inside it includes them). Returning
-``(tree_size, root_hash, note)`` stores that checkpoint in the same transaction; returning
-None stores none; raising rolls the whole append back and re-raises.
-"""
 
 _EVENT_COLUMNS = (
     "position, production, seq, type, version, actor, at, recorded_at, payload, leaf_hash"
@@ -58,8 +57,18 @@ _SELECT_PRODUCTION = (
 )
 _SELECT_ALL = f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position"
 _SELECT_PAYLOADS = "SELECT seq, payload FROM events WHERE production = ? AND seq > ? ORDER BY seq"
-_SELECT_LEAVES = (
-    "SELECT seq, payload, leaf_hash FROM events WHERE production = ? AND seq > ? ORDER BY seq"
+# Rows a hand edit left with the wrong type come back as bytes all the same (TEXT as its UTF-8
+# bytes, anything else empty or zero), so verification names them instead of failing on them.
+_LEAF_COLUMNS = (
+    "seq, COALESCE(CAST(payload AS BLOB), X''), CASE WHEN typeof(leaf_hash) = 'blob' "
+    "THEN leaf_hash ELSE zeroblob(32) END"
+)
+_SELECT_LEAVES = f"SELECT {_LEAF_COLUMNS} FROM events WHERE production = ? AND seq > ? ORDER BY seq"
+# Productions named by events or checkpoints: one whose first events were deleted is still named.
+_SELECT_LEDGER_PRODUCTIONS = (
+    "SELECT production FROM (SELECT production, MIN(position) AS p FROM events "
+    "GROUP BY production UNION ALL SELECT production, 1e18 FROM checkpoints) "
+    "GROUP BY production ORDER BY MIN(p)"
 )
 _SELECT_LEAF_HASHES = (
     "SELECT seq, leaf_hash, at FROM events WHERE production = ? AND seq > ? ORDER BY seq"
@@ -90,25 +99,6 @@ _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
 
 
-class StoreBusyError(StoreError):
-    """Another connection held the write lock for longer than the busy timeout."""
-
-
-class StoreClosedError(StoreError):
-    """The store was used after close()."""
-
-
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
-    """A signed tree head of one production's ledger, as stored."""
-
-    production: str
-    tree_size: int
-    root_hash: bytes
-    note: str  # signed-note text
-    created_at: str  # wall-clock time of the commit (ISO 8601, UTC)
-
-
 def _store_error(label: str, e: sqlite3.Error) -> StoreError:
     """The one place where sqlite3 errors become StoreErrors."""
     code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
@@ -123,11 +113,15 @@ def _store_error(label: str, e: sqlite3.Error) -> StoreError:
 
 
 @contextmanager
-def _translate(label: str) -> Iterator[None]:
+def translate_errors(label: str) -> Iterator[None]:
+    """Every sqlite3 error inside becomes the StoreError of `showclear.ports` it means."""
     try:
         yield
     except sqlite3.Error as e:
         raise _store_error(label, e) from e
+
+
+_translate = translate_errors
 
 
 _WRITE_LOCKS: dict[str, WriteLock] = {}
@@ -163,10 +157,7 @@ class SQLiteLogReader:
     names them instead of failing on them. Implements `showclear.ledger.parallel.LogSource`.
     """
 
-    _ROWS = (
-        "SELECT seq, COALESCE(CAST(payload AS BLOB), X''), CASE WHEN typeof(leaf_hash) = 'blob' "
-        "THEN leaf_hash ELSE zeroblob(32) END FROM events WHERE production = ? AND seq > ?"
-    )
+    _ROWS = f"SELECT {_LEAF_COLUMNS} FROM events WHERE production = ? AND seq > ?"
     _NOTES = (
         "SELECT tree_size, COALESCE(CAST(note AS TEXT), '') FROM checkpoints "
         "WHERE production = ? AND tree_size > ?"
@@ -245,8 +236,6 @@ class SQLiteEventStore:
         self.path = Path(path)
         self._label = str(path)
         self._write_lock = _write_lock(self._label)
-        # Called first by close(): the ledger flushes its checkpoints there (see LedgerNode).
-        self.before_close: list[Callable[[], None]] = []
         self._conn: sqlite3.Connection | None = None
         with _translate(self._label):
             conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -378,7 +367,7 @@ class SQLiteEventStore:
     def read_leaves(
         self, production: str, after_seq: int = 0
     ) -> Iterator[tuple[int, bytes, bytes]]:
-        """(seq, payload, leaf hash) rows as stored, for verification (no per-row objects)."""
+        """(seq, payload, leaf hash) rows, always bytes, for verification (no per-row objects)."""
         conn = self._connection()
         with _translate(self._label):
             cursor = conn.execute(_SELECT_LEAVES, (production, after_seq))
@@ -419,19 +408,22 @@ class SQLiteEventStore:
             rows = conn.execute("SELECT production FROM events WHERE seq = 1 ORDER BY position")
             return [str(row[0]) for row in rows]
 
+    def ledger_productions(self) -> list[str]:
+        """Productions named by an event or a checkpoint: by first event, checkpoint-only last."""
+        conn = self._connection()
+        with _translate(self._label):
+            return [str(row[0]) for row in conn.execute(_SELECT_LEDGER_PRODUCTIONS)]
+
+    def log_reader(self, production: str) -> SQLiteLogReader:
+        """A reader of one production for two-core verification (its own connections)."""
+        return SQLiteLogReader(self.path, production)
+
     def close(self) -> None:
-        """Run the `before_close` callbacks, then close the connection; later calls do nothing."""
-        callbacks, self.before_close = self.before_close, []
-        try:
-            for callback in callbacks:
-                callback()
-        finally:
-            # A failing callback (the ledger could not sign) still lets the file close; its
-            # error then reaches the caller.
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                with _translate(self._label):
-                    conn.close()
+        """Close the connection; later calls do nothing."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with _translate(self._label):
+                conn.close()
 
     def __enter__(self) -> Self:
         return self
@@ -454,7 +446,7 @@ class SQLiteEventStore:
         note: str,
         *,
         if_absent: bool = False,
-    ) -> Checkpoint:
+    ) -> StoredCheckpoint:
         """Store a checkpoint of the production's first `tree_size` events.
 
         With `if_absent`, a checkpoint already stored at that tree size (another process signed
@@ -467,7 +459,7 @@ class SQLiteEventStore:
                 conn, production, tree_size, root_hash, note, head, if_absent=if_absent
             )
 
-    def checkpoints(self, production: str) -> list[Checkpoint]:
+    def checkpoints(self, production: str) -> list[StoredCheckpoint]:
         """The production's checkpoints, smallest tree first."""
         conn = self._connection()
         with _translate(self._label):
@@ -476,9 +468,9 @@ class SQLiteEventStore:
                 "ORDER BY tree_size",
                 (production,),
             )
-            return list(starmap(Checkpoint, rows))
+            return list(starmap(StoredCheckpoint, rows))
 
-    def latest_checkpoint(self, production: str) -> Checkpoint | None:
+    def latest_checkpoint(self, production: str) -> StoredCheckpoint | None:
         """The production's checkpoint with the largest tree, if any."""
         conn = self._connection()
         with _translate(self._label):
@@ -487,7 +479,7 @@ class SQLiteEventStore:
                 "ORDER BY tree_size DESC LIMIT 1",
                 (production,),
             ).fetchone()
-        return None if row is None else Checkpoint(*row)
+        return None if row is None else StoredCheckpoint(*row)
 
     def _insert_checkpoint(
         self,
@@ -499,12 +491,12 @@ class SQLiteEventStore:
         head: int,
         *,
         if_absent: bool = False,
-    ) -> Checkpoint:
+    ) -> StoredCheckpoint:
         if not 1 <= tree_size <= head:
             raise ValueError(
                 f"production {production!r}: checkpoint tree size {tree_size} outside 1..{head}"
             )
-        created = Checkpoint(production, tree_size, bytes(root_hash), note, _utc_now())
+        created = StoredCheckpoint(production, tree_size, bytes(root_hash), note, _utc_now())
         conflict = " ON CONFLICT (production, tree_size) DO NOTHING" if if_absent else ""
         conn.execute(
             f"INSERT INTO checkpoints ({_CHECKPOINT_COLUMNS}) VALUES (?, ?, ?, ?, ?){conflict}",

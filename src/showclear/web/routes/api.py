@@ -1,26 +1,36 @@
-"""REST API under /api. Thin: sign-in checks, then the runtime (and so the service)."""
+"""REST API under /api. Thin: sign-in checks, then the application (and so the service)."""
 
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from showclear.app.application import Answer, IdReused, UnknownProduction
-from showclear.app.signin import PIN_SCHEMA, PinCheck, Session, pin_problem
-from showclear.domain import Malformed, State
+from showclear.app.signin import PIN_SCHEMA, pin_problem
+from showclear.domain import State
 from showclear.domain.limits import MAX_ID_CHARS
-from showclear.domain.parsing import NotApplicable, TooLarge, read_json
-from showclear.ports import StoreError
+from showclear.errors import (
+    Forbidden,
+    MalformedInput,
+    NotAllowed,
+    NotFound,
+    NotSignedIn,
+    PinNotAccepted,
+    Refused,
+    WitnessNotConfirmed,
+)
+from showclear.ports import Session
 from showclear.views.board import board
+from showclear.views.envelopes import envelopes
 from showclear.views.history import Kind, history
-from showclear.web.app import SESSION_COOKIE, Ctx, ctx_of
-from showclear.web.problems import KINDS, ProblemError, responses
+from showclear.web.dependencies import SESSION_COOKIE, SignedIn, ctx_of, read_body, state_of
+from showclear.web.problems import KINDS, responses
 from showclear.web.schema import commands_request_body, json_body, unknown_field
+from showclear.web.witnesses import witness_checks, witness_failures
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -88,103 +98,7 @@ class Person(BaseModel):
 
 Json = dict[str, Any]
 
-# -- helpers shared with the pages -------------------------------------------------------------
-
-
-async def state_of(ctx: Ctx, production: str) -> State:
-    loaded = ctx.runtime.loaded_state(production)
-    if loaded is not None:  # no trip through the writer's queue for a projection in memory
-        return loaded
-    try:
-        return await ctx.runtime.acall(ctx.runtime.state, production)
-    except UnknownProduction:
-        raise ProblemError(404, "not-found", f"No production {production!r}.") from None
-
-
-def signed_in(ctx: Ctx, request: Request, production: str, *, csrf: bool = False) -> Session:
-    """The caller's session on this production, checked before anything else about the
-    request: without one, every production answers 401 alike, whether it exists or not."""
-    s = ctx.session(request, production)
-    if s is None:
-        raise ProblemError(401, "not-signed-in", f"Sign in to production {production!r} first.")
-    if csrf and not ctx.auth.csrf_ok(s, request.headers.get("x-csrf-token")):
-        raise ProblemError(403, "csrf", "Missing or wrong X-CSRF-Token header.")
-    return s
-
-
-def _session_dependency(request: Request) -> Session:
-    # A dependency runs before FastAPI validates the query or reads the body, so nothing about
-    # a request is judged (422) before its sign-in is (401) and its CSRF token (403).
-    csrf = request.method not in ("GET", "HEAD", "OPTIONS")
-    return signed_in(ctx_of(request), request, request.path_params["production"], csrf=csrf)
-
-
-SignedIn = Annotated[Session, Depends(_session_dependency)]
-
-
-async def read_body(request: Request) -> Any:
-    """The request body as JSON, within the input limits (413 too large, 422 not JSON)."""
-    try:
-        return read_json(await request.body())
-    except TooLarge as exc:
-        raise ProblemError(413, "too-large", f"The body {exc.reason}.") from None
-    except Malformed as exc:
-        raise ProblemError(422, "malformed", f"The body {exc.reason}.", field=exc.field) from None
-
-
-def witness_checks(
-    ctx: Ctx, state: State, production: str, raw: Json, where: str
-) -> dict[str, PinCheck]:
-    """Verify the PIN of every witness an `issue` names; the PINs never go further."""
-    pins = raw.pop("witness_pins", None)
-    witnesses = raw.get("witnesses")
-    if not isinstance(witnesses, list) or not all(isinstance(w, str) for w in witnesses):
-        return {}  # the parser reports the malformed field
-    pins = pins if isinstance(pins, dict) else {}
-    checks: dict[str, PinCheck] = {}
-    for w in dict.fromkeys(witnesses):
-        pin = pins.get(w)
-        if not isinstance(pin, str) or not pin:
-            checks[w] = PinCheck("wrong", remaining=-1)
-        elif w not in state.people:  # nobody to check: no argon2 run for a made-up name
-            checks[w] = PinCheck("no_pin")
-        else:
-            checks[w] = ctx.auth.check_pin(production, w, pin, where)
-    return checks
-
-
-def witness_failures(checks: dict[str, PinCheck]) -> list[str]:
-    out = []
-    for w, c in checks.items():
-        if c.ok:
-            continue
-        out.append(f"{w} has not confirmed (no PIN given)." if c.remaining == -1 else c.text(w))
-    return out
-
-
-async def run_command(ctx: Ctx, production: str, raw: Json, person: str) -> Answer:
-    """Run one command for the signed-in person.
-
-    Malformed -> 422; well formed but not applicable here (an unknown item) -> 409; a
-    command_id already used for another command -> 409; busy store -> 503.
-    """
-    try:
-        return await ctx.runtime.aexecute(production, raw, person)
-    except NotApplicable as exc:
-        raise ProblemError(409, "not-applicable", str(exc), field=exc.field) from None
-    except Malformed as exc:
-        raise ProblemError(422, "malformed", str(exc), field=exc.field) from None
-    except IdReused as exc:
-        raise ProblemError(
-            409,
-            "duplicate-id",
-            f"command_id {exc} was used for another command; choose a fresh ID.",
-            field="command_id",
-        ) from None
-    except UnknownProduction:
-        raise ProblemError(404, "not-found", f"No production {production!r}.") from None
-    except StoreError as exc:
-        raise ProblemError(503, "unavailable", f"The store is busy: {exc}") from None
+# -- helpers -------------------------------------------------------------------------------------
 
 
 def each_item(kind: str, operation: str) -> dict[str, Any]:
@@ -215,7 +129,7 @@ async def productions(request: Request) -> list[Json]:
     ctx = ctx_of(request)
     s = ctx.auth.session(request.cookies.get(SESSION_COOKIE))
     if s is None:
-        raise ProblemError(401, "not-signed-in", "Sign in to a production first.")
+        raise NotSignedIn("Sign in to a production first.")
     state = await state_of(ctx, s.production)
     return [{"id": s.production, "title": state.title}]
 
@@ -247,12 +161,12 @@ async def sign_in(production: str, body: SignIn, request: Request, response: Res
     check = await run_in_threadpool(
         ctx.auth.check_pin, production, body.person, body.pin, "sign_in"
     )
-    state = ctx.runtime.loaded_state(production)
+    state = ctx.app.loaded_state(production)
     if check.ok and state is None:
         state = await state_of(ctx, production)
     if not check.ok or state is None or body.person not in state.people:
         until = check.locked_until.isoformat() if check.locked_until else None
-        raise ProblemError(401, "pin-rejected", check.sign_in_text(), locked_until=until)
+        raise PinNotAccepted(check.sign_in_text(), locked_until=until)
     token, s = ctx.auth.create_session(production, body.person)
     ctx.set_session_cookie(request, response, token)
     return _session_info(state, s)
@@ -311,21 +225,18 @@ async def set_pin(production: str, person: str, request: Request, s: SignedIn) -
     ctx = ctx_of(request)
     state = await state_of(ctx, production)
     if not state.has_role(s.person, "producer"):
-        raise ProblemError(403, "forbidden", "Only a producer sets PINs.")
+        raise NotAllowed("Only a producer sets PINs.")
     body = await read_body(request)
     if isinstance(body, dict) and set(body) - {"pin"}:
         extra = next(iter(set(body) - {"pin"}))
-        raise ProblemError(422, "malformed", "The body has only a pin.", field=extra)
+        raise MalformedInput("The body has only a pin.", field=extra)
     pin = body.get("pin") if isinstance(body, dict) else None
     if not isinstance(pin, str) or pin_problem(pin):
         reason = pin_problem(pin) if isinstance(pin, str) else "Give the new PIN as text."
-        raise ProblemError(422, "malformed", str(reason), field="pin")
+        raise MalformedInput(str(reason), field="pin")
     if person not in state.people:
-        raise ProblemError(404, "not-found", f"No person {person!r} on this production.")
-    try:
-        await run_in_threadpool(ctx.auth.set_pin, production, person, pin, s.person)
-    except StoreError as exc:
-        raise ProblemError(503, "unavailable", f"The store is busy: {exc}") from None
+        raise NotFound(f"No person {person!r} on this production.")
+    await run_in_threadpool(ctx.auth.set_pin, production, person, pin, s.person)
     return Response(status_code=204)
 
 
@@ -369,31 +280,31 @@ async def post_command(production: str, request: Request, s: SignedIn) -> Json:
     state = await state_of(ctx, production)
     raw = await read_body(request)
     if not isinstance(raw, dict):
-        raise ProblemError(422, "malformed", "The body must be a JSON object.")
+        raise MalformedInput("The body must be a JSON object.")
     extra = unknown_field(raw)
     if extra is not None:
-        detail = f"{raw['type']} has no field {extra!r}."
-        raise ProblemError(422, "malformed", detail, field=extra)
+        raise MalformedInput(f"{raw['type']} has no field {extra!r}.", field=extra)
     if raw.get("type") == "issue":
-        checks = await run_in_threadpool(witness_checks, ctx, state, production, raw, "witness")
+        checks = await run_in_threadpool(
+            witness_checks, ctx.auth, state, production, raw, "witness"
+        )
         failures = witness_failures(checks)
         if failures:
             bad = next(w for w, c in checks.items() if not c.ok)
             until = next((c.locked_until for c in checks.values() if c.locked_until), None)
-            raise ProblemError(
-                403,
-                "pin-rejected",
+            raise WitnessNotConfirmed(
                 " ".join(failures),
                 field=f"witness_pins.{bad}",
                 locked_until=until.isoformat() if until else None,
             )
-    answer = await run_command(ctx, production, raw, s.person)
-    if answer.status == 200:
+    # Malformed (422), naming what the production lacks (409), a reused command_id (409), an
+    # unknown production (404), a busy store (503): raised, and rendered by web.errors.
+    answer = await ctx.app.aexecute(production, raw, actor=s.person)
+    if answer.verdict == "accepted":
         return answer.body()
     seq = answer.events[-1]["seq"] if answer.events else answer.head
-    raise ProblemError(
-        answer.status,
-        "forbidden" if answer.status == 403 else "refused",
+    refusal = Forbidden if answer.forbidden else Refused
+    raise refusal(
         answer.message,
         instance=f"/api/productions/{production}/events/{seq}",
         rules=answer.rules,
@@ -417,7 +328,7 @@ async def _board_row(request: Request, production: str, kind: str, ident: str) -
     for row in (await _board(request, production))[f"{kind}s"]:
         if row["id"] == ident:
             return dict(row)
-    raise ProblemError(404, "not-found", f"No {kind} {ident!r}.")
+    raise NotFound(f"No {kind} {ident!r}.")
 
 
 @router.get(
@@ -540,7 +451,7 @@ async def get_history(
     """History, corrections beside originals: the events naming the firearm, lot or person
     given (any of them, when several are given), or every event when none is."""
     ctx = ctx_of(request)
-    envs = await ctx.runtime.acall(ctx.runtime.stored_events, production)
+    envs = await ctx.app.aread(lambda store: envelopes(store, production))
     given: list[tuple[Kind, str | None]] = [("firearm", firearm), ("lot", lot), ("person", person)]
     return history(envs, [(k, v) for k, v in given if v])
 
@@ -585,7 +496,7 @@ async def stream(production: str, request: Request, s: SignedIn) -> StreamingRes
 @router.get("/problems/{kind}", response_class=HTMLResponse, include_in_schema=False)
 async def problem_type(kind: str) -> HTMLResponse:
     if kind not in KINDS:
-        raise ProblemError(404, "not-found", f"No problem type {kind!r}.")
+        raise NotFound(f"No problem type {kind!r}.")
     title, text = KINDS[kind]
     return HTMLResponse(
         f"<!doctype html><title>{escape(title)}</title><h1>{escape(title)}</h1>"

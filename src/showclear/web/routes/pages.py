@@ -1,9 +1,8 @@
-"""The tablet screens (Jinja2 + htmx). Every post goes through the same runtime as the API."""
+"""The tablet screens (Jinja2 + htmx). Every post goes through the same application as the API."""
 
 from __future__ import annotations
 
 import secrets
-import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -11,125 +10,20 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from showclear.app.signin import Session
+from showclear.domain import Malformed
 from showclear.domain.limits import MAX_ID_CHARS
 from showclear.domain.rules.records import WHO
 from showclear.domain.state import State
-from showclear.views.board import board
+from showclear.errors import CommandIdReused, NotFound, classify
+from showclear.views.envelopes import envelopes
 from showclear.views.history import history
-from showclear.web.app import SESSION_COOKIE, Ctx, ctx_of
-from showclear.web.forms import TITLES, fields_for, form_to_raw, may_issue, scanned
-from showclear.web.problems import ProblemError
-from showclear.web.routes.api import (
-    run_command,
-    state_of,
-    witness_checks,
-    witness_failures,
-)
+from showclear.web.dependencies import SESSION_COOKIE, ctx_of, state_of
+from showclear.web.forms import GROUPS, GUARDED, TITLES, fields_for, form_to_raw, may_issue, scanned
+from showclear.web.rendering import answer_status, page_context, render_page
+from showclear.web.witnesses import witness_checks, witness_failures
 
 router = APIRouter(include_in_schema=False)
 PRE_CSRF = "sc_signin_csrf"
-
-# The screens and the command forms each one offers.
-GROUPS: dict[str, tuple[str, list[str]]] = {
-    "armory": (
-        "Armory",
-        [
-            "load",
-            "unload",
-            "return",
-            "secure",
-            "retrieve",
-            "inspect_firearm",
-            "discharge",
-            "report_misfire",
-            "register_firearm",
-            "register_container",
-        ],
-    ),
-    "ammo": ("Ammunition", ["receive_ammo", "inspect_lot", "verify_rounds", "report_live_round"]),
-    "day": (
-        "Day plan",
-        [
-            "start_day",
-            "safety_meeting",
-            "plan_setup",
-            "approve_setup",
-            "complete_setup",
-            "call_break",
-            "end_break",
-            "wrap_day",
-            "assign_task",
-            "tick",
-        ],
-    ),
-    "safety": (
-        "Safety",
-        ["stop_work", "resume_work", "report_concern", "acknowledge_concern", "file_incident"],
-    ),
-    "people": ("People", ["add_person", "add_credential", "set_policy", "correct"]),
-}
-GUARDED = {"plan_setup", "issue", "start_day"}  # commands that GUARD rules may refuse
-
-
-class NeedSignIn(Exception):
-    pass
-
-
-def session_of(ctx: Ctx, request: Request, production: str) -> Session:
-    """The signed-in session of this production, or NeedSignIn."""
-    s = ctx.session(request, production)
-    if s is None:
-        raise NeedSignIn(production)
-    return s
-
-
-async def page_context(request: Request, production: str, csrf: bool = False) -> dict[str, Any]:
-    ctx = ctx_of(request)
-    s = session_of(ctx, request, production)  # before anything about the production is told
-    state = await state_of(ctx, production)
-    if csrf:
-        # htmx sends the token as a header (hx-headers on <body>); plain forms as a field.
-        form = await request.form()
-        presented = request.headers.get("x-csrf-token") or str(form.get("csrf_token", ""))
-        if not ctx.auth.csrf_ok(s, presented or None):
-            raise ProblemError(403, "csrf", "This form has expired; reload the page.")
-    me = state.people.get(s.person)
-    return {
-        "ctx": ctx,
-        "state": state,
-        "session": s,
-        "me": s.person,
-        "me_name": me.name if me else s.person,
-        "me_roles": sorted(me.roles) if me else [],
-        "production": production,
-        "b": board(state),
-        "csrf": s.csrf_token,
-        "new_id": lambda: uuid.uuid4().hex,
-        "titles": TITLES,
-        "groups": GROUPS,
-    }
-
-
-def render_page(request: Request, name: str, page: dict[str, Any], status: int = 200) -> Response:
-    ctx: Ctx = page["ctx"] if "ctx" in page else ctx_of(request)
-    return ctx.templates.TemplateResponse(request, name, page, status_code=status)
-
-
-def _signin_redirect(request: Request, production: str) -> Response:
-    url = f"/p/{quote(production, safe='')}/signin"
-    if request.headers.get("hx-request"):
-        return Response(status_code=401, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
-
-
-async def guarded(request: Request, production: str, fn: Any, *args: Any) -> Response:
-    try:
-        result: Response = await fn(request, production, *args)
-        return result
-    except NeedSignIn:
-        return _signin_redirect(request, production)
-
 
 # -- productions and sign-in ---------------------------------------------------------------
 
@@ -208,7 +102,7 @@ async def signin(request: Request, production: str) -> Response:
     person = scanned(str(form.get("person", "")))[:MAX_ID_CHARS]
     pin = str(form.get("pin", ""))[:64]
     check = await run_in_threadpool(ctx.auth.check_pin, production, person, pin, "sign_in")
-    state = ctx.runtime.loaded_state(production)
+    state = ctx.app.loaded_state(production)
     if check.ok and state is None:
         state = await state_of(ctx, production)
     if not check.ok or state is None or person not in state.people:
@@ -221,14 +115,11 @@ async def signin(request: Request, production: str) -> Response:
 
 @router.post("/p/{production}/signout")
 async def signout(request: Request, production: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        await page_context(request, production, csrf=True)
-        ctx_of(request).auth.end_session(request.cookies.get(SESSION_COOKIE))
-        response = RedirectResponse(f"/p/{production}/signin", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
-
-    return await guarded(request, production, run)
+    await page_context(request, production, csrf=True)
+    ctx_of(request).auth.end_session(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse(f"/p/{production}/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 # -- screens --------------------------------------------------------------------------------
@@ -236,65 +127,52 @@ async def signout(request: Request, production: str) -> Response:
 
 @router.get("/p/{production}/", response_class=HTMLResponse)
 async def board_page(request: Request, production: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        return render_page(request, "board.html", await page_context(request, production))
-
-    return await guarded(request, production, run)
+    return render_page(request, "board.html", await page_context(request, production))
 
 
 @router.get("/p/{production}/fragments/{name}", response_class=HTMLResponse)
 async def fragment(request: Request, production: str, name: str) -> Response:
     """Pieces of a screen that refresh on server-sent events."""
-
-    async def run(request: Request, production: str) -> Response:
-        if name not in ("board", "stop", "setups", "safety-lists"):
-            raise ProblemError(404, "not-found", name)
-        return render_page(
-            request, f"_{name.replace('-', '_')}.html", await page_context(request, production)
-        )
-
-    return await guarded(request, production, run)
+    if name not in ("board", "stop", "setups", "safety-lists"):
+        raise NotFound(f"No screen fragment {name!r}.")
+    return render_page(
+        request, f"_{name.replace('-', '_')}.html", await page_context(request, production)
+    )
 
 
 @router.get("/p/{production}/screen/{group}", response_class=HTMLResponse)
 async def group_page(request: Request, production: str, group: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        if group not in GROUPS:
-            raise ProblemError(404, "not-found", group)
-        page = await page_context(request, production)
-        title, types = GROUPS[group]
-        forms = [
-            (t, fields_for(t, page["state"], page["me"]))
-            for t in types
-            if may_issue(page["state"], page["me"], t)
-        ]
-        page.update(
-            group=group,
-            group_title=title,
-            forms=forms,
-            guarded=GUARDED,
-            is_producer="producer" in page["me_roles"],
-        )
-        return render_page(request, "group.html", page)
-
-    return await guarded(request, production, run)
+    if group not in GROUPS:
+        raise NotFound(f"No screen {group!r}.")
+    page = await page_context(request, production)
+    title, types = GROUPS[group]
+    forms = [
+        (t, fields_for(t, page["state"], page["me"]))
+        for t in types
+        if may_issue(page["state"], page["me"], t)
+    ]
+    page.update(
+        group=group,
+        group_title=title,
+        forms=forms,
+        guarded=GUARDED,
+        is_producer="producer" in page["me_roles"],
+    )
+    return render_page(request, "group.html", page)
 
 
 @router.get("/p/{production}/history", response_class=HTMLResponse)
 async def history_page(request: Request, production: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        page = await page_context(request, production)
-        kind = request.query_params.get("kind", "firearm")
-        ident = scanned(request.query_params.get("id", ""))
-        rows: list[dict[str, Any]] = []
-        if kind in ("firearm", "lot", "person") and ident:
-            ctx = page["ctx"]
-            envs = await ctx.runtime.acall(ctx.runtime.stored_events, production)
-            rows = history(envs, [(kind, ident)])  # type: ignore[list-item]
-        page.update(kind=kind, ident=ident, rows=rows)
-        return render_page(request, "history.html", page)
-
-    return await guarded(request, production, run)
+    page = await page_context(request, production)
+    kind = request.query_params.get("kind", "firearm")
+    ident = scanned(request.query_params.get("id", ""))
+    rows: list[dict[str, Any]] = []
+    if kind in ("firearm", "lot", "person") and ident:
+        ctx = page["ctx"]
+        envs = await ctx.app.aread(lambda store: envelopes(store, production))
+        rows = history(envs, [(kind, ident)])  # type: ignore[list-item]
+    page.update(kind=kind, ident=ident, rows=rows)
+    return render_page(request, "history.html", page)
 
 
 # -- handover -------------------------------------------------------------------------------
@@ -325,64 +203,55 @@ def _handover_view(state: State, firearm: str, to: str) -> dict[str, Any]:
 
 @router.get("/p/{production}/handover", response_class=HTMLResponse)
 async def handover_page(request: Request, production: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        page = await page_context(request, production)
-        firearm = scanned(request.query_params.get("firearm", ""))
-        to = scanned(request.query_params.get("to", ""))
-        page.update(_handover_view(page["state"], firearm, to), guarded=GUARDED)
-        return render_page(request, "handover.html", page)
-
-    return await guarded(request, production, run)
+    page = await page_context(request, production)
+    firearm = scanned(request.query_params.get("firearm", ""))
+    to = scanned(request.query_params.get("to", ""))
+    page.update(_handover_view(page["state"], firearm, to), guarded=GUARDED)
+    return render_page(request, "handover.html", page)
 
 
 @router.get("/p/{production}/handover/preview", response_class=HTMLResponse)
 async def handover_preview(request: Request, production: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        page = await page_context(request, production)
-        firearm = scanned(request.query_params.get("firearm", ""))
-        to = scanned(request.query_params.get("to", ""))
-        page.update(_handover_view(page["state"], firearm, to))
-        return render_page(request, "_handover_preview.html", page)
-
-    return await guarded(request, production, run)
+    page = await page_context(request, production)
+    firearm = scanned(request.query_params.get("firearm", ""))
+    to = scanned(request.query_params.get("to", ""))
+    page.update(_handover_view(page["state"], firearm, to))
+    return render_page(request, "_handover_preview.html", page)
 
 
 @router.post("/p/{production}/handover", response_class=HTMLResponse)
 async def handover(request: Request, production: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        page = await page_context(request, production, csrf=True)
-        form = await request.form()
-        to = scanned(str(form.get("to", "")))
-        supervisor = scanned(str(form.get("supervisor", "")))
-        raw: dict[str, Any] = {
-            "type": "issue",
-            "firearm": scanned(str(form.get("firearm", ""))),
-            "to": to,
-            "setup": str(form.get("setup", "")),
-            "shown": form.get("shown") == "on",
-            "witnesses": [w for w in (to, supervisor) if w],
-            "witness_pins": {
-                to: str(form.get("pin_performer", "")),
-                supervisor: str(form.get("pin_supervisor", "")),
-            },
-        }
-        if form.get("command_id"):
-            raw["command_id"] = str(form["command_id"])
-        reason = str(form.get("override_reason", "")).strip()
-        if reason:
-            by = [scanned(str(v)) for v in form.getlist("override_by") if str(v).strip()]
-            raw["override"] = {"by": by, "reason": reason}
-        ctx = page["ctx"]
-        checks = await run_in_threadpool(
-            witness_checks, ctx, page["state"], production, raw, "witness"
-        )
-        failures = witness_failures(checks)
-        if failures:
-            page.update(result="pin", messages=failures, answer=None)
-            return render_page(request, "_result.html", page, 403)
-        return await _run_and_show(request, page, production, raw)
-
-    return await guarded(request, production, run)
+    page = await page_context(request, production, csrf=True)
+    form = await request.form()
+    to = scanned(str(form.get("to", "")))
+    supervisor = scanned(str(form.get("supervisor", "")))
+    raw: dict[str, Any] = {
+        "type": "issue",
+        "firearm": scanned(str(form.get("firearm", ""))),
+        "to": to,
+        "setup": str(form.get("setup", "")),
+        "shown": form.get("shown") == "on",
+        "witnesses": [w for w in (to, supervisor) if w],
+        "witness_pins": {
+            to: str(form.get("pin_performer", "")),
+            supervisor: str(form.get("pin_supervisor", "")),
+        },
+    }
+    if form.get("command_id"):
+        raw["command_id"] = str(form["command_id"])
+    reason = str(form.get("override_reason", "")).strip()
+    if reason:
+        by = [scanned(str(v)) for v in form.getlist("override_by") if str(v).strip()]
+        raw["override"] = {"by": by, "reason": reason}
+    ctx = page["ctx"]
+    checks = await run_in_threadpool(
+        witness_checks, ctx.auth, page["state"], production, raw, "witness"
+    )
+    failures = witness_failures(checks)
+    if failures:
+        page.update(result="pin", messages=failures, answer=None)
+        return render_page(request, "_result.html", page, 403)
+    return await _run_and_show(request, page, production, raw)
 
 
 async def _run_and_show(
@@ -390,51 +259,47 @@ async def _run_and_show(
 ) -> Response:
     ctx = page["ctx"]
     try:
-        answer = await run_command(ctx, production, raw, page["me"])
-    except ProblemError as exc:
-        if exc.status not in (409, 422):
-            raise
-        field = exc.extra.get("field")
+        answer = await ctx.app.aexecute(production, raw, actor=page["me"])
+    except (Malformed, CommandIdReused) as exc:
+        # Malformed (422), naming what the production lacks or a reused ID (409): the form's
+        # result box says which field; anything else is rendered by web.errors.
+        err = classify(exc)
+        assert err is not None
+        field = err.extra.get("field")
         page.update(
             result="malformed",
-            messages=[f"{field}: {exc.detail}" if field else exc.detail],
+            messages=[f"{field}: {err.detail}" if field else err.detail],
             answer=None,
         )
-        return render_page(request, "_result.html", page, exc.status)
+        return render_page(request, "_result.html", page, err.status)
     page.update(result=answer.verdict, answer=answer, messages=[answer.message])
-    return render_page(request, "_result.html", page, answer.status)
+    return render_page(request, "_result.html", page, answer_status(answer))
 
 
 @router.post("/p/{production}/do/{type_name}", response_class=HTMLResponse)
 async def do_command(request: Request, production: str, type_name: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        page = await page_context(request, production, csrf=True)
-        if type_name == "issue" or (type_name not in TITLES and type_name not in WHO):
-            raise ProblemError(404, "not-found", type_name)
-        raw = form_to_raw(type_name, await request.form())
-        return await _run_and_show(request, page, production, raw)
-
-    return await guarded(request, production, run)
+    page = await page_context(request, production, csrf=True)
+    if type_name == "issue" or (type_name not in TITLES and type_name not in WHO):
+        raise NotFound(f"No command form {type_name!r}.")
+    raw = form_to_raw(type_name, await request.form())
+    return await _run_and_show(request, page, production, raw)
 
 
 @router.post("/p/{production}/people/{person}/pin", response_class=HTMLResponse)
 async def set_pin_page(request: Request, production: str, person: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        page = await page_context(request, production, csrf=True)
-        if "producer" not in page["me_roles"]:
-            page.update(result="refused", answer=None, messages=["Only a producer sets PINs."])
-            return render_page(request, "_result.html", page, 403)
-        form = await request.form()
-        pin = str(form.get("pin", ""))
-        if person not in page["state"].people:
-            raise ProblemError(404, "not-found", person)
-        ctx = page["ctx"]
-        try:
-            await run_in_threadpool(ctx.auth.set_pin, production, person, pin, page["me"])
-        except ValueError as exc:
-            page.update(result="malformed", answer=None, messages=[str(exc)])
-            return render_page(request, "_result.html", page, 422)
-        page.update(result="accepted", answer=None, messages=[f"PIN set for {person}."])
-        return render_page(request, "_result.html", page)
-
-    return await guarded(request, production, run)
+    page = await page_context(request, production, csrf=True)
+    if "producer" not in page["me_roles"]:
+        page.update(result="refused", answer=None, messages=["Only a producer sets PINs."])
+        return render_page(request, "_result.html", page, 403)
+    form = await request.form()
+    pin = str(form.get("pin", ""))
+    if person not in page["state"].people:
+        raise NotFound(f"No person {person!r} on this production.")
+    ctx = page["ctx"]
+    try:
+        await run_in_threadpool(ctx.auth.set_pin, production, person, pin, page["me"])
+    except ValueError as exc:
+        page.update(result="malformed", answer=None, messages=[str(exc)])
+        return render_page(request, "_result.html", page, 422)
+    page.update(result="accepted", answer=None, messages=[f"PIN set for {person}."])
+    return render_page(request, "_result.html", page)

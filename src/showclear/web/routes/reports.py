@@ -10,7 +10,6 @@ GET /p/{production}/labels.pdf?paper=a4|letter&kind=firearm|lot|container|person
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -20,20 +19,17 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
-from showclear.app.checkpointer import CheckpointerError
+from showclear.errors import MalformedInput, NotFound, ReportNotFound
 from showclear.reports.csv_out import to_csv_bytes
 from showclear.reports.labels import LABEL_KINDS, LAYOUTS, render_labels
 from showclear.reports.pdf import NUMERIC, render_pdf
 from showclear.views import documents as document
-from showclear.views.report_tables import MAX_WINDOW, ReportError
-from showclear.views.source import Source, load_source
-from showclear.web.app import ctx_of
+from showclear.views.report_tables import MAX_WINDOW
+from showclear.views.source import Source, signed_source
+from showclear.web.dependencies import ctx_of, state_of
 from showclear.web.forms import scanned
-from showclear.web.problems import ProblemError
-from showclear.web.routes.api import state_of
-from showclear.web.routes.pages import guarded, page_context, render_page, session_of
+from showclear.web.rendering import page_context, page_session, render_page
 
-log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
@@ -41,32 +37,18 @@ MEDIA = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 async def _signed_in_source(request: Request, production: str) -> Source:
     """The report source, for a person signed in to this production (the downloads' check)."""
     ctx = ctx_of(request)
-    session_of(ctx, request, production)  # first: without a session, nothing is told
+    page_session(ctx, request, production)  # first: without a session, nothing is told
     await state_of(ctx, production)
     return await _source(request, production)
 
 
 async def _source(request: Request, production: str) -> Source:
-    """The events up to the latest signed checkpoint, and its seal (the caller checked access)."""
-    runtime = ctx_of(request).runtime
-    ledger = runtime.service.ledger
-    if ledger is None:
-        raise ProblemError(409, "no-ledger", "This store has no signing key.")
+    """The events up to the latest signed checkpoint, and its seal (the caller checked access).
 
-    def signed_source() -> Source:
-        # Checkpoints are signed just after each commit: wait for the last one, so the report
-        # covers every command already answered. If signing fails, the report still stands on
-        # the latest checkpoint there is (and says which one it is).
-        try:
-            ledger.flush(timeout=5)
-        except CheckpointerError:
-            log.exception("report for %s: the newest commits are not signed yet", production)
-        return load_source(runtime.store, production, ledger.key_fingerprint)
-
-    try:
-        return await runtime.acall(signed_source)
-    except LookupError as e:
-        raise ProblemError(409, "no-checkpoint", str(e)) from e
+    NoLedger (409) on a store without a signing key; NoCheckpoint (409) before the first
+    signature."""
+    app = ctx_of(request).app
+    return await app.aread(lambda store: signed_source(store, app.ledger, production))
 
 
 def attachment(filename: str) -> str:
@@ -101,7 +83,7 @@ def _params(kind: str, query: Mapping[str, str]) -> dict[str, Any]:
         if not (window.isascii() and window.isdigit() and len(window) < 7) or (
             int(window) > MAX_WINDOW
         ):
-            raise ProblemError(422, "malformed", f"window must be whole minutes, 0 to {MAX_WINDOW}")
+            raise MalformedInput(f"window must be whole minutes, 0 to {MAX_WINDOW}", field="window")
         params["window"] = int(window)
     else:
         params["firearm"] = scanned(query.get("firearm", ""))
@@ -110,64 +92,52 @@ def _params(kind: str, query: Mapping[str, str]) -> dict[str, Any]:
 
 @router.get("/p/{production}/reports/{kind}.{fmt}")
 async def report_download(request: Request, production: str, kind: str, fmt: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        if kind not in document.KINDS or fmt not in MEDIA:
-            raise ProblemError(404, "not-found", f"No report {kind}.{fmt}.")
-        params = _params(kind, request.query_params)
-        source = await _signed_in_source(request, production)
-        try:
-            doc = document.build(kind, source, **params)
-        except ReportError as e:
-            raise ProblemError(404, "not-found", str(e)) from e
-        render = render_pdf if fmt == "pdf" else to_csv_bytes
-        data = await run_in_threadpool(render, doc)
-        return _download(data, fmt, doc.stem)
-
-    return await guarded(request, production, run)
+    if kind not in document.KINDS or fmt not in MEDIA:
+        raise NotFound(f"No report {kind}.{fmt}.")
+    params = _params(kind, request.query_params)
+    source = await _signed_in_source(request, production)
+    doc = document.build(kind, source, **params)  # ReportError: 404
+    render = render_pdf if fmt == "pdf" else to_csv_bytes
+    data = await run_in_threadpool(render, doc)
+    return _download(data, fmt, doc.stem)
 
 
 @router.get("/p/{production}/reports/{kind}", response_class=HTMLResponse)
 async def report_page(request: Request, production: str, kind: str) -> Response:
     """The report on screen, from the template the PDF uses, with its download buttons."""
-
-    async def run(request: Request, production: str) -> Response:
-        page = await page_context(request, production)
-        if kind not in document.KINDS:
-            known = ", ".join(document.KINDS)
-            raise ProblemError(404, "not-found", f"No report {kind}; one of {known}.")
-        params = _params(kind, request.query_params)
-        page.update(kind=kind, params=params, doc=None, error=None, query="")
-        status = 200
-        asked = kind in ("daily", "reconciliation") or any(params.values())
-        if asked:
-            source = await _source(request, production)
-            try:
-                doc = document.build(kind, source, **params)
-            except ReportError as e:
-                page["error"] = str(e)
-                status = 404
-            else:
-                given = {k: str(v) for k, v in params.items() if v is not None}
-                page.update(
-                    doc=doc, rows=doc.rows, numeric=NUMERIC, compact=None, part="whole",
-                    query=urlencode(given),
-                )  # fmt: skip
-        return render_page(request, "report_view.html", page, status)
-
-    return await guarded(request, production, run)
+    page = await page_context(request, production)
+    if kind not in document.KINDS:
+        known = ", ".join(document.KINDS)
+        raise NotFound(f"No report {kind}; one of {known}.")
+    params = _params(kind, request.query_params)
+    page.update(kind=kind, params=params, doc=None, error=None, query="")
+    status = 200
+    asked = kind in ("daily", "reconciliation") or any(params.values())
+    if asked:
+        source = await _source(request, production)
+        try:
+            doc = document.build(kind, source, **params)
+        except ReportNotFound as e:
+            page["error"] = str(e)
+            status = 404
+        else:
+            given = {k: str(v) for k, v in params.items() if v is not None}
+            page.update(
+                doc=doc, rows=doc.rows, numeric=NUMERIC, compact=None, part="whole",
+                query=urlencode(given),
+            )  # fmt: skip
+    return render_page(request, "report_view.html", page, status)
 
 
 @router.get("/p/{production}/labels.pdf")
 async def labels_download(request: Request, production: str) -> Response:
-    async def run(request: Request, production: str) -> Response:
-        paper = request.query_params.get("paper", "a4")
-        kind = request.query_params.get("kind", "all")
-        if paper not in LAYOUTS or (kind != "all" and kind not in LABEL_KINDS):
-            raise ProblemError(422, "malformed", "paper is a4 or letter; kind is one of "
-                               f"{', '.join(LABEL_KINDS)} or all")  # fmt: skip
-        source = await _signed_in_source(request, production)
-        kinds = LABEL_KINDS if kind == "all" else (kind,)
-        data = await run_in_threadpool(render_labels, source.state, source.seal, paper, kinds)
-        return _download(data, "pdf", f"labels-{production}-{kind}-{paper}")
-
-    return await guarded(request, production, run)
+    paper = request.query_params.get("paper", "a4")
+    kind = request.query_params.get("kind", "all")
+    if paper not in LAYOUTS or (kind != "all" and kind not in LABEL_KINDS):
+        raise MalformedInput(
+            f"paper is a4 or letter; kind is one of {', '.join(LABEL_KINDS)} or all"
+        )
+    source = await _signed_in_source(request, production)
+    kinds = LABEL_KINDS if kind == "all" else (kind,)
+    data = await run_in_threadpool(render_labels, source.state, source.seal, paper, kinds)
+    return _download(data, "pdf", f"labels-{production}-{kind}-{paper}")

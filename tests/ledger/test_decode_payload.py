@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from showclear.app.service import load_payload
-from showclear.ledger.canonical import canonical_bytes
+from showclear.ledger.canonical import canonical_bytes, decode_payload
 
 values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=10),
@@ -22,7 +21,7 @@ values = st.recursive(
 @given(values)
 def test_same_as_json_loads(value: object) -> None:
     payload = canonical_bytes({"data": value})
-    assert load_payload(payload) == json.loads(payload)
+    assert decode_payload(payload) == json.loads(payload)
 
 
 def test_no_payload_can_hold_an_integer_where_orjson_and_json_differ() -> None:
@@ -33,4 +32,4 @@ def test_no_payload_can_hold_an_integer_where_orjson_and_json_differ() -> None:
 
 def test_invalid_json_gets_the_stdlib_error() -> None:
     with pytest.raises(json.JSONDecodeError):
-        load_payload(b'{"n": ')
+        decode_payload(b'{"n": ')
