@@ -1,4 +1,4 @@
-"""The drill runner (DRILLS.md): replay a shooting day written as JSON Lines.
+"""The drill runner (docs/drills.md): replay a shooting day written as JSON Lines.
 
 Each line is a command with its time and actor, optionally with the verdict a correct
 ShowClear must give. The runner prints a verdict per line and `N passed, M failed` last.

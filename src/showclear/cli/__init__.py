@@ -39,7 +39,7 @@ app = _Showclear(
     name="showclear",
     help=(
         "ShowClear keeps the chain of custody of every firearm and round on a film set, and "
-        "refuses what breaks the safety rules (see RULES.md).\n\n"
+        "refuses what breaks the safety rules (docs/rules.md).\n\n"
         "Start with [bold]showclear demo[/bold], or replay a day with "
         "[bold]showclear drill run drills/rust-day.jsonl[/bold]."
     ),

@@ -13,7 +13,9 @@ from showclear.app.drills import DrillRun, LineResult, summary
 from showclear.bootstrap import open_node
 from showclear.cli.options import JsonFlag, console, err, shown
 
-drill_app = typer.Typer(help="Replay drills: shooting days written as JSON Lines (DRILLS.md).")
+drill_app = typer.Typer(
+    help="Replay drills: shooting days written as JSON Lines (docs/drills.md)."
+)
 
 
 def read_text_lines(path: Path) -> list[str]:

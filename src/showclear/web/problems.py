@@ -31,7 +31,7 @@ KINDS: dict[str, tuple[str, str]] = {
 
 
 class RuleText(BaseModel):
-    rule: str = Field(description="Rule ID from RULES.md, e.g. SC-C03")
+    rule: str = Field(description="Rule ID (docs/rules.md), e.g. SC-C03")
     reason: str = Field(description="What is wrong, in plain words")
     next_step: str = Field(description="What to do next")
 
