@@ -13,9 +13,7 @@ from showclear.app.drills import DrillRun, LineResult, summary
 from showclear.bootstrap import open_node
 from showclear.cli.options import JsonFlag, console, err, shown
 
-drill_app = typer.Typer(
-    help="Replay drills: shooting days written as JSON Lines (docs/drills.md)."
-)
+drill_app = typer.Typer(help="Replay drills: shooting days written as JSON Lines (docs/drills.md).")
 
 
 def read_text_lines(path: Path) -> list[str]:
