@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 Kind = Literal["firearm", "lot", "person"]
+
+# Data keys that say how a command was sent, not what happened: left out of every summary.
+BOOKKEEPING = frozenset({"command_id", "command_digest"})
 
 # Where each kind of ID appears in event data (and in a refused command's `command`).
 KEYS: dict[str, frozenset[str]] = {
@@ -38,12 +41,27 @@ def _mentions(value: Any, ident: str, keys: frozenset[str], inside: bool) -> boo
             here = inside or k in keys
             if here and k == "counts" and isinstance(v, dict) and ident in v:
                 return True
-            if _mentions(v, ident, keys, here or k == "command"):
+            if _mentions(v, ident, keys, here):
                 return True
         return False
     if isinstance(value, list | tuple):
         return any(_mentions(v, ident, keys, inside) for v in value)
     return inside and value == ident
+
+
+def mentions(env: Mapping[str, Any], kind: Kind, ident: str) -> bool:
+    """Whether the event names the firearm, lot or person `ident` (a person also by acting).
+
+    The one predicate of every history: the web's and the reports'. A refusal names what its
+    command named, under the same keys; a disposal names its item (`item`, `id`). IDs are
+    unique per kind only, so a lot that shares a firearm's ID is not that firearm.
+    """
+    if kind == "person" and env["actor"] == ident:
+        return True
+    data = env["data"]
+    if data.get("item") == kind and data.get("id") == ident:
+        return True
+    return _mentions(data, ident, KEYS[kind], False)
 
 
 def _summary(env: dict[str, Any]) -> str:
@@ -52,16 +70,10 @@ def _summary(env: dict[str, Any]) -> str:
         return str(data["message"])
     parts = []
     for k, v in data.items():
-        if k in ("command_id", "command_digest") or v in (None, [], {}):
+        if k in BOOKKEEPING or v in (None, [], {}):
             continue
         parts.append(f"{k}={v if not isinstance(v, list) else ', '.join(map(str, v))}")
     return " ".join(parts)
-
-
-def _matches(env: dict[str, Any], kind: Kind, ident: str) -> bool:
-    if kind == "person" and env["actor"] == ident:
-        return True
-    return _mentions(env["data"], ident, KEYS[kind], False)
 
 
 def history(
@@ -87,7 +99,7 @@ def history(
     for env in envs:
         if env["type"] == "record_corrected":
             continue
-        if not wanted or any(_matches(env, kind, ident) for kind, ident in wanted):
+        if not wanted or any(mentions(env, kind, ident) for kind, ident in wanted):
             rows.append(
                 {
                     "seq": env["seq"],

@@ -23,6 +23,7 @@ from typing import Any
 from showclear.domain import Event, State, evolve
 from showclear.errors import ReportNotFound
 from showclear.views.board import holder_text
+from showclear.views.history import BOOKKEEPING, mentions
 
 Env = dict[str, Any]
 
@@ -109,7 +110,7 @@ def _counts(value: Any) -> str:
 def _generic(data: dict[str, Any]) -> str:
     parts = []
     for k, v in data.items():
-        if k in ("command_id", "command_digest", "override") or v in (None, [], {}, ""):
+        if k in BOOKKEEPING or k == "override" or v in (None, [], {}, ""):
             continue
         if isinstance(v, list):
             v = ", ".join(map(str, v))
@@ -392,21 +393,6 @@ def incident_timeline(
 # -- one firearm -----------------------------------------------------------------------------
 
 
-def _names_firearm(env: Env, firearm: str) -> bool:
-    d = env["data"]
-    if env["type"] == "command_refused":
-        d = d.get("command") or {}
-    if d.get("firearm") == firearm or (d.get("item") == "firearm" and d.get("id") == firearm):
-        return True
-    if firearm in (d.get("firearms") or []) or firearm in (d.get("recall") or []):
-        return True
-    subject = d.get("subject")
-    if isinstance(subject, dict):
-        if subject.get("firearm") == firearm or firearm in (subject.get("firearms") or []):
-            return True
-    return False
-
-
 def firearm_history(envs: Sequence[Env], firearm: str) -> tuple[State, list[dict[str, Any]]]:
     """Every event naming `firearm`, oldest first, with its custodian after each one.
 
@@ -417,7 +403,7 @@ def firearm_history(envs: Sequence[Env], firearm: str) -> tuple[State, list[dict
     rows = []
     for env in envs:
         state = evolve(state, Event(env["type"], env["actor"], env["at"], env["data"]))
-        if env["type"] in QUIET or not _names_firearm(env, firearm):
+        if env["type"] in QUIET or not mentions(env, "firearm", firearm):
             continue
         row = describe(state, env)
         f = state.firearms.get(firearm)
