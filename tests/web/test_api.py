@@ -207,9 +207,7 @@ def test_duplicates_are_recognised_after_a_restart(live: Live) -> None:
     assert arm.post("/api/productions/demo/commands", json=cmd).status_code == 200
     app2 = create_app(live.db)  # a second server on the same file, as after a restart
     with BackgroundServer(app2) as url2:
-        c = httpx.Client(base_url=url2)
-        r = c.post("/api/productions/demo/session", json={"person": "arm", "pin": "2002"})
-        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        c = Live(url2, live.ctx, live.db).client("arm", "2002")
         again = c.post("/api/productions/demo/commands", json=cmd)
         assert again.status_code == 200 and again.json()["duplicate"] is True
         # The record keeps what the ID was used for: another payload is still told apart.
@@ -232,10 +230,11 @@ def test_a_refusal_repeated_after_a_restart_gets_the_same_problem(live: Live) ->
     head = len(live.events())
     app2 = create_app(live.db)  # a second server on the same file, as after a restart
     with BackgroundServer(app2) as url2:
-        c = httpx.Client(base_url=url2)
-        r = c.post("/api/productions/demo/session", json={"person": "ad", "pin": "3003"})
-        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-        after = c.post("/api/productions/demo/commands", json=bad)
+        after = (
+            Live(url2, live.ctx, live.db)
+            .client("ad", "3003")
+            .post("/api/productions/demo/commands", json=bad)
+        )
     assert after.status_code == 409
     assert after.json() == repeat.json()  # refusal detail included, field by field
     assert len(live.events()) == head  # answered from the record, nothing recorded again
