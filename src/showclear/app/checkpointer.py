@@ -17,8 +17,8 @@ every fsync; together they made each command 45-75 % slower.
 
 What this costs in guarantees, and how it is bounded:
 - A committed event is unsigned for at most one window plus one signature. `flush` waits until
-  every commit so far is covered, and closing the store flushes.
-- A crash in that window leaves a tail no checkpoint covers. `LedgerNode.open` signs it on the
+  every commit so far is covered, and closing the node flushes.
+- A crash in that window leaves a tail no checkpoint covers. `open_ledger` signs it on the
   next start (`sign_unsigned`); until then `showclear verify` reports those events as not yet
   signed, never as signed.
 """

@@ -227,7 +227,7 @@ class _Tablets:
 
 
 class _InProcess:
-    """The web app's own work without HTTP: the same Runtime (writer thread, group commit),
+    """The web app's own work without HTTP: the same Application (writer thread, group commit),
     the same session look-up and CSRF check, the same witness PIN checks, the same answers."""
 
     def __init__(self, db: Path) -> None:
