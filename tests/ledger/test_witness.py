@@ -214,8 +214,12 @@ def test_duplicate_and_overlapping_pushes_change_nothing() -> None:
     assert again.note is not None and again.tree_size == 25
     # Overlapping what the studio holds, byte for byte: only what is new is stored.
     node.write(5)
-    overlap = studio.receive(node.push(5, accepted=25), node)
+    overlapping = node.push(5, accepted=25)
+    overlap = studio.receive(overlapping, node)
     assert isinstance(overlap, Accepted) and [e.seq for e in overlap.events] == [26, 27, 28, 29, 30]
+    # That push once more, its proof still from 25: the studio's own events prove it now.
+    repeat = studio.receive(overlapping, node)
+    assert isinstance(repeat, Accepted) and repeat.duplicate and repeat.note is not None
     # An older checkpoint of the same history: a duplicate, no new co-signature.
     older = studio.receive(node.push(3, 10, accepted=30), node)
     assert isinstance(older, Accepted) and older.duplicate and older.note is None

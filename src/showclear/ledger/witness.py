@@ -21,8 +21,10 @@ its own first A leaves, then the pushed leaves past A (the candidate), and accep
   push is idempotent by production and sequence: a repeat or overlap changes nothing);
 - the candidate's root at N equals R: every event's leaf is checked against the node's signed
   root, and the studio's own A leaves are the start of the node's signed tree;
-- the consistency proof from (A, R_A) to (N, R) verifies (as a C2SP witness requires; the root
-  check above already implies consistency, so a failing proof is a broken node, refused too).
+- when N > A, the consistency proof from (A, R_A) to (N, R) verifies (as a C2SP witness
+  requires; the root check above already implies consistency, so a failing proof is a broken
+  node, refused too). A repeated push keeps the proof it was sent with, from a smaller A: for
+  N <= A the studio's own leaves are the proof.
 
 A push with N <= A that passes is a duplicate: nothing to store. At N = A the studio co-signs
 again (the node may have missed the answer); below A it does not (its newest statement stands).
@@ -415,7 +417,7 @@ def check_push(
             "and the node signed; nothing was stored. Run `showclear verify` on the node",
             first_diverging=changed[0],
         )
-    if size >= accepted:
+    if size > accepted:  # a tree the studio holds already was checked leaf by leaf above
         try:
             verify_consistency(
                 accepted, size, ledger.accepted_root, checkpoint.root_hash, push.consistency
