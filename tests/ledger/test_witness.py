@@ -10,7 +10,7 @@ protocol, not from the test's knowledge of the fork.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from showclear.ledger import divergence, tiles
 from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.cosignature import Cosigner, cosign_checkpoint, open_cosignatures
@@ -33,6 +34,7 @@ from showclear.ledger.divergence import (
 from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.note import NoteSigner, open_checkpoint, parse_note, sign_checkpoint
 from showclear.ledger.proof import consistency_proof
+from showclear.ledger.tiles import StoredTree, extend_tiles
 from showclear.ledger.witness import (
     Accepted,
     CosignatureRefused,
@@ -57,16 +59,32 @@ def payload(seq: int, text: str = "") -> bytes:
 
 
 class MemoryTiles:
-    """A TileReader over leaf hashes in memory (no stored tiles: every hash is computed)."""
+    """A TileStore in memory: leaf hashes, and tile hashes once `extend_tiles` stores them."""
 
     def __init__(self) -> None:
         self.leaves: dict[str, list[bytes]] = {}
+        self.tiles: dict[tuple[int, int], bytes] = {}  # (level, index) -> hash, PRODUCTION's
 
     def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
         return self.leaves.get(production, [])[start:end]
 
     def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
-        return []
+        found = []
+        for index in range(start, end):
+            if (level, index) not in self.tiles:
+                break
+            found.append(self.tiles[level, index])
+        return found
+
+    def tile_counts(self, production: str) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for level, _ in self.tiles:
+            counts[level] = counts.get(level, 0) + 1
+        return counts
+
+    def add_tile_hashes(self, production: str, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        for level, index, value in rows:
+            self.tiles.setdefault((level, index), value)
 
 
 @dataclass
@@ -389,6 +407,36 @@ def test_a_node_that_lies_when_probed_is_refused() -> None:
     assert isinstance(wrong_count, Investigate)
     short = refused(settle(wrong_count, lambda probe: ProbeAnswer((), ())), "bad-evidence")
     assert "the probe asked for" in short.message
+
+
+def test_damaged_tiles_at_the_studio_change_no_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small tiles and a narrow bisection, so that 100 events use four tile levels and the
+    # descent reads them.
+    monkeypatch.setattr(tiles, "TILE_HEIGHT", 2)
+    monkeypatch.setattr(tiles, "TILE_WIDTH", 4)
+    monkeypatch.setattr(divergence, "DESCENT_WIDTH_BITS", 2)
+    node, studio = Node().write(100), Studio()
+    studio.sync(node)
+    extend_tiles(studio.tiles, PRODUCTION, 100)
+    true_tree = node.tree()
+    # Leaves 16 to 19 (events 17 to 20): their stored tile is wrong, the tiles above it right,
+    # so the root the studio accepted still comes out of its tiles. The descent meets it just
+    # before the fork at event 22, finds it differs from the node's, then finds no leaf under it
+    # that does: it starts again from the studio's leaves before it blames the node.
+    studio.tiles.tiles[1, 4] = b"\x05" * 32
+    stored = StoredTree(studio.tiles, PRODUCTION, 100)
+    assert stored.root() == true_tree.root() and stored.node(2, 4) != true_tree.range_hash(16, 20)
+    forked = node.fork(22, length=130)
+    outcome = studio.receive(forked.push(101, accepted=100), forked)
+    assert isinstance(outcome, Investigate)
+    found = settle(outcome, forked.ask(130))
+    assert (found.reason, found.first_diverging) == ("forked", 22)
+    # A damaged tile on the way to the root: the studio's leaves alone still judge right.
+    studio.tiles.tiles[3, 0] = b"\x06" * 32
+    assert StoredTree(studio.tiles, PRODUCTION, 100).root() != true_tree.root()
+    assert diverging(studio, forked, forked.push(101, accepted=100)).first_diverging == 22
+    node.write(30)
+    assert studio.sync(node).tree_size == 130
 
 
 def test_studio_whose_own_tree_is_damaged_judges_nothing() -> None:

@@ -74,7 +74,7 @@ from showclear.ledger.note import (
     open_note,
     parse_note,
 )
-from showclear.ledger.tiles import StoredTree, TileReader
+from showclear.ledger.tiles import LeavesOnly, StoredTree, TileReader
 from showclear.ledger.verify import ProofError, verify_consistency
 
 __all__ = [
@@ -186,16 +186,21 @@ class Investigate:
     checkpoint: Checkpoint  # the node's, opened with its enrolled key
     accepted_size: int
     descent: Descent
+    # The same, with the studio's side recomputed from its leaves: run it before blaming the
+    # node if `descent` raises EvidenceError (the studio's stored tiles may be what is wrong).
+    leaves_only: Descent
 
 
 class _Candidate:
     """The tree the studio would hold after accepting: its own first A leaves, then the
     pushed leaves past A (or only its first N leaves, when N <= A)."""
 
-    def __init__(self, ledger: StudioLedger, size: int, pushed: Sequence[bytes]) -> None:
+    def __init__(
+        self, held: TileReader, ledger: StudioLedger, size: int, pushed: Sequence[bytes]
+    ) -> None:
         self.size = size
         self.held = min(ledger.accepted_size, size)
-        self._studio = StoredTree(ledger.tree, ledger.production, self.held)
+        self._studio = StoredTree(held, ledger.production, self.held)
         self._pushed = pushed  # leaf hashes of leaves held .. size - 1
 
     def perfect(self, at: int, height: int) -> bytes:
@@ -221,16 +226,22 @@ def settle(investigate: Investigate, ask: Callable[[Probe], ProbeAnswer]) -> Ref
     position, or "bad-evidence" when the node's answers are not its signed history."""
     try:
         found = find_divergence(investigate.descent, ask)
-    except EvidenceError as e:
-        production = investigate.production
-        return Refused(
-            production,
-            "bad-evidence",
-            f"production {production!r}: the node's signed checkpoint does not match the "
-            f"events it pushed, and its answer when asked where they part is not its signed "
-            f"history ({e}); nothing was stored. Run `showclear verify` on the node",
-        )
+    except EvidenceError:
+        try:
+            found = find_divergence(investigate.leaves_only, ask)
+        except EvidenceError as e:
+            return _bad_evidence(investigate.production, e)
     return divergence_refusal(investigate, found)
+
+
+def _bad_evidence(production: str, e: EvidenceError) -> Refused:
+    return Refused(
+        production,
+        "bad-evidence",
+        f"production {production!r}: the node's signed checkpoint does not match the "
+        f"events it pushed, and its answer when asked where they part is not its signed "
+        f"history ({e}); nothing was stored. Run `showclear verify` on the node",
+    )
 
 
 def divergence_refusal(investigate: Investigate, leaf_index: int) -> Refused:
@@ -322,6 +333,23 @@ def _parse_event(production: str, seq: int, payload: bytes) -> PushedEvent | str
     return PushedEvent(seq, payload, leaf_hash(payload), *fields)
 
 
+def _held(ledger: StudioLedger) -> TileReader:
+    """The studio's stored tree of the production if it gives the accepted root; else its
+    leaves alone, if they do (damaged tiles: slower, still right); else StudioStateError."""
+    for reader in (ledger.tree, LeavesOnly(ledger.tree)):
+        try:
+            root = StoredTree(reader, ledger.production, ledger.accepted_size).root()
+        except ValueError:
+            continue  # fewer events stored than accepted
+        if root == ledger.accepted_root:
+            return reader
+    raise StudioStateError(
+        f"production {ledger.production!r}: the studio's stored events no longer give the root "
+        f"it accepted at {ledger.accepted_size} events; run `showclear verify` on the studio's "
+        "store"
+    )
+
+
 def check_push(
     ledger: StudioLedger,
     push: Push,
@@ -339,16 +367,7 @@ def check_push(
     if production != ledger.production:
         raise ValueError(f"push for {production!r} judged against {ledger.production!r}")
     accepted = ledger.accepted_size
-    held = StoredTree(ledger.tree, production, accepted)
-    try:
-        own_root = held.root()
-    except ValueError as e:
-        raise StudioStateError(f"production {production!r}: {e}") from e
-    if own_root != ledger.accepted_root:
-        raise StudioStateError(
-            f"production {production!r}: the studio's stored events no longer give the root "
-            f"it accepted at {accepted} events; run `showclear verify` on the studio's store"
-        )
+    held = _held(ledger)
 
     opened = _open_checkpoint(push, node_key)
     if isinstance(opened, Refused):
@@ -404,10 +423,13 @@ def check_push(
         changed = []
 
     new = [e for e in events if e.seq > accepted]
-    candidate = _Candidate(ledger, size, [e.leaf_hash for e in new])
+    pushed = [e.leaf_hash for e in new]
+    candidate = _Candidate(held, ledger, size, pushed)
     if candidate.root() != checkpoint.root_hash:
         descent = Descent(candidate, size, checkpoint.root_hash)
-        return Investigate(production, checkpoint, accepted, descent)
+        recomputed = _Candidate(LeavesOnly(ledger.tree), ledger, size, pushed)
+        leaves_only = Descent(recomputed, size, checkpoint.root_hash)
+        return Investigate(production, checkpoint, accepted, descent, leaves_only)
     if changed:
         # The node signed the studio's history, yet pushed other bytes for an event of it.
         return _refuse(
