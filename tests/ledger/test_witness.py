@@ -32,7 +32,13 @@ from showclear.ledger.divergence import (
     find_divergence,
 )
 from showclear.ledger.merkle import MerkleTree
-from showclear.ledger.note import NoteSigner, open_checkpoint, parse_note, sign_checkpoint
+from showclear.ledger.note import (
+    NoteSigner,
+    cosign_note,
+    open_checkpoint,
+    parse_note,
+    sign_checkpoint,
+)
 from showclear.ledger.proof import consistency_proof
 from showclear.ledger.tiles import StoredTree, extend_tiles
 from showclear.ledger.witness import (
@@ -210,6 +216,12 @@ def test_first_push_is_stored_and_cosigned_and_the_node_keeps_the_cosignature() 
         not_after=NOW + 300,
     )
     assert stored == outcome.note and cosig == outcome.cosignature
+    # Other signature lines sent along are not kept: the node's and the studio's only.
+    stranger = NoteSigner("someone.else", Ed25519PrivateKey.generate())
+    crowded = replace(push, checkpoint=cosign_note(push.checkpoint, stranger))
+    again = studio.receive(crowded, node)
+    assert isinstance(again, Accepted) and again.note is not None
+    assert [s.name for s in parse_note(again.note)[1]] == [node.origin, "studio.example/witness"]
 
 
 def test_pushes_continue_from_the_last_accepted_tree() -> None:
@@ -307,6 +319,13 @@ def test_tampered_event_is_refused_with_its_position() -> None:
     wrong_seq = list(push.events)
     wrong_seq[0] = (21, payload(22))
     refused(studio.receive(replace(push, events=wrong_seq), node), "malformed-event")
+    # Hostile bytes: a number JSON cannot carry exactly, nesting deeper than Python recurses.
+    huge = push.events[0][1].replace(b'"i":21', b'"i":9007199254740993', 1)
+    deep = push.events[0][1].replace(b'"i":21', b'"i":' + b"[" * 1000 + b"]" * 1000, 1)
+    for hostile in (huge, deep):
+        events = [(21, hostile), *push.events[1:]]
+        message = refused(studio.receive(replace(push, events=events), node), "malformed-event")
+        assert "pushed event 21 cannot be written in canonical form" in message.message
     assert studio.accepted == 20
 
 

@@ -328,7 +328,11 @@ def _parse_event(production: str, seq: int, payload: bytes) -> PushedEvent | str
         and isinstance(fields[4], dict)
     ):
         return "has a field of the wrong type (type, actor and at are text, v a number)"
-    if canonical_bytes(value) != payload:
+    try:
+        canonical = canonical_bytes(value)
+    except (ValueError, RecursionError) as e:  # a number JSON cannot carry exactly, say
+        return f"cannot be written in canonical form (RFC 8785): {e}"
+    if canonical != payload:
         return "is not in canonical form (RFC 8785)"
     return PushedEvent(seq, payload, leaf_hash(payload), *fields)
 
@@ -359,8 +363,8 @@ def check_push(
 ) -> Accepted | Refused | Investigate:
     """Judge one pushed range (see the module docstring); `timestamp` dates the co-signature.
 
-    Investigate: the candidate's root is not the node's signed root; run its `descent` with the
-    node (`find_divergence`, then `divergence_refusal`) to name the first diverging position.
+    Investigate: the candidate's root is not the node's signed root; `settle` it with the node
+    to name the first diverging position.
     Raises StudioStateError when the studio's own stored tree is not the tree it accepted.
     """
     production = push.production
@@ -454,7 +458,10 @@ def check_push(
             )
     if size < accepted:
         return Accepted(production, checkpoint, (), None, None, duplicate=True)
-    note = cosign_checkpoint(push.checkpoint, cosigner, timestamp)
+    # Stored as the node's signature and the studio's, whatever other lines came with it.
+    body, signatures = parse_note(push.checkpoint)
+    mine = [s for s in signatures if (s.name, s.key_id) == (node_key.name, node_key.key_id)]
+    note = cosign_checkpoint(body + "\n" + mine[0].line(), cosigner, timestamp)
     _, signatures = parse_note(note)
     cosignature = Cosignature.from_note_signature(signatures[-1])  # the line just added
     return Accepted(production, checkpoint, tuple(new), note, cosignature, duplicate=not new)
