@@ -29,7 +29,7 @@ from showclear.ledger.note import (
     parse_note,
 )
 from showclear.ledger.proof import consistency_proof, inclusion_proof
-from showclear.ledger.tiles import StoredTree, TileReader
+from showclear.ledger.tiles import LeavesOnly, StoredTree, TileReader
 from showclear.ledger.verify import (
     ProofError,
     root_from_inclusion_proof,
@@ -131,19 +131,6 @@ class ConsistencyProof:
         }
 
 
-class _LeavesOnly:
-    """The store's leaves with its tile hashes hidden: every hash recomputed from the leaves."""
-
-    def __init__(self, store: TileReader) -> None:
-        self._store = store
-
-    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
-        return self._store.leaf_hashes(production, start, end)
-
-    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
-        return []
-
-
 def _signed(store: ProofStore, production: str) -> tuple[Checkpoint, str]:
     latest = store.latest_checkpoint(production)
     if latest is None:
@@ -154,7 +141,7 @@ def _signed(store: ProofStore, production: str) -> tuple[Checkpoint, str]:
 
 def _trees(store: ProofStore, production: str, size: int) -> list[StoredTree]:
     """The stored tree, and the same recomputed from the leaves if the first disagrees."""
-    return [StoredTree(store, production, size), StoredTree(_LeavesOnly(store), production, size)]
+    return [StoredTree(store, production, size), StoredTree(LeavesOnly(store), production, size)]
 
 
 def _changed(production: str, size: int) -> StoredProofError:
