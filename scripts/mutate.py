@@ -138,12 +138,15 @@ def _select(wanted: Sequence[str]) -> list[str]:
 # -- results ----------------------------------------------------------------------------------
 
 
-def _results() -> dict[str, int | None]:
-    """Exit code per mutant name, from mutmut's .meta files."""
+def _results() -> tuple[dict[str, int | None], dict[str, str]]:
+    """Exit code per mutant name, and the .meta file (relative to the root) that holds it."""
     codes: dict[str, int | None] = {}
+    where: dict[str, str] = {}
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
-        codes.update(json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"])
-    return codes
+        found = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        codes.update(found)
+        where.update(dict.fromkeys(found, str(meta.relative_to(ROOT))))
+    return codes, where
 
 
 def _status(code: int | None) -> str:
@@ -163,18 +166,16 @@ def _module_of(name: str, globs: Iterable[str]) -> str | None:
     return next((g.rstrip(".*") for g in globs if fnmatch.fnmatch(name, g)), None)
 
 
-def _diff(name: str) -> str:
-    r = subprocess.run(
-        [sys.executable, __file__, "--mutmut", "show", name],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return r.stdout.strip()
+def _diff(name: str, meta: str) -> str:
+    """The mutant as a diff of its function (what `mutmut show` prints), read in this process."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    os.chdir(ROOT)
+    return str(get_diff_for_mutant(name, path=meta.removeprefix("mutants/").removesuffix(".meta")))
 
 
 def report(globs: Sequence[str]) -> bool:
-    codes = _results()
+    codes, where = _results()
     known = equivalents()
     per: dict[str, Counter[str]] = {}
     survivors: list[tuple[str, str]] = []
@@ -218,7 +219,8 @@ def report(globs: Sequence[str]) -> bool:
     if survivors:
         lines += ["## Survivors", ""]
         for name, status in survivors:
-            lines += [f"### {name} ({status})", "", "```diff", _diff(name), "```", ""]
+            diff = _diff(name, where[name])
+            lines += [f"### {name} ({status})", "", "```diff", diff, "```", ""]
         print(f"\n{len(survivors)} survivors (diffs in {REPORT / 'report.md'}):")
         for name, status in survivors:
             print(f"  {status:10} {name}")
