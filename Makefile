@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/showclear serve --db demo.db --demo
 
 # bench/ holds scripts and results; lint it only when it is there.
-LINT_PATHS = src tests $(wildcard bench)
+LINT_PATHS = src tests scripts $(wildcard bench)
 
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)

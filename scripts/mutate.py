@@ -64,6 +64,7 @@ def _registering(function: Any) -> bool:
 
 def _patch_mutmut() -> None:
     import libcst as cst
+    from libcst.metadata import PositionProvider
     from mutmut.mutation import file_mutation
 
     visitor = file_mutation.MutationVisitor
@@ -72,7 +73,7 @@ def _patch_mutmut() -> None:
     def skip_unless_registering(self: Any, node: Any) -> bool:
         if isinstance(node, cst.FunctionDef) and _registering(node):
             # Still honour `# pragma: no mutate block` on the function itself.
-            position = self.get_metadata(file_mutation.PositionProvider, node, None)
+            position = self.get_metadata(PositionProvider, node, None)
             return bool(position and position.start.line in self._ignored_node_lines)
         return bool(skip(self, node))
 

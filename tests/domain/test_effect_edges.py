@@ -4,6 +4,7 @@ fails on a mutant that survived the rest of the suite (make mutate, docs/testing
 from __future__ import annotations
 
 from showclear.domain import events as ev
+from showclear.domain.parsing import command_digest
 
 from .conftest import Day, ready_day
 
@@ -96,3 +97,20 @@ def test_corrections_name_an_event_that_exists_and_say_why(ready: Day) -> None:
     assert out.message == f"There is no event {beyond} in this production to correct."
     out = ready.run("correct", extra=True, corrects=1, reason="  ", changes={})
     assert out.message == "Say why the record is corrected."
+
+
+def test_every_event_of_a_command_carries_its_id_and_digest(ready: Day) -> None:
+    """What lets the shell answer a repeated submission once, and tell a reused ID apart."""
+    cmd = ready.cmd("verify_rounds", lot="b1", count=6, method="visual", command_id="tab-7-42")
+    out = ready.run("verify_rounds", lot="b1", count=6, method="visual", command_id="tab-7-42")
+    assert out.verdict == "accepted" and out.events
+    for event in out.events:
+        assert event.data["command_id"] == "tab-7-42"
+        assert event.data["command_digest"] == command_digest(cmd)
+    assert "command_id" not in ready.run("safety_meeting", attendees=["ad"]).events[0].data
+
+
+def test_a_lot_whose_every_checked_round_failed_is_quarantined(ready: Day) -> None:
+    out = ready.run("inspect_lot", lot="b1", method="visual", checked=5, failed=5)
+    assert out.message == "Lot b1 quarantined: 5 of 5 rounds failed visual inspection."
+    assert ready.state.lots["b1"].quarantined is not None
