@@ -60,9 +60,11 @@ class Memory:
         self.signed: Signed | None = Signed(size, note)
 
     def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+        assert production == PRODUCTION and 0 <= start <= end
         return self.leaves[start:end]
 
     def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+        assert production == PRODUCTION and 0 <= start <= end
         return list(self.tiles[start:end]) if level == 1 else []
 
     def latest_checkpoint(self, production: str) -> Signed | None:
@@ -112,6 +114,7 @@ def test_consistency_proof_from_a_store_checks_offline(old: int) -> None:
     assert proof.old_root == MerkleTree(store.leaves).root(old)
     doc = proof.as_json()
     assert doc["format"] == CONSISTENCY_FORMAT and doc["old_size"] == old
+    assert doc["production"] == PRODUCTION
     assert check(doc) == (
         f"the signed tree of {SIZE} events of {ORIGIN} extends the tree of {old} events "
         f"with root {proof.old_root.hex()}"
@@ -139,8 +142,11 @@ def test_nothing_signed_yet() -> None:
 def test_damaged_tiles_are_worked_around_from_the_leaves() -> None:
     store = Memory()
     store.tiles = [b"\x07" * 32 for _ in store.tiles]
-    assert check(prove_inclusion(store, PRODUCTION, 10).as_json()).startswith("event 10 ")
-    assert check(prove_consistency(store, PRODUCTION, 10).as_json()).startswith("the signed")
+    # Both proofs need the hash of the first 256 events, which the damaged tile gives wrong.
+    assert check(prove_inclusion(store, PRODUCTION, 261).as_json()).startswith("event 261 ")
+    proof = prove_consistency(store, PRODUCTION, 256)
+    assert proof.old_root == MerkleTree(store.leaves).root(256)
+    assert check(proof.as_json()).startswith("the signed")
 
 
 @pytest.mark.parametrize("damage", ["leaf", "payload", "missing", "short"])

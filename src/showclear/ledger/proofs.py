@@ -97,7 +97,7 @@ class InclusionProof:
             "production": self.production,
             "seq": self.seq,
             "leaf_index": self.seq - 1,
-            "payload": self.payload.decode("utf-8"),
+            "payload": self.payload.decode(),  # UTF-8
             "leaf_hash": self.leaf_hash.hex(),
             "tree_size": self.tree_size,
             "root_hash": self.root_hash.hex(),
@@ -195,7 +195,7 @@ def prove_consistency(store: ProofStore, production: str, old_size: int) -> Cons
     for tree in _trees(store, production, size):
         try:
             old_root = tree.root(old_size)
-            proof = consistency_proof(tree, old_size, size)
+            proof = consistency_proof(tree, old_size)  # to the tree's size: the signed one
             verify_consistency(old_size, size, old_root, signed.root_hash, proof)
         except (ProofError, ValueError):  # ValueError: fewer events stored than signed
             continue
