@@ -176,9 +176,9 @@ def prove_inclusion(store: ProofStore, production: str, seq: int) -> InclusionPr
     leaf = leaf_hash(payload)
     for tree in _trees(store, production, size):
         try:
-            proof = inclusion_proof(tree, seq - 1, size)
+            proof = inclusion_proof(tree, seq - 1)  # in the tree of the signed size
         except ValueError:  # fewer events stored than the checkpoint signed
-            continue
+            raise _changed(production, size) from None
         if root_from_inclusion_proof(leaf, seq - 1, size, proof) == signed.root_hash:
             return InclusionProof(
                 production, seq, payload, leaf, size, signed.root_hash, tuple(proof), note
@@ -252,7 +252,7 @@ def check_proof_document(doc: dict[str, Any], trusted: NoteVerifier) -> str:
         )
     if kind != INCLUSION_FORMAT:
         raise ValueError(f"malformed: unknown proof format {kind!r}")
-    payload = str(doc["payload"]).encode("utf-8")
+    payload = str(doc["payload"]).encode()  # UTF-8
     leaf = bytes.fromhex(str(doc["leaf_hash"]))
     if leaf_hash(payload) != leaf:
         raise ValueError("edited: the payload does not match its leaf hash")
