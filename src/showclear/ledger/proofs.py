@@ -97,7 +97,7 @@ class InclusionProof:
             "production": self.production,
             "seq": self.seq,
             "leaf_index": self.seq - 1,
-            "payload": self.payload.decode("utf-8"),
+            "payload": self.payload.decode(),  # UTF-8
             "leaf_hash": self.leaf_hash.hex(),
             "tree_size": self.tree_size,
             "root_hash": self.root_hash.hex(),
@@ -163,9 +163,9 @@ def prove_inclusion(store: ProofStore, production: str, seq: int) -> InclusionPr
     leaf = leaf_hash(payload)
     for tree in _trees(store, production, size):
         try:
-            proof = inclusion_proof(tree, seq - 1, size)
+            proof = inclusion_proof(tree, seq - 1)  # in the tree of the signed size
         except ValueError:  # fewer events stored than the checkpoint signed
-            continue
+            raise _changed(production, size) from None
         if root_from_inclusion_proof(leaf, seq - 1, size, proof) == signed.root_hash:
             return InclusionProof(
                 production, seq, payload, leaf, size, signed.root_hash, tuple(proof), note
@@ -182,7 +182,7 @@ def prove_consistency(store: ProofStore, production: str, old_size: int) -> Cons
     for tree in _trees(store, production, size):
         try:
             old_root = tree.root(old_size)
-            proof = consistency_proof(tree, old_size, size)
+            proof = consistency_proof(tree, old_size)  # to the tree's size: the signed one
             verify_consistency(old_size, size, old_root, signed.root_hash, proof)
         except (ProofError, ValueError):  # ValueError: fewer events stored than signed
             continue
@@ -239,7 +239,7 @@ def check_proof_document(doc: dict[str, Any], trusted: NoteVerifier) -> str:
         )
     if kind != INCLUSION_FORMAT:
         raise ValueError(f"malformed: unknown proof format {kind!r}")
-    payload = str(doc["payload"]).encode("utf-8")
+    payload = str(doc["payload"]).encode()  # UTF-8
     leaf = bytes.fromhex(str(doc["leaf_hash"]))
     if leaf_hash(payload) != leaf:
         raise ValueError("edited: the payload does not match its leaf hash")
