@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install system-deps demo test lint typecheck arch unit clean
+.PHONY: install system-deps demo test lint typecheck arch unit mutate clean
 
 install: $(VENV)/.installed
 
@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/showclear serve --db demo.db --demo
 
 # bench/ holds scripts and results; lint it only when it is there.
-LINT_PATHS = src tests $(wildcard bench)
+LINT_PATHS = src tests scripts $(wildcard bench)
 
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)
@@ -42,5 +42,11 @@ unit: install system-deps
 
 test: lint typecheck arch unit
 
+# Mutation testing of the rules, effects, watchdogs and the ledger's checks (docs/testing.md).
+# Slow, so not part of `make test`. The modules are [tool.mutmut] only_mutate in pyproject.toml;
+# `make mutate MODULES=showclear.ledger.note` runs one. Report: out/mutation/report.md.
+mutate: install
+	$(BIN)/python scripts/mutate.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants

@@ -12,6 +12,11 @@ missing (``make system-deps`` installs Debian's ``postgresql``) and shows the se
 
 `database_for(key)` gives each test (or test class) a database of its own, created on first
 use; it works in spawned child processes too, which find the server through PG_ENV.
+
+`ReplicatedPair.start_new()` starts a primary and a streaming-replication standby of it (made
+with ``pg_basebackup -R`` through a replication slot), the standby named in the primary's
+``synchronous_standby_names`` so that a commit is acknowledged only once the standby has it on
+disk: what docs/postgres-store.md tells an operator to set up, for the failover tests.
 """
 
 from __future__ import annotations
@@ -121,35 +126,83 @@ class PostgresServer:
         return f"host={self.root} port={SOCKET_PORT} user=postgres dbname={dbname}"
 
     @classmethod
-    def start_new(cls) -> PostgresServer:
+    def start_new(cls, settings: dict[str, str] | None = None) -> PostgresServer:
+        """initdb a fresh cluster, configure it (SETTINGS, then `settings`) and start it."""
         began = time.perf_counter()
-        bindir = find_bindir()
-        os_user = server_os_user()
-        # Not pytest's tmp_path: that is private to root, and the server user must reach it.
-        # Short, too: a Unix socket path must fit in 107 bytes.
-        root = Path(tempfile.mkdtemp(prefix="showclear-pg-", dir="/tmp"))
-        server = cls(bindir, root, os_user)
+        server = cls._empty()
         try:
-            if os_user is not None:
-                shutil.chown(root, user=os_user, group=os_user)
             server._run(
                 "initdb", "-D", str(server.data), "--auth=trust", "--username=postgres",
                 "--encoding=UTF8", "--locale=C", "--no-instructions",
                 # initdb's own final fsync of the template files only; the server keeps fsync on.
                 "--no-sync",
             )  # fmt: skip
-            with (server.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
-                conf.write("\n# showclear test server\n")
-                conf.write(f"unix_socket_directories = '{root}'\n")
-                conf.writelines(f"{k} = {v}\n" for k, v in SETTINGS.items())
-            server._run(
-                "pg_ctl", "-D", str(server.data), "-l", str(server.log), "-w", "-t", "60", "start"
-            )
+            server._configure({**SETTINGS, **(settings or {})})
+            server.start()
         except BaseException:
             server.stop()
             raise
         server.started_in_s = time.perf_counter() - began
         return server
+
+    @classmethod
+    def _empty(cls) -> PostgresServer:
+        bindir = find_bindir()
+        os_user = server_os_user()
+        # Not pytest's tmp_path: that is private to root, and the server user must reach it.
+        # Short, too: a Unix socket path must fit in 107 bytes.
+        root = Path(tempfile.mkdtemp(prefix="showclear-pg-", dir="/tmp"))
+        server = cls(bindir, root, os_user)
+        if os_user is not None:
+            shutil.chown(root, user=os_user, group=os_user)
+        return server
+
+    def _configure(self, settings: dict[str, str]) -> None:
+        # Later lines win: a standby's copied postgresql.conf gets its own socket folder here.
+        with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
+            conf.write("\n# showclear test server\n")
+            conf.write(f"unix_socket_directories = '{self.root}'\n")
+            conf.writelines(f"{k} = {v}\n" for k, v in settings.items())
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start")
+
+    def crash(self) -> None:
+        """Stop at once, as a power cut would: no shutdown checkpoint, clients cut off."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def promote(self) -> None:
+        """Make this standby a primary (returns once it accepts writes)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "promote")
+
+    def standby(self, name: str) -> PostgresServer:
+        """Start a streaming-replication standby of this server, called `name`.
+
+        ``pg_basebackup -R`` copies the cluster through a replication slot of that name (so the
+        primary keeps every WAL record the standby has not received yet) and writes
+        standby.signal and primary_conninfo; the standby reports `name` as its
+        application_name, which is what synchronous_standby_names lists.
+        """
+        self.sql(f"SELECT pg_create_physical_replication_slot('{name}')")
+        standby = type(self)._empty()
+        try:
+            standby._run(
+                "pg_basebackup", "-D", str(standby.data), "-h", str(self.root),
+                "-p", str(SOCKET_PORT), "-U", "postgres", "-X", "stream", "-S", name, "-R",
+                "-c", "fast", "-d", f"application_name={name}",
+            )  # fmt: skip
+            standby._configure({})
+            standby.start()
+        except BaseException:
+            standby.stop()
+            raise
+        return standby
+
+    def sql(self, statement: str, dbname: str = "postgres") -> list[tuple[object, ...]]:
+        """Run one statement as the admin user; its rows (none for a command)."""
+        with psycopg.connect(self.conninfo(dbname), autocommit=True) as conn:
+            cur = conn.execute(statement.encode())
+            return cur.fetchall() if cur.description is not None else []
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bindir / tool), *args]
@@ -179,13 +232,14 @@ class PostgresServer:
             return ""
         return "\n--- server log ---\n" + "\n".join(text.splitlines()[-lines:])
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (if running) and remove its folder; `mode` as ``pg_ctl stop -m``."""
         if self._stopped:
             return
         self._stopped = True
         try:
             if (self.data / "postmaster.pid").exists():
-                self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+                self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -194,6 +248,70 @@ class PostgresServer:
 
     def drop_database(self, name: str) -> None:
         drop_database(self.conninfo(), name)
+
+
+@dataclass
+class ReplicatedPair:
+    """A primary and its synchronous streaming-replication standby."""
+
+    primary: PostgresServer
+    standby: PostgresServer
+    standby_name: str
+
+    @classmethod
+    def start_new(cls, standby_name: str = "standby_a") -> ReplicatedPair:
+        # Replication needs no setting beyond the defaults (wal_level replica, wal senders,
+        # slots, "local replication all trust" in pg_hba.conf under initdb --auth=trust); they
+        # are written out so that the test shows what the standby relies on.
+        primary = PostgresServer.start_new(
+            {"wal_level": "replica", "max_wal_senders": "4", "max_replication_slots": "4"}
+        )
+        try:
+            standby = primary.standby(standby_name)
+        except BaseException:
+            primary.stop()
+            raise
+        pair = cls(primary, standby, standby_name)
+        try:
+            # Named only after the base backup, so the standby's own copy of the configuration
+            # does not wait for a standby of its own once it is promoted.
+            primary.sql(f"ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 ({standby_name})'")
+            primary.sql("SELECT pg_reload_conf()")
+            pair.wait_until_synchronous()
+        except BaseException:
+            pair.stop()
+            raise
+        return pair
+
+    def wait_until_synchronous(self, timeout_s: float = 60) -> None:
+        """Until the primary reports the standby streaming as its synchronous standby."""
+        deadline = time.monotonic() + timeout_s
+        query = (
+            "SELECT sync_state FROM pg_stat_replication "
+            f"WHERE application_name = '{self.standby_name}' AND state = 'streaming'"
+        )
+        while self.primary.sql(query) != [("sync",)]:
+            if time.monotonic() > deadline:
+                raise PostgresUnavailable(
+                    f"standby {self.standby_name} did not become synchronous within "
+                    f"{timeout_s:g} s{self.primary.log_tail()}{self.standby.log_tail()}"
+                )
+            time.sleep(0.05)
+
+    def conninfo(self, dbname: str) -> str:
+        """Both servers, the writable one wanted: what a studio server is given."""
+        hosts = ",".join(str(s.root) for s in (self.primary, self.standby))
+        return (
+            f"host={hosts} port={SOCKET_PORT},{SOCKET_PORT} user=postgres dbname={dbname} "
+            "target_session_attrs=read-write connect_timeout=5"
+        )
+
+    def stop(self) -> None:
+        # Both folders are thrown away: no shutdown checkpoint (seconds on a standby) is needed.
+        try:
+            self.standby.stop("immediate")
+        finally:
+            self.primary.stop("immediate")
 
 
 def _check_name(name: str) -> None:

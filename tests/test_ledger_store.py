@@ -328,9 +328,16 @@ def test_proof_roundtrip_and_tampered_proof(db: Path, tmp_path: Path) -> None:
     code, out = run("verify-proof", str(path), "--key", vkey)
     assert code == 1 and "edited" in out
 
-    bad = dict(doc, checkpoint=doc["checkpoint"].replace("\n", "\n\n", 0) + "x")
+    # A blank line slipped into the signed text: the signature no longer matches it.
+    bad = dict(doc, checkpoint=doc["checkpoint"].replace("\n", "\n\n", 1))
     path.write_text(json.dumps(bad), encoding="utf-8")
-    assert run("verify-proof", str(path), "--key", vkey)[0] == 1
+    code, out = run("verify-proof", str(path), "--key", vkey)
+    assert code == 1 and "bad signature" in out
+
+    bad = dict(doc, checkpoint=doc["checkpoint"] + "x")  # no longer ends in a signature line
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    code, out = run("verify-proof", str(path), "--key", vkey)
+    assert code == 1 and "malformed" in out
 
 
 def test_fresh_file_gets_keys_on_first_write(tmp_path: Path) -> None:

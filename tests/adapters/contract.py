@@ -320,6 +320,37 @@ class EventStoreContract:
             store.add_checkpoint("p", 2, b"\x02" * 32, "second")
         assert [c.note for c in store.checkpoints("p")] == ["first"]
 
+    # -- the Merkle tree's stored tiles (ledger.tiles.TileStore) ----------------------------
+
+    def test_tile_hashes_are_stored_once_and_read_up_to_the_first_gap(self, store: Any) -> None:
+        assert store.tile_counts("p") == {}
+        assert store.tile_hashes("p", 1, 0, 10) == []
+        h = [bytes([i]) * 32 for i in range(8)]
+        store.add_tile_hashes("p", [(1, 0, h[0]), (1, 1, h[1]), (1, 3, h[3]), (2, 0, h[4])])
+        store.add_tile_hashes("p", [])
+        # A row stored again keeps the first hash: tiles are derived, the same every time.
+        store.add_tile_hashes("p", [(1, 1, h[7]), (1, 2, h[2])])
+        store.add_tile_hashes("q", [(1, 0, h[5])])
+        assert store.tile_hashes("p", 1, 0, 10) == h[:4]
+        assert store.tile_hashes("p", 1, 1, 3) == h[1:3]
+        assert store.tile_hashes("p", 1, 4, 10) == []
+        assert store.tile_hashes("p", 2, 0, 5) == [h[4]]
+        assert store.tile_counts("p") == {1: 4, 2: 1}
+        assert store.tile_counts("q") == {1: 1}
+        store.add_tile_hashes("p", [(1, 6, h[6])])  # a gap at 4 and 5
+        assert store.tile_hashes("p", 1, 2, 10) == h[2:4]
+        assert store.tile_hashes("p", 1, 6, 10) == [h[6]]
+
+    def test_leaf_hashes_and_event_payloads_as_stored(self, store: Any) -> None:
+        stored = store.append("p", 0, [issued(f"F-{i}", "a") for i in range(5)])
+        store.append("q", 0, [issued("F-9", "b")])
+        assert store.leaf_hashes("p", 0, 5) == [e.leaf_hash for e in stored]
+        assert store.leaf_hashes("p", 2, 4) == [e.leaf_hash for e in stored[2:4]]
+        assert store.leaf_hashes("p", 3, 10) == [e.leaf_hash for e in stored[3:]]
+        assert store.event_payload("p", 3) == stored[2].payload
+        assert store.event_payload("p", 6) is None
+        assert store.event_payload("r", 1) is None
+
     # -- metadata -------------------------------------------------------------------------
 
     def test_meta_get_and_set(self, store: Any) -> None:

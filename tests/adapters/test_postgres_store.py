@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import queue
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
 import pytest
 from contract import EventStoreContract, issued, returned
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg.conninfo import conninfo_to_dict
 
 import showclear.adapters.postgres.store as pg_store
@@ -27,6 +32,10 @@ from showclear.adapters.postgres import (
 from showclear.adapters.postgres.schema import PRODUCTION_LOCK_NAMESPACE, load_migrations
 from showclear.adapters.postgres.store import production_lock_key
 from showclear.ledger.canonical import decode
+from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.merkle import CompactTree
+from showclear.ledger.note import NoteSigner, NoteVerifier, sign_checkpoint
+from showclear.ledger.verifier import verify_log
 from showclear.ports import ConcurrencyError, StoredEvent, StoreError
 
 
@@ -404,8 +413,10 @@ def test_lost_connection_is_reported_then_reopened(postgres_database: str) -> No
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE application_name = 'showclear' AND datname = current_database()"
         )
-    with pytest.raises(StoreUnavailableError, match=r"lost the connection.*re-read the head"):
+    with pytest.raises(StoreUnavailableError, match=r"lost the connection.*nothing of it was") as e:
         store.append("p", 1, [returned("F-1")])
+    # Cut off before its COMMIT was sent: known not to be stored, so not "outcome unknown".
+    assert type(e.value) is StoreUnavailableError
     # The next call opens a new connection; nothing was lost, nothing half-written.
     assert store.head("p") == 1
     assert [e.seq for e in store.append("p", 1, [returned("F-1")])] == [2]
@@ -436,3 +447,137 @@ def test_checkpoint_if_absent_keeps_the_first(postgres_database: str) -> None:
         assert [(c.root_hash, c.note) for c in store.checkpoints("p")] == [(b"\x01" * 32, "first")]
         with pytest.raises(StoreError, match="never replaced"):
             store.add_checkpoint("p", 1, b"\x02" * 32, "second")
+
+
+# -- what the ledger reads: productions named anywhere, and a reader per process -----------------
+
+
+def test_ledger_productions_are_named_by_events_or_checkpoints(postgres_database: str) -> None:
+    with PostgresEventStore(postgres_database) as store:
+        assert store.ledger_productions() == []
+        store.append("b", 0, [issued("F-1", "a")])
+        store.append("a", 0, [issued("F-1", "a"), issued("F-2", "a")])
+        store.append("c", 0, [issued("F-1", "a")])
+        with psycopg.connect(postgres_database, autocommit=True) as admin:
+            for production in ("z", "y"):  # checkpoints whose events are gone, say
+                admin.execute(
+                    "INSERT INTO checkpoints VALUES (%s, 1, %s, 'note', 'now')",
+                    (production, b"\x00" * 32),
+                )
+            # The first event of "a" deleted by hand (the trigger switched off to do it).
+            admin.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
+            admin.execute("DELETE FROM events WHERE production = 'a' AND seq = 1")
+        assert store.productions() == ["b", "c"]  # by the first event, which "a" lost
+        assert store.ledger_productions() == ["b", "a", "c", "y", "z"]
+
+
+TWO_CORES = r"""
+import json, os, sys
+from dataclasses import asdict
+from showclear.adapters.postgres import PostgresLogReader
+from showclear.ledger import parallel
+from showclear.ledger.note import NoteVerifier
+
+conninfo, production, vkey, origin, pids = sys.argv[1:]
+
+class Recorded(PostgresLogReader):
+    def _connection(self):
+        if self._conn is None or self._conn[0] != os.getpid():
+            with open(pids, "a") as f:
+                f.write(f"{os.getpid()}\n")
+        return super()._connection()
+
+parallel.PARALLEL_ABOVE = 1_000  # two cores from a few thousand events on
+reader = Recorded(conninfo, production)
+report = parallel.verify_log_parallel(reader, reader.count(), NoteVerifier.from_vkey(vkey),
+                                      origin=origin, production=production)
+reader.close()
+print(json.dumps({k: v.hex() if isinstance(v, bytes) else v for k, v in asdict(report).items()}))
+"""
+
+
+def _signed_store(conninfo: str, production: str, events: int) -> tuple[str, str]:
+    """A production of `events` events with a signed checkpoint every 1,000; (vkey, origin)."""
+    signer = NoteSigner("showclear.set/5e7e0001", Ed25519PrivateKey.generate())
+    origin = f"{signer.name}/{production}"
+    tree = CompactTree()
+
+    def sign(_: str, stored: list[StoredEvent]) -> tuple[int, bytes, str]:
+        tree.extend(e.leaf_hash for e in stored)
+        body = Checkpoint(origin, tree.size, tree.root())
+        return tree.size, tree.root(), sign_checkpoint(body, signer)
+
+    with PostgresEventStore(conninfo) as store:
+        for head in range(0, events, 1_000):
+            batch = [issued(f"F-{head + i}", "a") for i in range(min(1_000, events - head))]
+            store.append(production, head, batch, checkpoint=sign)
+    return signer.verifier.vkey(), origin
+
+
+def _verify_one_process(
+    conninfo: str, production: str, vkey: str, origin: str
+) -> dict[str, object]:
+    with PostgresEventStore(conninfo) as store:
+        report = verify_log(
+            store.read_leaves(production),
+            [c.note for c in store.checkpoints(production)],
+            NoteVerifier.from_vkey(vkey),
+            origin=origin,
+            production=production,
+        )
+    plain = {k: v.hex() if isinstance(v, bytes) else v for k, v in asdict(report).items()}
+    result: dict[str, object] = json.loads(json.dumps(plain))  # as the child prints it
+    return result
+
+
+def test_log_reader_verifies_on_two_cores_each_with_its_own_connection(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    vkey, origin = _signed_store(postgres_database, "long", 12_000)
+    with PostgresEventStore(postgres_database) as store:
+        reader = store.log_reader("long")
+        try:
+            assert reader.count() == 12_000
+            assert [size for size, _ in reader.notes(-1, None)] == list(range(1_000, 12_001, 1_000))
+            assert [size for size, _ in reader.notes(2_000, 4_000)] == [3_000, 4_000]
+            assert [size for size, _ in reader.newest()] == [12_000]
+            rows = list(reader.rows(11_990, 11_995))
+            assert [seq for seq, _, _ in rows] == list(range(11_991, 11_996))
+            assert rows[0][1] == store.event_payload("long", 11_991)
+            assert reader.leaf_hashes("long", 0, 3) == store.leaf_hashes("long", 0, 3)
+        finally:
+            reader.close()
+
+    def two_cores() -> dict[str, object]:
+        pids = tmp_path / "pids"
+        pids.unlink(missing_ok=True)
+        done = subprocess.run(
+            [sys.executable, "-c", TWO_CORES, postgres_database, "long", vkey, origin, str(pids)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        # The parent's connection, and one the forked half opened for itself.
+        assert len(set(pids.read_text().split())) == 2
+        result: dict[str, object] = json.loads(done.stdout)
+        return result
+
+    intact = two_cores()
+    assert intact["ok"] is True and intact["tree_size"] == 12_000
+    assert intact == _verify_one_process(postgres_database, "long", vkey, origin)
+
+    # An event of the second half changed by hand, its leaf hash recomputed to hide it.
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        admin.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
+        admin.execute(
+            "UPDATE events SET payload = convert_to(replace(convert_from(payload, 'UTF8'), "
+            "'\"12A\"', '\"12B\"'), 'UTF8') WHERE production = 'long' AND seq = 9000"
+        )
+        admin.execute(
+            "UPDATE events SET leaf_hash = sha256('\\x00'::bytea || payload) "
+            "WHERE production = 'long' AND seq = 9000"
+        )
+    edited = two_cores()
+    # Found by the checkpoint of 9,000, which the edited event no longer matches: the first
+    # event after the last checkpoint that still held is where the difference may begin.
+    assert edited["ok"] is False and edited["first_bad_seq"] == 8001
+    assert edited == _verify_one_process(postgres_database, "long", vkey, origin)

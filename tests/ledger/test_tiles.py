@@ -1,9 +1,11 @@
-"""Proofs from the stored tiles equal the in-memory tree's and pymerkle's, on real SQLite files.
+"""Proofs from the stored tiles equal the in-memory tree's and pymerkle's, on real SQLite files
+and on a real PostgreSQL server.
 
-Every size up to 300 (every leaf and every earlier size at each), with the C2SP tile height of 8
-and with tiles of height 2 (so that sizes this small already use four levels of stored tiles);
-sampled sizes up to 100,000; and after a crash between a commit and its tree update, both before
-the next open recomputes the missing tiles and after.
+On both backends: every size up to 300 (every leaf and every earlier size at each), with the C2SP
+tile height of 8 and with tiles of height 2 (so that sizes this small already use four levels of
+stored tiles); sampled sizes up to 100,000; signed proofs, also from a damaged tile. On SQLite,
+after a crash between a commit and its tree update, both before the next open recomputes the
+missing tiles and after.
 """
 
 from __future__ import annotations
@@ -14,15 +16,21 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pymerkle
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from backends import BACKENDS, open_store
 from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.bootstrap import ledger_for
 from showclear.ledger import tiles
-from showclear.ledger.merkle import MerkleTree
+from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.merkle import CompactTree, MerkleTree
+from showclear.ledger.note import NoteSigner, sign_checkpoint
 from showclear.ledger.proof import consistency_proof, inclusion_proof
 from showclear.ledger.proofs import StoredProofError, prove_consistency, prove_inclusion
 from showclear.ledger.tiles import StoredTree, extend_tiles, missing_tiles
@@ -36,7 +44,7 @@ def _event(i: int) -> NewEvent:
     return NewEvent("note_added", "arm", f"2021-10-21T06:{i // 60 % 60:02d}:{i % 60:02d}", {"i": i})
 
 
-def _fill(store: SQLiteEventStore, n: int, batch: int = 5000) -> None:
+def _fill(store: Any, n: int, batch: int = 5000) -> None:
     head = store.head(PRODUCTION)
     while head < n:
         count = min(batch, n - head)
@@ -44,7 +52,7 @@ def _fill(store: SQLiteEventStore, n: int, batch: int = 5000) -> None:
         head += count
 
 
-def _check_size(store: SQLiteEventStore, memory: MerkleTree, size: int, every: bool) -> None:
+def _check_size(store: Any, memory: MerkleTree, size: int, every: bool) -> None:
     stored = StoredTree(store, PRODUCTION, size)
     assert stored.root() == memory.root(size)
     assert stored.compact() == memory.compact(size)
@@ -56,16 +64,19 @@ def _check_size(store: SQLiteEventStore, memory: MerkleTree, size: int, every: b
         assert consistency_proof(stored, old, size) == consistency_proof(memory, old, size)
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[SQLiteEventStore, MerkleTree]:
-    store = SQLiteEventStore(tmp_path_factory.mktemp("tiles") / "small.db")
+@pytest.fixture(scope="module", params=BACKENDS)
+def small(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[tuple[Any, MerkleTree]]:
+    store = open_store(request.param, tmp_path_factory.mktemp("tiles"), request)
     _fill(store, 300)
-    return store, MerkleTree(store.leaf_hashes(PRODUCTION, 0, 300))
+    yield store, MerkleTree(store.leaf_hashes(PRODUCTION, 0, 300))
+    store.close()
 
 
 @pytest.mark.parametrize("height", [8, 2])
 def test_every_size_up_to_300_equals_the_in_memory_tree(
-    small: tuple[SQLiteEventStore, MerkleTree], height: int, monkeypatch: pytest.MonkeyPatch
+    small: tuple[Any, MerkleTree], height: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, _ = small
     monkeypatch.setattr(tiles, "TILE_HEIGHT", height)
@@ -94,7 +105,7 @@ def test_every_size_up_to_300_equals_the_in_memory_tree(
     assert missing_tiles(store, production, 300) == []
 
 
-def test_every_size_up_to_300_equals_pymerkle(small: tuple[SQLiteEventStore, MerkleTree]) -> None:
+def test_every_size_up_to_300_equals_pymerkle(small: tuple[Any, MerkleTree]) -> None:
     store, _ = small
     extend_tiles(store, PRODUCTION, 300)
     other = pymerkle.InmemoryTree(algorithm="sha256")
@@ -118,8 +129,11 @@ def test_every_size_up_to_300_equals_pymerkle(small: tuple[SQLiteEventStore, Mer
                                         later_size=size)  # fmt: skip
 
 
-def test_sampled_sizes_up_to_100000(tmp_path: Path) -> None:
-    store = SQLiteEventStore(tmp_path / "large.db")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sampled_sizes_up_to_100000(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    store = open_store(backend, tmp_path, request)
     try:
         _fill(store, 100_000, batch=20_000)
         memory = MerkleTree(store.leaf_hashes(PRODUCTION, 0, 100_000))
@@ -152,6 +166,53 @@ def test_sampled_sizes_up_to_100000(tmp_path: Path) -> None:
                 inclusion_proof(stored, index, size)
                 == other.prove_inclusion(index + 1, size).path[1:]
             )
+    finally:
+        store.close()
+
+
+def _signed_to(store: Any, signer: NoteSigner, size: int) -> bytes:
+    """Store a checkpoint of the first `size` events, signed as a set node signs; its root."""
+    tree = CompactTree()
+    tree.extend(store.leaf_hashes(PRODUCTION, 0, size))
+    body = Checkpoint(f"showclear.set/test/{PRODUCTION}", size, tree.root())
+    note = sign_checkpoint(body, signer)
+    store.add_checkpoint(PRODUCTION, size, tree.root(), note)
+    return tree.root()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_signed_proofs_survive_a_damaged_tile(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    store = open_store(backend, tmp_path, request)
+    signer = NoteSigner("showclear.set/test", Ed25519PrivateKey.generate())
+    try:
+        _fill(store, 1_000, batch=1_000)
+        with pytest.raises(StoredProofError, match="no signed checkpoint"):
+            prove_inclusion(store, PRODUCTION, 1)
+        root = _signed_to(store, signer, 1_000)
+        extend_tiles(store, PRODUCTION, 512)  # tiles 0 and 1 stored, 2 and 3 computed
+        # Tile 2 stored wrong (a damaged table): the signed root rules it out.
+        store.add_tile_hashes(PRODUCTION, [(1, 2, b"\x07" * 32)])
+        assert store.tile_hashes(PRODUCTION, 1, 0, 4) == [
+            *store.tile_hashes(PRODUCTION, 1, 0, 2),
+            b"\x07" * 32,
+        ]
+        memory = MerkleTree(store.leaf_hashes(PRODUCTION, 0, 1_000))
+        assert StoredTree(store, PRODUCTION, 1_000).root() != root  # the damage shows...
+        for seq in (1, 600, 1_000):  # ...but no proof is given from it
+            proof = prove_inclusion(store, PRODUCTION, seq)
+            assert proof.root_hash == root == memory.root()
+            assert list(proof.proof) == inclusion_proof(memory, seq - 1)
+            payload = store.event_payload(PRODUCTION, seq)
+            assert proof.payload == payload and proof.leaf_hash == memory.leaf(seq - 1)
+        consistent = prove_consistency(store, PRODUCTION, 700)
+        assert consistent.old_root == memory.root(700)
+        assert list(consistent.proof) == consistency_proof(memory, 700)
+        verify_consistency(700, 1_000, consistent.old_root, root, list(consistent.proof))
+        with pytest.raises(StoredProofError, match="outside"):
+            prove_inclusion(store, PRODUCTION, 1_001)
+        assert store.event_payload(PRODUCTION, 1_001) is None
     finally:
         store.close()
 

@@ -27,7 +27,6 @@ FutureCosignatureError for a timestamp later than the verifier accepts.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -74,7 +73,7 @@ class FutureCosignatureError(NoteError):
 
 def _key_id(name: str, public_key: bytes) -> bytes:
     typed = bytes([ALG_COSIGNATURE_ED25519]) + public_key
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + typed).digest()[:4]
+    return hashlib.sha256(name.encode() + b"\n" + typed).digest()[:4]
 
 
 def _check_timestamp(timestamp: int) -> None:
@@ -142,9 +141,9 @@ class CosignatureVerifier:
             raise KeyFormatError("verifier key must look like <name>+<key id>+<key>")
         name, id_hex, key_b64 = parts
         try:
-            typed_key = base64.b64decode(key_b64.encode("ascii"), validate=True)
+            typed_key = base64.b64decode(key_b64, validate=True)
             wanted_id = bytes.fromhex(id_hex) if len(id_hex) == 8 else b""
-        except (binascii.Error, UnicodeEncodeError, ValueError) as e:
+        except ValueError as e:  # not base64 or hex, or not ASCII
             raise KeyFormatError(f"verifier key {vkey!r} is not <name>+<hex>+<base64>") from e
         if not typed_key or typed_key[0] != ALG_COSIGNATURE_ED25519:
             kind = f"type 0x{typed_key[0]:02x}" if typed_key else "empty"

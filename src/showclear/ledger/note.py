@@ -26,7 +26,6 @@ Exception tree::
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 from collections.abc import Iterable
@@ -97,7 +96,7 @@ def is_valid_key_name(name: str) -> bool:
 
 def key_id(name: str, public_key: bytes) -> bytes:
     """The 4-byte signed-note key ID of an Ed25519 public key under `name`."""
-    digest = hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + public_key)
+    digest = hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key)
     return digest.digest()[:4]
 
 
@@ -139,8 +138,8 @@ class NoteVerifier:
         if len(id_hex) != 8 or any(ch not in "0123456789abcdefABCDEF" for ch in id_hex):
             raise KeyFormatError(f"key ID {id_hex!r} is not 8 hex digits")
         try:
-            typed_key = base64.b64decode(key_b64.encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError) as e:
+            typed_key = base64.b64decode(key_b64, validate=True)
+        except ValueError as e:  # not base64, or not ASCII
             raise KeyFormatError("verifier key is not base64") from e
         if not typed_key or typed_key[0] != ALG_ED25519:
             raise KeyFormatError("verifier key is not an Ed25519 (type 0x01) key")
@@ -151,7 +150,7 @@ class NoteVerifier:
 
     def vkey(self) -> str:
         """The verifier key string to publish (safe to share)."""
-        typed_key = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode("ascii")
+        typed_key = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode()
         return f"{self.name}+{self.key_id.hex()}+{typed_key}"
 
     def verify(self, message: bytes, signature: bytes) -> bool:
@@ -180,8 +179,8 @@ class NoteSigner:
             raise KeyFormatError("signer key must look like PRIVATE+KEY+<name>+<key id>+<key>")
         _, _, name, id_hex, key_b64 = parts
         try:
-            typed_seed = base64.b64decode(key_b64.encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError) as e:
+            typed_seed = base64.b64decode(key_b64, validate=True)
+        except ValueError as e:  # not base64, or not ASCII
             raise KeyFormatError("signer key is not base64") from e
         if len(typed_seed) != 33 or typed_seed[0] != ALG_ED25519:
             raise KeyFormatError("signer key is not an Ed25519 (type 0x01) seed")
@@ -218,7 +217,7 @@ class NoteSignature:
     signature: bytes
 
     def line(self) -> str:
-        blob = base64.b64encode(self.key_id + self.signature).decode("ascii")
+        blob = base64.b64encode(self.key_id + self.signature).decode()
         return f"{SIGNATURE_PREFIX}{self.name} {blob}\n"
 
 
@@ -239,7 +238,7 @@ def _check_body(body: str) -> None:
 
 def _signature_line(body: str, signer: NoteSigner) -> NoteSignature:
     # The name was validated when the signer was built (NoteVerifier checks it).
-    return NoteSignature(signer.name, signer.key_id, signer.sign(body.encode("utf-8")))
+    return NoteSignature(signer.name, signer.key_id, signer.sign(body.encode()))
 
 
 def sign_note(body: str, *signers: NoteSigner) -> str:
@@ -268,8 +267,8 @@ def parse_note(note: str) -> tuple[str, list[NoteSignature]]:
         if not is_valid_key_name(name) or not blob:
             raise MalformedNoteError(f"malformed signature line: {line!r}")
         try:
-            raw = base64.b64decode(blob.encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError) as e:
+            raw = base64.b64decode(blob, validate=True)
+        except ValueError as e:  # not base64, or not ASCII
             raise MalformedNoteError(f"signature is not base64: {line!r}") from e
         if len(raw) < 5:
             raise MalformedNoteError(f"signature too short: {line!r}")
@@ -308,7 +307,7 @@ def open_note(note: str, verifiers: NoteVerifier | Iterable[NoteVerifier]) -> tu
         known[slot] = verifier
 
     body, signatures = parse_note(note)
-    message = body.encode("utf-8")
+    message = body.encode()
     verified: list[str] = []
     seen: set[tuple[str, bytes]] = set()
     unknown: list[str] = []
@@ -327,7 +326,7 @@ def open_note(note: str, verifiers: NoteVerifier | Iterable[NoteVerifier]) -> tu
             )
         verified.append(sig.name)
     if not verified:
-        signed_by = ", ".join(unknown) or "nobody"
+        signed_by = ", ".join(unknown)  # parse_note found a signature: none by a trusted key
         raise UnknownKeyError(f"note is not signed by a trusted key (signed by {signed_by})")
     return body, verified
 

@@ -29,7 +29,7 @@ from showclear.ledger.note import (
     parse_note,
 )
 from showclear.ledger.proof import consistency_proof, inclusion_proof
-from showclear.ledger.tiles import StoredTree, TileReader
+from showclear.ledger.tiles import LeavesOnly, StoredTree, TileReader
 from showclear.ledger.verify import (
     ProofError,
     root_from_inclusion_proof,
@@ -97,7 +97,7 @@ class InclusionProof:
             "production": self.production,
             "seq": self.seq,
             "leaf_index": self.seq - 1,
-            "payload": self.payload.decode("utf-8"),
+            "payload": self.payload.decode(),  # UTF-8
             "leaf_hash": self.leaf_hash.hex(),
             "tree_size": self.tree_size,
             "root_hash": self.root_hash.hex(),
@@ -131,19 +131,6 @@ class ConsistencyProof:
         }
 
 
-class _LeavesOnly:
-    """The store's leaves with its tile hashes hidden: every hash recomputed from the leaves."""
-
-    def __init__(self, store: TileReader) -> None:
-        self._store = store
-
-    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
-        return self._store.leaf_hashes(production, start, end)
-
-    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
-        return []
-
-
 def _signed(store: ProofStore, production: str) -> tuple[Checkpoint, str]:
     latest = store.latest_checkpoint(production)
     if latest is None:
@@ -154,7 +141,7 @@ def _signed(store: ProofStore, production: str) -> tuple[Checkpoint, str]:
 
 def _trees(store: ProofStore, production: str, size: int) -> list[StoredTree]:
     """The stored tree, and the same recomputed from the leaves if the first disagrees."""
-    return [StoredTree(store, production, size), StoredTree(_LeavesOnly(store), production, size)]
+    return [StoredTree(store, production, size), StoredTree(LeavesOnly(store), production, size)]
 
 
 def _changed(production: str, size: int) -> StoredProofError:
@@ -176,9 +163,9 @@ def prove_inclusion(store: ProofStore, production: str, seq: int) -> InclusionPr
     leaf = leaf_hash(payload)
     for tree in _trees(store, production, size):
         try:
-            proof = inclusion_proof(tree, seq - 1, size)
+            proof = inclusion_proof(tree, seq - 1)  # in the tree of the signed size
         except ValueError:  # fewer events stored than the checkpoint signed
-            continue
+            raise _changed(production, size) from None
         if root_from_inclusion_proof(leaf, seq - 1, size, proof) == signed.root_hash:
             return InclusionProof(
                 production, seq, payload, leaf, size, signed.root_hash, tuple(proof), note
@@ -195,7 +182,7 @@ def prove_consistency(store: ProofStore, production: str, old_size: int) -> Cons
     for tree in _trees(store, production, size):
         try:
             old_root = tree.root(old_size)
-            proof = consistency_proof(tree, old_size, size)
+            proof = consistency_proof(tree, old_size)  # to the tree's size: the signed one
             verify_consistency(old_size, size, old_root, signed.root_hash, proof)
         except (ProofError, ValueError):  # ValueError: fewer events stored than signed
             continue
@@ -252,7 +239,7 @@ def check_proof_document(doc: dict[str, Any], trusted: NoteVerifier) -> str:
         )
     if kind != INCLUSION_FORMAT:
         raise ValueError(f"malformed: unknown proof format {kind!r}")
-    payload = str(doc["payload"]).encode("utf-8")
+    payload = str(doc["payload"]).encode()  # UTF-8
     leaf = bytes.fromhex(str(doc["leaf_hash"]))
     if leaf_hash(payload) != leaf:
         raise ValueError("edited: the payload does not match its leaf hash")

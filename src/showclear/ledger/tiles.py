@@ -36,6 +36,7 @@ from showclear.ledger.merkle import CompactTree, _fold, _parent_level
 __all__ = [
     "TILE_HEIGHT",
     "TILE_WIDTH",
+    "LeavesOnly",
     "StoredTree",
     "TileReader",
     "TileRow",
@@ -77,6 +78,23 @@ class TileStore(TileReader, Protocol):
     def add_tile_hashes(self, production: str, rows: Sequence[TileRow]) -> None:
         """Store the rows durably, all in one transaction; rows already stored are kept."""
         ...
+
+
+class LeavesOnly:
+    """A store's leaves with its tile hashes hidden: every hash recomputed from the leaves.
+
+    For when the stored tiles disagree with a signed root: slower, and right whatever the
+    tiles table holds.
+    """
+
+    def __init__(self, store: TileReader) -> None:
+        self._store = store
+
+    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+        return self._store.leaf_hashes(production, start, end)
+
+    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+        return []
 
 
 def _tile_levels(base: list[bytes]) -> list[list[bytes]]:

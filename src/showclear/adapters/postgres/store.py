@@ -24,9 +24,18 @@ survive a power cut. It sets no statement timeout on purpose: a cancelled wait f
 comes back as a warning, not an error, after the commit already happened on the primary alone.
 
 Errors. Every psycopg error leaves this module as a StoreError subclass (see `_store_error`):
-lost connection -> StoreUnavailableError (the next call reconnects; the outcome of an append
-that was cut off is unknown, re-read the head), lock wait timeout or deadlock -> StoreBusyError,
-damaged data -> CorruptStoreError.
+lost connection -> StoreUnavailableError (the next call reconnects), lock wait timeout or
+deadlock -> StoreBusyError, damaged data -> CorruptStoreError.
+
+Failover. With several hosts and ``target_session_attrs=read-write`` in the connection string,
+the reconnect after a lost connection finds whichever server is the primary now (a promoted
+standby). An append cut off before its COMMIT was sent stored nothing (StoreUnavailableError:
+append again). One cut off while its COMMIT was on the way, or while the server waited for the
+synchronous standbys, may or may not have committed: that is AppendOutcomeUnknownError, and
+`resolve_append(error)` answers it once a primary is reachable again, by reading the sequence
+numbers the append would have taken and comparing their bytes with the events it carried
+(their canonical payload names the production, the sequence number, the command time and the
+command ID, so equal bytes are this append's events).
 
 A store object holds one connection and belongs to the thread that opened it; open one per
 thread or process (several may share a database: the locks above are in the server).
@@ -35,6 +44,7 @@ thread or process (several may share a database: the locks above are in the serv
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -72,9 +82,11 @@ from showclear.ports import (
 from showclear.ports import StoredCheckpoint as Checkpoint
 
 __all__ = [
+    "AppendOutcomeUnknownError",
     "Checkpoint",
     "CheckpointHook",
     "PostgresEventStore",
+    "PostgresLogReader",
     "StoreBusyError",
     "StoreClosedError",
     "StoreUnavailableError",
@@ -117,8 +129,67 @@ _SELECT_HEAD = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE production = %s"
 _SELECT_LAST_POSITION = "SELECT COALESCE(MAX(position), 0) FROM events"
 _LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"
 _CHECKPOINT_COLUMNS = "production, tree_size, root_hash, note, created_at"
+_SELECT_PAYLOAD = "SELECT payload FROM events WHERE production = %s AND seq = %s"
+_SELECT_LEAF_HASH_RANGE = (
+    "SELECT leaf_hash FROM events WHERE production = %s AND seq > %s AND seq <= %s ORDER BY seq"
+)
+# The hashes from index `start` up to the first gap: indices ascend, so once one runs ahead of
+# its row number it stays ahead, and `idx = want` keeps exactly the gapless run.
+_SELECT_TILES = (
+    "SELECT hash FROM (SELECT idx, hash, %s + row_number() OVER (ORDER BY idx) - 1 AS want "
+    "FROM ledger_tiles WHERE production = %s AND level = %s AND idx >= %s AND idx < %s) AS t "
+    "WHERE idx = want ORDER BY idx"
+)
+# Eight levels of 256-wide tiles cover 2**64 events; each count is one index look-up.
+_SELECT_TILE_COUNTS = (
+    "SELECT level, (SELECT MAX(idx) + 1 FROM ledger_tiles WHERE production = %s "
+    "AND level = levels.level) FROM generate_series(1, 8) AS levels(level) ORDER BY level"
+)
+_INSERT_TILES = (
+    "INSERT INTO ledger_tiles (production, level, idx, hash) "
+    "SELECT %s, * FROM unnest(%s::int4[], %s::int8[], %s::bytea[]) "
+    "ON CONFLICT (production, level, idx) DO NOTHING"
+)
+_SELECT_NOTES = "SELECT tree_size, note FROM checkpoints WHERE production = %s AND tree_size > %s"
+# Productions named by an event or a checkpoint (a production whose first event is gone must
+# still be verified), by first event, checkpoint-only ones last. Each DISTINCT is a skip scan
+# down a unique index, one look-up per production, never a pass over the log.
+_SELECT_LEDGER_PRODUCTIONS = """
+WITH RECURSIVE
+  e(production) AS (
+    (SELECT production FROM events ORDER BY production LIMIT 1)
+    UNION ALL
+    SELECT (SELECT production FROM events WHERE production > e.production
+            ORDER BY production LIMIT 1) FROM e WHERE e.production IS NOT NULL),
+  c(production) AS (
+    (SELECT production FROM checkpoints ORDER BY production LIMIT 1)
+    UNION ALL
+    SELECT (SELECT production FROM checkpoints WHERE production > c.production
+            ORDER BY production LIMIT 1) FROM c WHERE c.production IS NOT NULL),
+  named AS (
+    SELECT production, (SELECT position FROM events WHERE events.production = e.production
+                        ORDER BY seq LIMIT 1) AS first FROM e WHERE production IS NOT NULL
+    UNION ALL
+    SELECT production, NULL FROM c WHERE production IS NOT NULL)
+SELECT production FROM named GROUP BY production ORDER BY MIN(first) NULLS LAST, production
+"""
 
 _MAX_SEQ = 2**63 - 1
+
+
+class AppendOutcomeUnknownError(StoreUnavailableError):
+    """The connection was lost while an append was committing: it may or may not be stored.
+
+    Pass it to `PostgresEventStore.resolve_append` once a primary is reachable again.
+    """
+
+    def __init__(
+        self, message: str, production: str, expected_seq: int, payloads: Sequence[bytes]
+    ) -> None:
+        super().__init__(message)
+        self.production = production
+        self.expected_seq = expected_seq
+        self.payloads = tuple(payloads)
 
 
 def _utc_now() -> str:
@@ -165,13 +236,16 @@ def _store_error(label: str, e: psycopg.Error) -> StoreError:
         )
     if state in _CORRUPT:
         return CorruptStoreError(f"{label}: the server reports damaged data ({detail})")
-    if isinstance(e, psycopg.OperationalError) or state.startswith(("08", "57P")):
+    if _connection_lost(e):
         return StoreUnavailableError(
             f"{label}: lost the connection to PostgreSQL ({detail}); check that the server is "
-            "running and reachable. If this was an append, its outcome is unknown: re-read the "
-            "head before deciding again"
+            "running and reachable, then try again (the next call reconnects)"
         )
     return StoreError(f"{label}: {detail}")
+
+
+def _connection_lost(e: psycopg.Error) -> bool:
+    return isinstance(e, psycopg.OperationalError) or (e.sqlstate or "").startswith(("08", "57P"))
 
 
 @contextmanager
@@ -182,7 +256,78 @@ def _translate(label: str) -> Iterator[None]:
         raise _store_error(label, e) from e
 
 
-class PostgresEventStore:
+def _open_connection(conninfo: str, label: str, application_name: str) -> Connection:
+    try:
+        return psycopg.connect(
+            conninfo,
+            autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            application_name=application_name,
+        )
+    except psycopg.OperationalError as e:
+        detail = str(e).strip() or type(e).__name__
+        raise StoreUnavailableError(
+            f"{label}: cannot connect to PostgreSQL: {detail}; check that the server "
+            "is running and that the store URL, user and password are right"
+        ) from e
+    except psycopg.Error as e:
+        raise _store_error(label, e) from e
+
+
+class _Reads:
+    """The reads the store and its log readers share: paged rows and the stored tree."""
+
+    _label: str
+
+    def _connection(self) -> Connection:
+        raise NotImplementedError
+
+    def _pages(
+        self,
+        sql: str,
+        prefix: tuple[Any, ...],
+        after: int,
+        *,
+        key: int,
+        suffix: tuple[Any, ...] = (),
+    ) -> Iterator[Any]:
+        """Rows of `sql` a page at a time, resuming after the last row's column `key`.
+
+        No cursor or transaction stays open between pages, so a caller may append while it
+        iterates (the same connection serves both) and an abandoned iterator holds nothing.
+        """
+        conn = self._connection()
+        while True:
+            with _translate(self._label), conn.cursor(binary=True) as cur:
+                rows = cur.execute(sql, (*prefix, after, *suffix, PAGE_ROWS)).fetchall()
+            yield from rows
+            if len(rows) < PAGE_ROWS:
+                return
+            after = rows[-1][key]
+            conn = self._connection()
+
+    def _column(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        conn = self._connection()
+        with _translate(self._label), conn.cursor(binary=True) as cur:
+            return [row[0] for row in cur.execute(sql, params)]
+
+    # -- the Merkle tree's stored tiles (showclear.ledger.tiles.TileReader) ----------------
+
+    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+        """Leaf hashes of the production's leaves [start, end) (seqs start + 1 to end)."""
+        return self._column(_SELECT_LEAF_HASH_RANGE, (production, start, end))
+
+    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+        """Stored tile hashes at `level` with index in [start, end), up to the first gap."""
+        return self._column(_SELECT_TILES, (start, production, level, start, end))
+
+    def event_payload(self, production: str, seq: int) -> bytes | None:
+        """The canonical bytes of one event, or None when there is no such event."""
+        found = self._column(_SELECT_PAYLOAD, (production, seq))
+        return found[0] if found else None
+
+
+class PostgresEventStore(_Reads):
     """EventStore on a PostgreSQL database (migrated on first open).
 
     `conninfo` is a libpq connection string or URL (``postgresql://user@host:5432/db``). With
@@ -222,21 +367,7 @@ class PostgresEventStore:
         self._conn = conn
 
     def _connect(self) -> Connection:
-        try:
-            conn = psycopg.connect(
-                self.conninfo,
-                autocommit=True,
-                connect_timeout=CONNECT_TIMEOUT_S,
-                application_name="showclear",
-            )
-        except psycopg.OperationalError as e:
-            detail = str(e).strip() or type(e).__name__
-            raise StoreUnavailableError(
-                f"{self._label}: cannot connect to PostgreSQL: {detail}; check that the server "
-                "is running and that the store URL, user and password are right"
-            ) from e
-        except psycopg.Error as e:
-            raise _store_error(self._label, e) from e
+        conn = _open_connection(self.conninfo, self._label, "showclear")
         try:
             with _translate(self._label):
                 row = conn.execute(
@@ -292,6 +423,7 @@ class PostgresEventStore:
             )
             prepared.append((seq, ev, payload, leaf_hash(payload)))
         conn = self._connection()
+        committing = False
         try:
             with conn.transaction():
                 conn.execute(_LOCK, (PRODUCTION_LOCK_NAMESPACE, production_lock_key(production)))
@@ -326,14 +458,60 @@ class PostgresEventStore:
                         self._insert_checkpoint(
                             conn, production, tree_size, root_hash, note, stored[-1].seq
                         )
+                # Leaving the block sends COMMIT: from here on, a lost connection leaves the
+                # outcome unknown (before, the server rolls the transaction back).
+                committing = True
         except pg_errors.UniqueViolation as e:
             if e.diag.constraint_name != "events_production_seq_key":
                 raise _store_error(self._label, e) from e
             # Someone wrote to this production without its lock and got in first.
             raise ConcurrencyError(production, expected_seq, self.head(production)) from e
         except psycopg.Error as e:
-            raise _store_error(self._label, e) from e
+            error = _store_error(self._label, e)
+            if type(error) is not StoreUnavailableError:
+                raise error from e
+            if not committing:
+                raise StoreUnavailableError(
+                    f"{self._label}: lost the connection to PostgreSQL before the append "
+                    f"committed ({e}); nothing of it was stored: append again once the server "
+                    "is reachable (the next call reconnects)"
+                ) from e
+            raise AppendOutcomeUnknownError(
+                f"{self._label}: lost the connection to PostgreSQL while the append of "
+                f"{len(prepared)} event(s) to {production!r} after seq {expected_seq} was "
+                f"committing ({e}); it may or may not be stored. Call resolve_append with this "
+                "error once the server is reachable: it says which",
+                production,
+                expected_seq,
+                [payload for _, _, payload, _ in prepared],
+            ) from e
         return stored
+
+    def resolve_append(self, unknown: AppendOutcomeUnknownError) -> list[StoredEvent] | None:
+        """What became of an append whose commit was cut off (see AppendOutcomeUnknownError).
+
+        Its events as stored if it committed; None if nothing of it is stored (append it again
+        after the same head). Raises ConcurrencyError if other events took those sequence
+        numbers (this append is not stored: re-read and decide again), StoreUnavailableError
+        while no primary is reachable (call again later).
+        """
+        production, after = unknown.production, unknown.expected_seq
+        wanted = unknown.payloads
+        conn = self._connection()
+        with _translate(self._label), conn.cursor(binary=True) as cur:
+            found = cur.execute(_SELECT_PRODUCTION, (production, after, len(wanted))).fetchall()
+        if not found:
+            return None
+        stored = list(starmap(StoredEvent, found))
+        if [e.payload for e in stored] == list(wanted):
+            return stored
+        if stored[0].payload != wanted[0]:
+            raise ConcurrencyError(production, after, self.head(production))
+        # One transaction wrote all of it or none: anything else is not this store's doing.
+        raise CorruptStoreError(
+            f"{self._label}: production {production!r} holds only part of an append after "
+            f"seq {after}; run `showclear verify`"
+        )
 
     def read(self, production: str, after_seq: int = 0) -> Iterator[StoredEvent]:
         """The production's events with seq > after_seq, in order."""
@@ -380,6 +558,17 @@ class PostgresEventStore:
         with _translate(self._label):
             rows = conn.execute("SELECT production FROM events WHERE seq = 1 ORDER BY position")
             return [str(row[0]) for row in rows]
+
+    def ledger_productions(self) -> list[str]:
+        """Productions named by an event or a checkpoint: by first event, checkpoint-only last.
+
+        What verification walks: a production whose first event went missing is still named.
+        """
+        return [str(p) for p in self._column(_SELECT_LEDGER_PRODUCTIONS, ())]
+
+    def log_reader(self, production: str) -> PostgresLogReader:
+        """A reader of one production's ledger for (two-core) verification; close it after."""
+        return PostgresLogReader(self.conninfo, production)
 
     def close(self) -> None:
         """Run the `before_close` callbacks, then close the connection; later calls do nothing."""
@@ -481,6 +670,28 @@ class PostgresEventStore:
             ) from e
         return created
 
+    # -- the Merkle tree's stored tiles (showclear.ledger.tiles.TileStore) -----------------
+
+    def tile_counts(self, production: str) -> dict[int, int]:
+        """How many tile hashes are stored per level (each level holds indices 0 to n - 1)."""
+        conn = self._connection()
+        counts: dict[int, int] = {}
+        with _translate(self._label):
+            for level, count in conn.execute(_SELECT_TILE_COUNTS, (production,)):
+                if not count:
+                    break  # a level with none ends the tree
+                counts[int(level)] = int(count)
+        return counts
+
+    def add_tile_hashes(self, production: str, rows: Sequence[tuple[int, int, bytes]]) -> None:
+        """Store (level, index, hash) rows in one durable transaction; stored rows are kept."""
+        if not rows:
+            return
+        levels, indices, hashes = (list(column) for column in zip(*rows, strict=True))
+        conn = self._connection()
+        with _translate(self._label):
+            conn.execute(_INSERT_TILES, (production, levels, indices, hashes))
+
     # -- store metadata -------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -544,29 +755,61 @@ class PostgresEventStore:
                 for row in rows:
                     copy.write_row(row)
 
-    def _pages(
-        self,
-        sql: str,
-        prefix: tuple[Any, ...],
-        after: int,
-        *,
-        key: int,
-        suffix: tuple[Any, ...] = (),
-    ) -> Iterator[Any]:
-        """Rows of `sql` a page at a time, resuming after the last row's column `key`.
 
-        No cursor or transaction stays open between pages, so a caller may append while it
-        iterates (the same connection serves both) and an abandoned iterator holds nothing.
-        """
+class PostgresLogReader(_Reads):
+    """One production's ledger read for verification, on a read-only connection of its own.
+
+    Safe across a fork (what two-core verification does): the connection is opened on first use
+    in each process, never inherited, and a child never closes its parent's. Implements
+    `showclear.ledger.parallel.LogSource`.
+    """
+
+    def __init__(self, conninfo: str, production: str) -> None:
+        self.conninfo = conninfo
+        self.production = production
+        self._label = describe(conninfo)
+        self._conn: tuple[int, Connection] | None = None
+
+    def _connection(self) -> Connection:
+        if self._conn is None or self._conn[0] != os.getpid() or self._conn[1].closed:
+            conn = _open_connection(self.conninfo, self._label, "showclear-verify")
+            with _translate(self._label):
+                conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            self._conn = (os.getpid(), conn)
+        return self._conn[1]
+
+    def rows(self, after: int, up_to: int | None) -> Iterator[tuple[int, bytes, bytes]]:
+        """(seq, payload, leaf hash) of after < seq [<= up_to], in seq order."""
+        bound = _MAX_SEQ if up_to is None else up_to
+        return self._pages(_SELECT_LEAVES, (self.production,), after, key=0, suffix=(bound,))
+
+    def count(self) -> int:
         conn = self._connection()
-        while True:
-            with _translate(self._label), conn.cursor(binary=True) as cur:
-                rows = cur.execute(sql, (*prefix, after, *suffix, PAGE_ROWS)).fetchall()
-            yield from rows
-            if len(rows) < PAGE_ROWS:
-                return
-            after = rows[-1][key]
-            conn = self._connection()
+        with _translate(self._label):
+            sql = "SELECT COUNT(*) FROM events WHERE production = %s"
+            return _scalar(conn, sql, (self.production,))
+
+    def notes(self, above: int, up_to: int | None) -> list[tuple[int, str]]:
+        """(tree size, note) of the checkpoints filed with above < size [<= up_to], by size."""
+        bound = _MAX_SEQ if up_to is None else up_to
+        sql = f"{_SELECT_NOTES} AND tree_size <= %s ORDER BY tree_size"
+        return self._rows(sql, (self.production, above, bound))
+
+    def newest(self) -> list[tuple[int, str]]:
+        """The checkpoint with the largest tree size, if any."""
+        sql = f"{_SELECT_NOTES} ORDER BY tree_size DESC LIMIT 1"
+        return self._rows(sql, (self.production, -1))
+
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[int, str]]:
+        conn = self._connection()
+        with _translate(self._label):
+            return [(int(size), str(note)) for size, note in conn.execute(sql, params)]
+
+    def close(self) -> None:
+        """Close this process's connection (one inherited across a fork is left alone)."""
+        if self._conn is not None and self._conn[0] == os.getpid():
+            self._conn[1].close()
+        self._conn = None
 
 
 def _scalar(conn: Connection, sql: str, params: tuple[Any, ...]) -> int:

@@ -50,7 +50,7 @@ def rule(
     severity: Severity,
     *commands: str,
     override: Sequence[Iterable[str]] = (),
-) -> Callable[[Check], Check]:
+) -> Callable[[Check], Check]:  # pragma: no mutate block (runs at import; see docs/testing.md)
     """Register a check for the given command types."""
 
     def register(check: Check) -> Check:
@@ -67,7 +67,7 @@ def rule(
 F = TypeVar("F", bound=Callable[..., object])
 
 
-def alert_rule(rule_id: str, when: str) -> Callable[[F], F]:
+def alert_rule(rule_id: str, when: str) -> Callable[[F], F]:  # pragma: no mutate block
     """Register an ALERT rule: it never refuses; the tagged function raises its alert events."""
 
     def register(fn: F) -> F:
@@ -114,7 +114,7 @@ def override_satisfies(state: State, cmd: Command, rule: Rule) -> bool:
     return distinct_people_fill(ov.by, slots)
 
 
-def load_all() -> None:
+def load_all() -> None:  # pragma: no mutate block (imports, once)
     """Import every rule family so that its rules register themselves."""
     from showclear.domain.rules import (  # noqa: F401
         ammunition,

@@ -79,7 +79,8 @@ def only_the_custodian_hands_on(state: State, cmd: Command) -> Finding | None:
                                               lot.custodian.kind == "container" else "."),
             )  # fmt: skip
         return None
-    assert isinstance(cmd, Issue | Secure) and cmd.firearm is not None
+    assert isinstance(cmd, Issue | Secure)
+    assert cmd.firearm is not None  # a lot was secured above
     f = state.firearms[cmd.firearm]
     if f.issued_to is not None:
         return Finding(

@@ -71,7 +71,8 @@ def licensed_for_the_class(state: State, cmd: Command) -> Finding | None:
     covered = state.licensed_classes(armorer, state.day.day)
     if covered is None or f.firearm_class in covered:
         return None
-    held = ", ".join(sorted(covered)) or "no valid armorer licence"
+    # Never empty: SC-M01 starts a day only with an armorer licence valid that day.
+    held = ", ".join(sorted(covered))
     return Finding(
         f"{f.id} is a {f.firearm_class.replace('_', ' ')}; the armorer on duty, {armorer}, is "
         f"licensed for: {held}.",

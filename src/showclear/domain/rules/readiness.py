@@ -32,7 +32,7 @@ def no_cold_gun_that_is_not_cold(state: State, cmd: Command) -> Finding | None:
                             f"fire_blanks setup naming it")  # fmt: skip
             steps.append(f"Issue {f.id} loaded only for its fire_blanks setup; otherwise unload "
                          "it first.")  # fmt: skip
-    actual = CALL_FOR[f.loaded_kind if f.loaded else None]
+    actual = CALL_FOR[f.loaded_kind]  # None exactly when nothing is loaded
     if cmd.call is not None and cmd.call != actual:
         problems.append(f'it was called "{cmd.call}" but {f.id} holds {_holds(f)}: the call '
                         f'is "{actual}"')  # fmt: skip

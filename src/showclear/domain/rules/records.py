@@ -62,7 +62,7 @@ def may_act_as(state: State, pid: str, roles: tuple[str, ...]) -> bool:
 
 
 def words(roles: tuple[str, ...]) -> str:
-    named = [ROLE_WORDS.get(r, r) for r in roles]
+    named = [ROLE_WORDS[r] for r in roles]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
 
 
@@ -91,7 +91,7 @@ def people_are_known(state: State, cmd: Command) -> Finding | None:
 
 @rule("SC-R05", "BLOCK", *WHO)
 def actor_holds_a_role_allowed(state: State, cmd: Command) -> Finding | None:
-    if bootstrapping(state, cmd) or cmd.actor not in state.people:
+    if cmd.actor not in state.people:  # SC-R02's (the opener adding the first people too)
         return _extra_people_checks(state, cmd)
     roles = WHO[cmd.TYPE]
     if not may_act_as(state, cmd.actor, roles):

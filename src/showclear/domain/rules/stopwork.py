@@ -44,16 +44,14 @@ def missing_signoffs(state: State, signers: Sequence[str]) -> list[str]:
     an empty list means work may resume.
     """
     candidates: list[str | None] = [None, *dict.fromkeys(signers)]
+    seats = [[(slot, p) for p in candidates] for slot in SIGNOFF_SLOTS]
     best = list(SIGNOFF_SLOTS)
-    for pick in itertools.product(candidates, repeat=len(SIGNOFF_SLOTS)):
-        people = [p for p in pick if p is not None]
+    for seating in itertools.product(*seats):
+        people = [p for _, p in seating if p is not None]
         if len(set(people)) != len(people):
             continue
-        if all(
-            p is None or slot in signoff_roles(state, p)
-            for slot, p in zip(SIGNOFF_SLOTS, pick, strict=True)
-        ):
-            missing = [slot for slot, p in zip(SIGNOFF_SLOTS, pick, strict=True) if p is None]
+        if all(p is None or slot in signoff_roles(state, p) for slot, p in seating):
+            missing = [slot for slot, p in seating if p is None]
             if len(missing) < len(best):
                 best = missing
     return best
@@ -70,6 +68,9 @@ def resume_needs_three_and_a_cause(state: State, cmd: Command) -> Finding | None
     stop = state.stop
     if stop is None or stop.incident_needed_after is None:
         return None
+    # Filed after the stop: a later event. Both numbers are event numbers and an incident's
+    # event is never the stop's own, so they are never equal and `>=` would read the same;
+    # `>` is the rule's "after" (docs/testing.md lists this equivalent mutant).
     if state.last_incident_number > stop.incident_needed_after:
         return None
     causes = sorted(c for c in stop.causes if c in ("SC-A02", "SC-S03"))

@@ -1,0 +1,173 @@
+"""What `showclear verify` says, word for word, for each thing it can find.
+
+test_verifier.py checks that each tampering is found and placed (kind and position); these
+pin the sentence a person reads for each, and the account of what an intact log's check
+covered. The scenarios are test_verifier.py's.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_verifier import (
+    NODE,
+    NOTES,
+    ORIGIN,
+    PAYLOADS,
+    ROWS,
+    SIZES,
+    STRANGER,
+    STUDIO,
+    check,
+    checkpoints_of,
+    payload,
+    row,
+    rows_of,
+)
+
+from showclear.ledger.canonical import leaf_hash
+from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.note import cosign_note, sign_checkpoint
+from showclear.ledger.verifier import EventRow, LogReport, coverage, verify_log
+
+
+def edited_in_place(at: int) -> list[EventRow]:
+    rows = list(ROWS)
+    seq, _, leaf = rows[at - 1]
+    rows[at - 1] = (seq, payload(at, note="x"), leaf)
+    return rows
+
+
+def rehashed(at: int) -> list[EventRow]:
+    rows = list(ROWS)
+    rows[at - 1] = row(at, payload(at, note="x"))
+    return rows
+
+
+def renumbered(rows: list[EventRow]) -> list[EventRow]:
+    return [(pos, p, h) for pos, (_, p, h) in enumerate(rows, 1)]
+
+
+ALIEN = payload(18, production="p2")
+INVENTED = payload(99)
+OTHER_LOG = sign_checkpoint(Checkpoint("elsewhere", 10, ROWS[0][2]), NODE)
+EMPTY_LIE = sign_checkpoint(Checkpoint(ORIGIN, 0, ROWS[0][2]), NODE)
+
+CASES: dict[str, tuple[list[EventRow], list[str], str]] = {
+    "edited": (edited_in_place(17), NOTES,
+               "event 17 was changed: its bytes no longer match its stored hash"),
+    "rehashed": (rehashed(17), NOTES,
+                 "checkpoint 2 (size 20) does not match the log: events 11 to 20 were changed "
+                 "after it was signed (their stored hashes were recomputed to hide it)"),
+    "rehashed-one": (rehashed(11), checkpoints_of(ROWS, [10, 11]),
+                     "checkpoint 2 (size 11) does not match the log: event 11 was changed after "
+                     "it was signed (their stored hashes were recomputed to hide it)"),
+    "deleted": (ROWS[:16] + ROWS[17:], NOTES, "event 17 is missing from the log"),
+    "deleted-three": (renumbered(ROWS[:16] + ROWS[19:]), NOTES,
+                      "events 17 to 19 are missing from the log"),
+    "swapped": ([*ROWS[:16], ROWS[17], ROWS[16], *ROWS[18:]], NOTES,
+                "event 18 is stored where event 17 belongs: events from 17 on are out of order"),
+    "duplicate": ([*ROWS[:17], ROWS[16], *ROWS[17:]], NOTES,
+                  "event 17 appears a second time, at position 18"),
+    "foreign": ([*ROWS[:17], (18, ALIEN, leaf_hash(ALIEN)), *ROWS[17:]], NOTES,
+                "event 18 belongs to production 'p2', not 'p1'"),
+    "invented": ([*ROWS[:17], (99, INVENTED, leaf_hash(INVENTED)), *ROWS[17:]], NOTES,
+                 "event 99 at position 18 does not belong there: event 18 comes later, so "
+                 "something was added before it"),
+    "truncated": (ROWS[:37], NOTES,
+                  "the log has 37 events, but checkpoint 5 was signed at 45 events: events 38 "
+                  "to 45 were cut off"),
+    "seq-column": ([*ROWS[:6], (70, *ROWS[6][1:]), *ROWS[7:]], NOTES,
+                   "event 7 is filed under seq 70 in the store"),
+    "not-json": ([*ROWS[:6], row(7, b"not json"), *ROWS[7:]], NOTES,
+                 "event at position 7 is not a JSON event with an integer seq"),
+    "seq-zero": ([*ROWS[:6], row(7, b'{"seq":0}'), *ROWS[7:]], NOTES,
+                 "event at position 7 has seq 0"),
+    "garbage-note": (ROWS, [*NOTES[:2], "garbage"],
+                     "checkpoint 3: note has no blank line before its signatures"),
+    "other-log": (ROWS, [OTHER_LOG],
+                  "checkpoint 1 is for log 'elsewhere', not 'showclear.test/production/p1'"),
+    "empty-lie": (ROWS, [EMPTY_LIE], "checkpoint 1 signs an empty log with a non-empty root"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_problem_is_told_in_its_own_words(case: str) -> None:
+    rows, notes, message = CASES[case]
+    report = check(rows, notes)
+    assert not report.ok and report.message == message
+
+
+def test_a_resigned_history_names_who_signed_it() -> None:
+    report = check(ROWS, checkpoints_of(ROWS, SIZES, STRANGER))
+    key = f"{STRANGER.name}+{STRANGER.key_id.hex()}"
+    assert report.message == (
+        f"checkpoint 1: note is not signed by a trusted key (signed by {key})"
+    )
+
+
+def test_a_forged_checkpoint_is_an_altered_or_forged_note() -> None:
+    forged = list(NOTES)
+    _, signatures = forged[2].split("\n\n")
+    forged[2] = Checkpoint(ORIGIN, 30, leaf_hash(b"x")).body() + "\n" + signatures
+    report = check(ROWS, forged)
+    assert report.message == (
+        f"checkpoint 3: signature by {NODE.name}+{NODE.key_id.hex()} does not match the note "
+        "text; it was altered or forged after signing"
+    )
+
+
+def test_the_witness_is_named_when_it_shows_a_cut() -> None:
+    witness = cosign_note(NOTES[3], STUDIO)
+    report = check(ROWS[:30], NOTES[:3], witness=witness, trusted=(NODE, STUDIO))
+    assert report.message == (
+        "the log has 30 events, but the witness checkpoint was signed at 40 events: events 31 "
+        "to 40 were cut off"
+    )
+
+
+def test_intact_logs_say_what_is_not_yet_covered() -> None:
+    assert check(ROWS).message == "45 events intact; 5 checkpoints match them"
+    assert check(rows_of(PAYLOADS[:50])).message == (
+        "50 events intact; 5 checkpoints match them; events 46 to 50 are not yet covered by a "
+        "checkpoint"
+    )
+    assert verify_log(ROWS, [], NODE.verifier).message == (
+        "45 events intact, but no signed checkpoint was given: truncation and rewritten hashes "
+        "cannot be detected"
+    )
+
+
+CHECKED = (
+    "Checked: every event's leaf hash recomputed from its stored bytes (45 events), with its "
+    "seq and production; {roots} checkpoint roots against the tree recomputed at each one's "
+    "size; "
+)
+WHY = (
+    ". Why that is enough: that signature commits the node to the root of events 1 to 45, "
+    "which no other events have; every older checkpoint's root was recomputed from those same "
+    "events, so its own signature says nothing more about them. --deep also checks every older "
+    "checkpoint's signature (it would show a note altered without changing its size or root)."
+)
+
+
+def covered(report: LogReport) -> str:
+    assert report.ok, report.message
+    return coverage(report)
+
+
+def test_coverage_says_what_was_checked_and_why_it_is_enough() -> None:
+    assert covered(check(ROWS)) == (
+        CHECKED.format(roots=5) + "signatures: the newest checkpoint's (size 45)" + WHY
+    )
+    deep = verify_log(ROWS, NOTES, NODE.verifier, deep=True, origin=ORIGIN)
+    assert covered(deep) == CHECKED.format(roots=5) + "signatures: all 5 (--deep)."
+    witness = cosign_note(NOTES[1], STUDIO)
+    with_witness = check(ROWS, NOTES, witness=witness, trusted=(NODE, STUDIO))
+    assert covered(with_witness) == (
+        CHECKED.format(roots=6)
+        + "signatures: the newest checkpoint's (size 45) and the witness's (size 20)"
+        + WHY
+    )
+    assert covered(verify_log(ROWS, [], NODE.verifier)) == (
+        CHECKED.format(roots=0) + "no signature, as no checkpoint was given."
+    )
