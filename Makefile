@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install system-deps demo test lint typecheck unit mutate clean
+.PHONY: install system-deps demo test lint typecheck arch unit mutate clean
 
 install: $(VENV)/.installed
 
@@ -27,7 +27,12 @@ lint: install
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: install
-	$(BIN)/mypy --strict src/showclear/domain src/showclear/ledger
+	$(BIN)/mypy --strict src
+
+# The architecture's import contracts (.importlinter): layers, a pure core, adapters reached only
+# through the composition root, independent route and command modules, no cycles.
+arch: install
+	$(BIN)/lint-imports
 
 system-deps:
 	bash scripts/install-system-deps.sh
@@ -35,7 +40,7 @@ system-deps:
 unit: install system-deps
 	$(BIN)/pytest -q -n 2
 
-test: lint typecheck unit
+test: lint typecheck arch unit
 
 # Mutation testing of the rules, effects, watchdogs and the ledger's checks (docs/testing.md).
 # Slow, so not part of `make test`. The modules are [tool.mutmut] only_mutate in pyproject.toml;

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from showclear.api.app import create_app
-from showclear.api.background import BackgroundServer
-from showclear.api.demo import ensure_demo
+from showclear.app.demo import ensure_demo
+from showclear.web.app import create_app
+from showclear.web.background import BackgroundServer
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -47,7 +47,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Path(tmp) / "shots.db")
         ctx = app.state.ctx
-        ensure_demo(ctx.runtime, ctx.auth)
+        ensure_demo(ctx.app, ctx.auth)
         with BackgroundServer(app) as url, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1024, "height": 768})

@@ -14,7 +14,7 @@ import pytest
 
 from pg import database_name
 from showclear.adapters.postgres import PostgresEventStore
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.adapters.sqlite.store import SQLiteEventStore
 
 BACKENDS = ("sqlite", "postgresql")
 

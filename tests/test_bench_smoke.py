@@ -8,6 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.service import Service
 from showclear.bench.append import LEDGER_KEYS, percentile, run_append
 from showclear.bench.append import RESULT_KEYS as APPEND_KEYS
 from showclear.bench.cli import bench_app
@@ -15,8 +17,6 @@ from showclear.bench.rebuild import RESULT_KEYS as REBUILD_KEYS
 from showclear.bench.rebuild import build_store, run_rebuild
 from showclear.bench.workload import PRODUCTION, HandoverWorkload, workload_commands
 from showclear.domain import State, evolve_all, handle, parse_command
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
 
 
 def test_workload_is_accepted_and_deterministic() -> None:

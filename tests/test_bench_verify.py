@@ -8,10 +8,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.bench.cli import bench_app
 from showclear.bench.proof import RESULT_KEYS as PROOF_KEYS
 from showclear.bench.verify import RESULT_KEYS
-from showclear.store.sqlite import SQLiteEventStore
 
 
 def test_bench_verify_reports_every_figure(tmp_path: Path) -> None:

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 
 from domain.conftest import ready_day
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.projection import event_from_payload
+from showclear.app.service import Service
 from showclear.domain import parse_command
-from showclear.service import Service, event_from_payload
-from showclear.store.base import ConcurrencyError, NewEvent, StoredEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ports import ConcurrencyError, NewEvent, StoredEvent
 
 ROUNDS = 25
 PRODUCTION = "race"

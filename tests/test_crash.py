@@ -6,9 +6,9 @@ accepted. The parent kills it with SIGKILL after a random delay, 20 times on the
 after each kill reopens the store: every acknowledged seq is there with the same payload, the
 state rebuilds, and every production's sequence has no gap.
 
-The same runs with the ledger on (`open_service`, as a set node runs): after each kill the store
-also verifies (every leaf, every stored checkpoint, an unsigned tail reported as such), and the
-next start signs whatever tail the kill left unsigned, after which the whole log is covered.
+The same runs with the ledger on (`bootstrap.open_node`, as a set node runs): after each kill the
+store also verifies (every leaf, every stored checkpoint, an unsigned tail reported as such), and
+the next start signs whatever tail the kill left unsigned, after which the whole log is covered.
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from pathlib import Path
 import pytest
 
 from domain.conftest import ready_day
+from showclear.adapters.keys import KeyDirectory, keys_dir
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.service import Service
+from showclear.bootstrap import ledger_for, open_store
 from showclear.ledger.canonical import leaf_hash
-from showclear.ledger.node import LedgerNode, node_verifier
 from showclear.ledger.verifier import verify_log
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
 
 KILLS = 20
 PRODUCTION = "crash"
@@ -40,15 +41,17 @@ import sys
 from datetime import timedelta
 
 from showclear.domain import parse_command
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.app.service import Service
+from showclear.adapters.sqlite.store import SQLiteEventStore
 
 path, production, ledger = sys.argv[1], sys.argv[2], sys.argv[3] == "ledger"
 committed = []
 if ledger:
-    from showclear.bootstrap import open_service
+    from showclear.bootstrap import open_node
 
-    service = open_service(path)
+    node = open_node(path, signin=False)
+
+    service = node.service
     service.on_commit = lambda prod, stored: committed.extend(stored)
 else:
     store = SQLiteEventStore(path)
@@ -75,14 +78,16 @@ while True:
 
 
 def prepare(path: Path, ledger: bool) -> int:
-    store = SQLiteEventStore(path)
-    node = LedgerNode.open(path, store) if ledger else None
+    store = open_store(path)
+    node = ledger_for(path, store) if ledger else None
     try:
         ready_day(production=PRODUCTION, service=Service(store, ledger=node))
         # a second production in the same file: sequences are per production
         ready_day(production="other", service=Service(store, ledger=node))
         return store.head(PRODUCTION)
     finally:
+        if node is not None:
+            node.close()
         store.close()
 
 
@@ -167,7 +172,7 @@ def check_store(path: Path, acknowledged: dict[int, str]) -> int:
 
 def check_ledger(path: Path) -> None:
     """The killed store verifies; the next start signs its tail; then every event is covered."""
-    trusted = node_verifier(path)
+    trusted = KeyDirectory(keys_dir(path)).verifier()
 
     def verify(store: SQLiteEventStore) -> tuple[int, int]:
         checkpoints = store.checkpoints(PRODUCTION)
@@ -191,12 +196,14 @@ def check_ledger(path: Path) -> None:
                     trusted,
                 ).message
             )
-    node = LedgerNode.open(path)  # the next start
+    store = open_store(path)
+    node = ledger_for(path, store)  # the next start
     try:
-        size, signed = verify(node.store)
+        size, signed = verify(store)  # type: ignore[arg-type]
         assert signed == size
     finally:
-        node.store.close()
+        node.close()
+        store.close()
 
 
 @pytest.mark.slow

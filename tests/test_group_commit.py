@@ -1,4 +1,4 @@
-"""Group commit: Service.execute_many and the web runtime's batches.
+"""Group commit: Service.execute_many and the application's batches.
 
 A batch must give the same outcomes and record the same events as executing its commands one
 by one, in one append (one fsync, one signed checkpoint); a batch that lost a race to another
@@ -15,24 +15,26 @@ from typing import Any
 import pytest
 
 from domain.conftest import ready_day
-from showclear.api.runtime import Answer, IdReused, Runtime
-from showclear.bootstrap import open_service
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.answers import Answer
+from showclear.app.service import Service
+from showclear.bootstrap import Node, open_node
 from showclear.domain import Malformed, Outcome, State, parse_command
 from showclear.domain.commands import Command
-from showclear.service import Service
-from showclear.store.base import ConcurrencyError, StoredEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.errors import CommandIdReused
+from showclear.ports import ConcurrencyError, StoredEvent
 
 PRODUCTION = "gc"
 
 
 def prepared(path: Path) -> datetime:
     """A ready day (approved setup s1: g1 for lead) in a signing store; returns its clock."""
-    service = open_service(path)
+    node = open_node(path, signin=False)
+    service = node.service
     try:
         return ready_day(production=PRODUCTION, service=service).clock
     finally:
-        service.store.close()  # type: ignore[union-attr]
+        node.close()
 
 
 def batch_lines(t0: datetime) -> list[dict[str, Any]]:
@@ -85,17 +87,19 @@ def test_a_batch_gives_the_same_outcomes_and_events_as_one_by_one(tmp_path: Path
     cmds = [parse_command(raw) for raw in batch_lines(t0)]
     before = checkpoints(batched)
 
-    a = open_service(single)
+    node_a = open_node(single, signin=False)
+    a = node_a.service
     expected = one_by_one(a, cmds)
-    a.store.close()  # type: ignore[union-attr]
+    node_a.close()
 
-    b = open_service(batched)
+    node_b = open_node(batched, signin=False)
+    b = node_b.service
     seen: list[tuple[Outcome, int]] = []
     b.subscribe(lambda _p, out, state: seen.append((out, state.version)))
     decided_on: list[State] = []
     got = b.execute_many(PRODUCTION, cmds, decided_on=decided_on)
     head = b.state(PRODUCTION).version
-    b.store.close()  # type: ignore[union-attr]
+    node_b.close()
 
     assert [type(r).__name__ for r in got] == [
         "Outcome",
@@ -123,10 +127,11 @@ def test_a_batch_of_only_malformed_commands_records_nothing(tmp_path: Path) -> N
     path = tmp_path / "m.db"
     t0 = prepared(path)
     before = recorded(path)
-    service = open_service(path)
+    node = open_node(path, signin=False)
+    service = node.service
     bad = {"type": "return", "actor": "arm", "firearm": "nope", "from": "lead"}
     got = service.execute_many(PRODUCTION, [parse_command({**bad, "at": t0.isoformat()})])
-    service.store.close()  # type: ignore[union-attr]
+    node.close()
     assert len(got) == 1 and isinstance(got[0], Malformed)
     assert recorded(path) == before
 
@@ -193,9 +198,10 @@ def test_a_batch_that_loses_twice_raises(tmp_path: Path) -> None:
 # -- the web runtime's batches ----------------------------------------------------------------
 
 
-def runtime_at(path: Path, t0: datetime) -> Runtime:
+def runtime_at(path: Path, t0: datetime) -> Node:
     ticks = iter(range(10_000))
-    return Runtime(path, clock=lambda: t0 + timedelta(seconds=next(ticks)))
+    clock = lambda: t0 + timedelta(seconds=next(ticks))  # noqa: E731
+    return open_node(path, threaded=True, signin=False, clock=clock)
 
 
 def test_runtime_batch_answers_a_repeated_command_id_once(tmp_path: Path) -> None:
@@ -206,9 +212,10 @@ def test_runtime_batch_answers_a_repeated_command_id_once(tmp_path: Path) -> Non
              "witnesses": ["lead", "ad"], "command_id": "c1"}  # fmt: skip
     other_type = {"type": "return", "firearm": "g1", "from": "lead", "command_id": "c1"}
     try:
-        head = runtime.call(runtime.state, PRODUCTION).version
-        results = runtime.call(
-            runtime.execute_batch,
+        app = runtime.app
+        head = app.state(PRODUCTION).version
+        results = app.call(
+            app.execute_batch,
             PRODUCTION,
             [(issue, "arm"), (issue, "arm"), (other_type, "arm"), ({"type": "x"}, "arm")],
         )
@@ -216,13 +223,14 @@ def test_runtime_batch_answers_a_repeated_command_id_once(tmp_path: Path) -> Non
         assert isinstance(first, Answer) and first.verdict == "accepted" and not first.duplicate
         assert isinstance(repeat, Answer) and repeat.duplicate
         assert repeat.events == first.events and repeat.head == first.head
-        assert isinstance(reused, IdReused)
+        assert isinstance(reused, CommandIdReused)
         assert isinstance(malformed, Malformed)
-        assert runtime.call(runtime.state, PRODUCTION).version == first.head
+        assert app.state(PRODUCTION).version == first.head
         assert first.events[0]["seq"] == head + 1
-        # and later, outside the batch, the same id is still answered from memory
-        again = runtime.call(runtime.execute, PRODUCTION, issue, "arm")
+        # and later, outside the batch, the same id is still answered from the record
+        again = app.execute(PRODUCTION, issue, actor="arm")
         assert again.duplicate and again.events == first.events
+        assert again == repeat
     finally:
         runtime.close()
 
@@ -234,12 +242,14 @@ def test_queued_requests_share_one_commit(tmp_path: Path) -> None:
     try:
         before = checkpoints(path)
         gate = threading.Event()
-        runtime._writer.submit(gate.wait, 10)  # hold the writer while requests queue up
+        runtime.app.writer.schedule(lambda: gate.wait(10))  # hold the writer: requests queue up
         issue = {"type": "issue", "firearm": "g1", "setup": "s1", "shown": True, "to": "lead",
                  "witnesses": ["lead", "ad"]}  # fmt: skip
         back = {"type": "return", "firearm": "g1", "from": "lead"}
-        futures = [runtime.submit(PRODUCTION, body, "arm") for body in (issue, back, issue, back)]
-        futures.append(runtime.submit(PRODUCTION, {"type": "nonsense"}, "arm"))
+        futures = [
+            runtime.app.submit(PRODUCTION, body, "arm") for body in (issue, back, issue, back)
+        ]
+        futures.append(runtime.app.submit(PRODUCTION, {"type": "nonsense"}, "arm"))
         gate.set()
         answers = [f.result(10) for f in futures[:4]]
         with pytest.raises(Malformed):
@@ -248,7 +258,8 @@ def test_queued_requests_share_one_commit(tmp_path: Path) -> None:
         seqs = [e["seq"] for a in answers for e in a.events]
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
         assert [a.head for a in answers] == [a.events[-1]["seq"] for a in answers]
-        runtime.service.ledger.flush()  # signed off the commit path: wait for it
+        assert runtime.ledger is not None
+        runtime.ledger.flush()  # signed off the commit path: wait for it
         assert checkpoints(path) == before + 1  # one append, one signed checkpoint
     finally:
         runtime.close()

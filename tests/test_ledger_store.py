@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from showclear.bootstrap import open_service
+from showclear.adapters.keys import generate_keypair, load_signer
+from showclear.app.drills import DrillRun
+from showclear.bootstrap import open_node
 from showclear.cli import app
-from showclear.drills import DrillRun
 from showclear.ledger.checkpoint import Checkpoint
-from showclear.ledger.keys import generate_keypair, load_signer
 from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.note import sign_checkpoint
 
@@ -37,11 +37,12 @@ def _per_event(path: Path) -> None:
     """The drill as a set runs it, a command every few seconds: a checkpoint per command,
     signed by the checkpointer. A few commands record two events in one commit; the sizes
     between are signed here with the node's key, so that every event has its checkpoint."""
-    service = open_service(path)
+    node = open_node(path, signin=False)
+    service = node.service
     try:
         ledger = service.ledger
         assert ledger is not None
-        for result in DrillRun(service).run(DRILL.read_text(encoding="utf-8").splitlines()):
+        for result in DrillRun(node.app).run(DRILL.read_text(encoding="utf-8").splitlines()):
             assert result.passed is not False, result
             ledger.flush()  # what the time between two commands on a set gives the checkpointer
         store = ledger.store
@@ -53,7 +54,7 @@ def _per_event(path: Path) -> None:
                     note = ledger._sign(production, seq, tree.root(seq), at)
                     store.add_checkpoint(production, seq, tree.root(seq), note)
     finally:
-        service.store.close()  # type: ignore[union-attr]
+        node.close()
 
 
 @pytest.fixture(scope="module", params=["grouped", "per-event"])

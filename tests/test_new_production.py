@@ -10,12 +10,13 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from showclear.api.demo import DEMO, seed
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.demo import DEMO, seed
+from showclear.app.service import Service
+from showclear.bootstrap import open_node
 from showclear.cli import app
 from showclear.domain import parse_command
 from showclear.domain.values import NEW_PRODUCTION_POLICY, Policy
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
 
 runner = CliRunner()
 SWITCHES = {
@@ -92,9 +93,10 @@ def test_a_bad_policy_option_names_the_setting_and_opens_nothing(tmp_path: Path)
 
 
 def test_the_demo_production_has_the_switches_on_and_a_usable_day() -> None:
-    service = Service()
+    app = open_node(None).app
+    service = app.service
     now = datetime.now().astimezone()
-    assert seed(service, now) > 30  # every seed line accepted, or seed raises
+    assert seed(app, now) > 30  # every seed line accepted, or seed raises
     state = service.state(DEMO)
     assert {k: state.policy.as_dict()[k] for k in SWITCHES} == SWITCHES
     assert set(state.vendors) == {"acme-props", "blankco"}

@@ -21,12 +21,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.bench.verify import PRODUCTION, build_store
 from showclear.cli import app
+from showclear.cli.ledger import report_json
 from showclear.ledger import parallel
 from showclear.ledger.verifier import verify_log
-from showclear.ledger_cli import report_json
-from showclear.store.sqlite import SQLiteEventStore
 
 SHOWCLEAR = str(Path(sys.executable).parent / "showclear")
 EVENTS = parallel.PARALLEL_ABOVE + 4_000
@@ -73,11 +73,11 @@ def verify_here(path: Path) -> tuple[int, dict[str, object]]:
 
 
 def one_process(path: Path) -> dict[str, object]:
-    from showclear.ledger.node import LedgerNode
+    from showclear.bootstrap import ledger_for
 
     st = SQLiteEventStore(path)
     try:
-        node = LedgerNode.open(path, st)
+        node = ledger_for(path, st)
         report = verify_log(
             st.read_leaves(PRODUCTION),
             [c.note for c in st.checkpoints(PRODUCTION)],

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from showclear.app.service import Service
 from showclear.domain import Event, Outcome, State, parse_command
 from showclear.domain import events as ev
 from showclear.domain.commands import Command
-from showclear.service import Service
 
 TZ = timezone(timedelta(hours=-7))
 START = datetime(2024, 3, 4, 7, 0, tzinfo=TZ)

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import showclear.domain
+from showclear.app.drills import DrillRun, summary
 from showclear.domain.rules import REGISTRY, load_all
 from showclear.domain.rules.catalog import CATALOG, RECORD_PROPERTIES
-from showclear.drills import DrillRun, summary
 
 # Written from the rule texts (who may override each GUARD rule), not from the code.
 GUARD_OVERRIDERS = {

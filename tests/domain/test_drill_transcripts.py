@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
+from showclear.app.drills import DrillRun
 from showclear.domain import Outcome, State
 from showclear.domain import events as ev
-from showclear.drills import DrillRun
 
 DRILLS = Path(__file__).resolve().parents[2] / "drills"
 TRANSCRIPTS = Path(__file__).resolve().parent / "transcripts"
@@ -38,7 +38,7 @@ def transcript(drill: Path) -> list[str]:
     def seen(production: str, outcome: Outcome, state: State) -> None:
         outcomes.append(outcome)
 
-    run.service.subscribe(seen)
+    run.app.service.subscribe(seen)
     lines = []
     for result in run.run(drill.read_text(encoding="utf-8").splitlines()):
         record: dict[str, Any] = result.as_json()

@@ -18,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from showclear.bootstrap import open_service
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.service import Unrecordable
+from showclear.bootstrap import open_node
 from showclear.domain import Malformed, Outcome, handle, limits, parse_command
 from showclear.domain.commands import (
     COMMANDS,
@@ -37,8 +39,6 @@ from showclear.domain.parsing import (
     to_wire,
 )
 from showclear.ledger.canonical import canonical_bytes, envelope
-from showclear.service import Unrecordable
-from showclear.store.sqlite import SQLiteEventStore
 
 from .conftest import START, ready_day
 
@@ -229,7 +229,8 @@ def test_a_command_whose_events_cannot_be_recorded_fails_alone(tmp_path: Path) -
     # Built around the parser (as a bug or an older client might): its event holds NaN, which
     # no ledger can write. The group commit answers it alone; its neighbours are recorded.
     db = tmp_path / "group.db"
-    service = open_service(db)
+    node = open_node(db, signin=False)
+    service = node.service
     day = ready_day(service=service)
     at = day.clock
     good = [
@@ -254,7 +255,7 @@ def test_a_command_whose_events_cannot_be_recorded_fails_alone(tmp_path: Path) -
     for r in (results[0], results[2], results[3]):
         assert isinstance(r, Outcome) and r.verdict == "accepted"
     assert service.state("test-prod").version == head + 3
-    service.store.close()  # type: ignore[union-attr]
+    node.close()
     with SQLiteEventStore(db) as store:
         types = [e.type for e in store.read("test-prod", head)]
     assert types == ["concern_raised"] * 3

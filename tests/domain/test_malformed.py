@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from showclear.app.drills import DrillRun
+from showclear.app.service import Service
 from showclear.domain import Malformed, parse_command
-from showclear.drills import DrillRun
-from showclear.service import Service
 
 from .conftest import START, Day, ready_day
 

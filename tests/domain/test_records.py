@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from showclear.board import board
 from showclear.domain import Malformed, State, evolve_all, handle
 from showclear.domain import events as ev
+from showclear.views.board import board
 
 from .conftest import Day, ready_day
 

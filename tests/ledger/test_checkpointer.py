@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from domain.conftest import ready_day
-from showclear.bootstrap import open_service
-from showclear.ledger.checkpointer import Checkpointer, CheckpointerError
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.checkpointer import Checkpointer, CheckpointerError
+from showclear.app.ledger import LedgerNode
+from showclear.bootstrap import ledger_for, open_node, open_store
 from showclear.ledger.merkle import MerkleTree
-from showclear.ledger.node import LedgerNode
 from showclear.ledger.note import open_checkpoint
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore, StoreClosedError
+from showclear.ports import LedgerBackend, NewEvent, StoreClosedError
 
 PRODUCTION = "cp"
 
@@ -53,8 +53,22 @@ def _wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
 @pytest.fixture
 def node(tmp_path: Path) -> LedgerNode:
     path = tmp_path / "set.db"
-    store = SQLiteEventStore(path)
-    return LedgerNode.open(path, store)
+    return ledger_for(path, open_store(path))
+
+
+def _checkpointer(
+    node: LedgerNode, sign_head: Callable[..., object], window: float
+) -> Checkpointer:
+    path = Path(node.store.path)  # type: ignore[attr-defined]
+    return Checkpointer(path.name, sign_head, lambda: open_store(path), window=window)
+
+
+def _close(node: LedgerNode) -> None:
+    """What closing a node does: sign what is left, then close the store."""
+    try:
+        node.close()
+    finally:
+        node.store.close()
 
 
 def test_a_commit_after_a_quiet_spell_is_signed_at_once_and_verifies(node: LedgerNode) -> None:
@@ -75,10 +89,10 @@ def test_a_commit_after_a_quiet_spell_is_signed_at_once_and_verifies(node: Ledge
 
 def test_commits_inside_the_window_share_one_checkpoint(tmp_path: Path) -> None:
     path = tmp_path / "set.db"
-    store = SQLiteEventStore(path)
-    node = LedgerNode.open(path, store)
+    store = open_store(path)
+    node = ledger_for(path, store)
     # An hour-long window, so the test does not depend on how fast this machine is.
-    node._checkpointer = Checkpointer(path, node.sign_head, window=3600)
+    node._checkpointer = _checkpointer(node, node.sign_head, window=3600)
     node.committed(PRODUCTION, _append(store, 1))
     assert _wait_for(lambda: _sizes(store) == [1])
     for _ in range(4):
@@ -87,17 +101,19 @@ def test_commits_inside_the_window_share_one_checkpoint(tmp_path: Path) -> None:
     assert _sizes(store) == [1], "commits inside the window were signed one by one"
     node.flush()  # cuts the window short
     assert _sizes(store) == [1, 5]
-    store.close()
+    _close(node)
 
 
 def test_closing_the_store_signs_the_last_commits(tmp_path: Path) -> None:
     path = tmp_path / "set.db"
-    service = open_service(path)
+    node = open_node(path, signin=False)
+    service = node.service
     assert service.store is not None and service.ledger is not None
-    service.ledger._checkpointer = Checkpointer(path, service.ledger.sign_head, window=3600)
+    ledger = service.ledger
+    ledger._checkpointer = _checkpointer(ledger, ledger.sign_head, window=3600)  # type: ignore[arg-type]
     ready_day(production=PRODUCTION, service=service)
     head = service.store.head(PRODUCTION)
-    service.store.close()
+    node.close()
     with SQLiteEventStore(path) as store:
         latest = store.latest_checkpoint(PRODUCTION)
         assert latest is not None and latest.tree_size == head > 5
@@ -109,12 +125,12 @@ def test_a_failed_signature_is_reported_and_loses_nothing(node: LedgerNode) -> N
     broken.set()
     sign_head = node.sign_head
 
-    def flaky(s: SQLiteEventStore, production: str) -> object:
+    def flaky(s: LedgerBackend, production: str) -> object:
         if broken.is_set():
             raise OSError("disk full")
         return sign_head(s, production)
 
-    node._checkpointer = Checkpointer(store.path, flaky, window=0)
+    node._checkpointer = _checkpointer(node, flaky, window=0)
     head = _append(store, 2)
     node.committed(PRODUCTION, head)
     with pytest.raises(CheckpointerError, match="disk full"):
@@ -123,41 +139,42 @@ def test_a_failed_signature_is_reported_and_loses_nothing(node: LedgerNode) -> N
     broken.clear()
     node.flush()  # the thread tried again and signed the same heads
     assert _sizes(store) == [head]
-    store.close()
+    _close(node)
 
 
 def test_flush_gives_up_after_its_timeout(node: LedgerNode) -> None:
     gate = threading.Event()
 
-    def slow(s: SQLiteEventStore, production: str) -> object:
+    def slow(s: LedgerBackend, production: str) -> object:
         gate.wait(10)
         return None
 
-    node._checkpointer = Checkpointer(node.store.path, slow, window=0)
+    node._checkpointer = _checkpointer(node, slow, window=0)
     node.committed(PRODUCTION, _append(node.store, 1))
     with pytest.raises(CheckpointerError, match=r"within 0\.2 s"):
         node.flush(timeout=0.2)
     gate.set()
-    node.store.close()
+    _close(node)
 
 
 def test_a_tail_left_unsigned_by_a_crash_is_signed_on_the_next_start(tmp_path: Path) -> None:
     path = tmp_path / "set.db"
-    service = open_service(path)
+    node = open_node(path, signin=False)
+    service = node.service
     assert service.store is not None
     ready_day(production=PRODUCTION, service=service)
-    service.store.close()
+    node.close()
     # What a kill between COMMIT and the signature leaves: events past the newest checkpoint.
     with SQLiteEventStore(path) as store:
         signed = store.head(PRODUCTION)
         head = _append(store, 4)
         assert _sizes(store)[-1] == signed < head
-    node = LedgerNode.open(path)
+    node = ledger_for(path, open_store(path))  # the next start
     try:
         assert _sizes(node.store)[-1] == head
         assert node.sign_unsigned() == []  # nothing left to sign
     finally:
-        node.store.close()
+        _close(node)
 
 
 def test_a_closed_checkpointer_refuses_new_commits(node: LedgerNode) -> None:
@@ -165,7 +182,7 @@ def test_a_closed_checkpointer_refuses_new_commits(node: LedgerNode) -> None:
     node.close()
     with pytest.raises(CheckpointerError, match="closed"):
         node.committed(PRODUCTION, 2)
-    node.store.close()
+    _close(node)
 
 
 def test_two_writers_on_one_file_in_one_process_queue_on_the_write_lock(tmp_path: Path) -> None:
@@ -194,21 +211,25 @@ def test_two_writers_on_one_file_in_one_process_queue_on_the_write_lock(tmp_path
         assert positions == list(range(1, 301))
 
 
-def test_closing_the_store_reports_a_signature_it_could_not_make_and_still_closes(
-    node: LedgerNode,
+def test_closing_the_node_reports_a_signature_it_could_not_make_and_still_closes(
+    tmp_path: Path,
 ) -> None:
-    def broken(s: SQLiteEventStore, production: str) -> object:
+    def broken(s: LedgerBackend, production: str) -> object:
         raise OSError("disk full")
 
-    node._checkpointer = Checkpointer(node.store.path, broken, window=0)
-    head = _append(node.store, 2)
-    node.committed(PRODUCTION, head)
+    path = tmp_path / "set.db"
+    node = open_node(path, signin=False)
+    ledger, store = node.ledger, node.backend
+    assert ledger is not None and store is not None
+    ledger._checkpointer = _checkpointer(ledger, broken, window=0)
+    head = _append(store, 2)  # type: ignore[arg-type]
+    ledger.committed(PRODUCTION, head)
     with pytest.raises(CheckpointerError, match="disk full"):
-        node.store.close()
-    with pytest.raises(StoreClosedError):
-        node.store.head(PRODUCTION)
-    node = LedgerNode.open(node.store.path)  # the next start signs what is stored
+        node.close()
+    with pytest.raises(StoreClosedError):  # the store closed all the same
+        store.head(PRODUCTION)
+    again = ledger_for(path, open_store(path))  # the next start signs what is stored
     try:
-        assert _sizes(node.store) == [head]
+        assert _sizes(again.store) == [head]  # type: ignore[arg-type]
     finally:
-        node.store.close()
+        _close(again)

@@ -16,10 +16,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from backends import BACKENDS, open_store
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.bootstrap import ledger_for
 from showclear.ledger.cosignature import Cosigner, open_cosignatures
 from showclear.ledger.divergence import answer_probe
 from showclear.ledger.hashing import EMPTY_ROOT
-from showclear.ledger.node import LedgerNode
 from showclear.ledger.note import open_checkpoint
 from showclear.ledger.proofs import prove_consistency
 from showclear.ledger.tiles import StoredTree, extend_tiles
@@ -33,8 +34,7 @@ from showclear.ledger.witness import (
     check_push,
     settle,
 )
-from showclear.store.base import NewEvent, StoredEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ports import NewEvent, StoredEvent
 
 PRODUCTION = "harbor"
 NOW = 1_700_000_000
@@ -46,7 +46,7 @@ class SetNode:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.store = SQLiteEventStore(path)
-        self.ledger = LedgerNode.open(path, self.store)
+        self.ledger = ledger_for(path, self.store)
 
     def write(self, count: int, text: str = "as planned") -> None:
         head = self.store.head(PRODUCTION)

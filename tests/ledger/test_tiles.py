@@ -25,17 +25,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from backends import BACKENDS, open_store
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.bootstrap import ledger_for
 from showclear.ledger import tiles
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.merkle import CompactTree, MerkleTree
-from showclear.ledger.node import LedgerNode
 from showclear.ledger.note import NoteSigner, sign_checkpoint
 from showclear.ledger.proof import consistency_proof, inclusion_proof
 from showclear.ledger.proofs import StoredProofError, prove_consistency, prove_inclusion
 from showclear.ledger.tiles import StoredTree, extend_tiles, missing_tiles
 from showclear.ledger.verify import verify_consistency, verify_inclusion
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ports import NewEvent
 
 PRODUCTION = "tiles"
 
@@ -221,13 +221,13 @@ def test_signed_proofs_survive_a_damaged_tile(
 
 CHILD = r"""
 import os, sys
-from showclear.ledger.node import LedgerNode
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.bootstrap import ledger_for
+from showclear.ports import NewEvent
+from showclear.adapters.sqlite.store import SQLiteEventStore
 
 path, production, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 store = SQLiteEventStore(path)
-node = LedgerNode.open(path, store)
+node = ledger_for(path, store)
 head = store.head(production)
 if mode == "exit-after-commit":
     # Commit 700 events, tell nobody, and die: no checkpoint, no tile update.
@@ -271,12 +271,12 @@ def test_a_crash_between_commit_and_tree_update_is_recomputed_on_the_next_open(
 ) -> None:
     path = tmp_path / "crash.db"
     store = SQLiteEventStore(path)
-    LedgerNode.open(path, store)
+    ledger_for(path, store)
     _fill(store, 1000, batch=1000)
-    LedgerNode.open(path, store).sign_unsigned()
+    ledger_for(path, store).sign_unsigned()
     store.close()
     store = SQLiteEventStore(path)
-    LedgerNode.open(path, store)
+    ledger_for(path, store)
     assert store.tile_counts(PRODUCTION) == {1: 1000 >> 8}
     store.close()
 
@@ -289,7 +289,7 @@ def test_a_crash_between_commit_and_tree_update_is_recomputed_on_the_next_open(
     assert _proofs_match(path) == 1700  # still right, from the tiles there are plus leaves
 
     store = SQLiteEventStore(path)
-    node = LedgerNode.open(path, store)  # the next open recomputes the missing part
+    node = ledger_for(path, store)  # the next open recomputes the missing part
     try:
         assert store.tile_counts(PRODUCTION) == {1: 1700 >> 8}
         assert missing_tiles(store, PRODUCTION, 1700) == []
@@ -325,7 +325,7 @@ def test_sigkill_while_the_checkpointer_stores_tiles(tmp_path: Path) -> None:
         assert head >= acked
         store = SQLiteEventStore(path)
         try:
-            LedgerNode.open(path, store)
+            ledger_for(path, store)
             assert missing_tiles(store, PRODUCTION, head) == []
         finally:
             store.close()

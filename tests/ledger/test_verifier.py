@@ -312,5 +312,5 @@ def test_verifier_is_independent_of_any_database() -> None:
     import showclear.ledger.verifier as module
 
     source = Path(module.__file__).read_text(encoding="utf-8")
-    for name in ("sqlite3", "psycopg", "showclear.store"):
+    for name in ("sqlite3", "psycopg", "showclear.adapters"):
         assert f"import {name}" not in source and f"from {name}" not in source

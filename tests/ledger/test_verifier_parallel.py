@@ -159,9 +159,9 @@ def test_an_intact_log_is_checked_by_two_processes(
 
 
 def test_a_store_file_is_verified_on_two_cores_like_in_one(tmp_path: Path) -> None:
+    from showclear.adapters.sqlite.store import SQLiteLogReader
     from showclear.bench.verify import PRODUCTION as BENCH
     from showclear.bench.verify import build_store
-    from showclear.store.sqlite import SQLiteLogReader
 
     node = build_store(tmp_path / "v.db", 3000)
     try:

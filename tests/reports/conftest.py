@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.demo import ensure_demo
-from showclear.ledger.node import LedgerNode
-from showclear.reports import document
-from showclear.reports.document import Document
-from showclear.reports.source import load_source
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.adapters.sqlite.store import SQLiteEventStore
+from showclear.app.demo import ensure_demo
+from showclear.bootstrap import ledger_for
+from showclear.views import documents as document
+from showclear.views.documents import Document
+from showclear.views.source import load_source
+from showclear.web.app import Ctx, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DRILLS = ROOT / "drills"
@@ -59,7 +59,7 @@ def action_day_log(action_day: Path) -> Document:
     """The daily log of the action-day drill's busy day: long enough for the compact layout."""
     store = SQLiteEventStore(action_day)
     try:
-        node = LedgerNode.open(action_day, store)
+        node = ledger_for(action_day, store)
         source = load_source(store, "demo", node.key_fingerprint)
     finally:
         store.close()
@@ -72,7 +72,7 @@ def signed_in(tmp_path: Path) -> Iterator[tuple[TestClient, Ctx]]:
     page and a download both send a stranger to sign in."""
     app = create_app(tmp_path / "web.db")
     ctx: Ctx = app.state.ctx
-    ensure_demo(ctx.runtime, ctx.auth)
+    ensure_demo(ctx.app, ctx.auth)
     with TestClient(app) as client:
         for url in ("/p/demo/reports/daily", "/p/demo/reports/daily.pdf"):
             r = client.get(url, follow_redirects=False)

@@ -17,16 +17,27 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageStat
 
+from showclear.views.source import Source
+
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "reference" / "firearm-rev-1-page1.png"
 DPI = 60
 FOOTER_MM = 18  # the bottom page margin, where the footer sits
 
 
+def open_source(db: Path, production: str) -> Source:
+    """A production's report source, as `showclear report` reads it."""
+    from showclear.bootstrap import open_node
+    from showclear.views.source import signed_source
+
+    with open_node(db, signin=False) as node:
+        assert node.backend is not None
+        return signed_source(node.backend, node.ledger, production)
+
+
 def render_page1(db: Path, out_dir: Path) -> Image.Image:
-    from showclear.reports import document
     from showclear.reports.pdf import render_pdf
-    from showclear.reports.source import open_source
+    from showclear.views import documents as document
 
     pdf = out_dir / "firearm.pdf"
     pdf.write_bytes(render_pdf(document.build("firearm", open_source(db, "demo"), firearm="rev-1")))

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from showclear.reports import pdf
-from showclear.reports.document import Document
+from showclear.views.documents import Document
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from reports.conftest import showclear
 from reports.qr import decode_pdf
-from showclear.api.app import Ctx
+from showclear.web.app import Ctx
 
 # Only the tests that read QR codes off a page need the scanner's tools.
 needs_qr_tools = pytest.mark.skipif(
@@ -28,7 +28,7 @@ def test_label_sheet_qr_codes_decode_to_the_ids(
     r = showclear("labels", "--db", action_day, "--paper", paper, "-o", out)
     assert r.returncode == 0, r.stderr
     codes = decode_pdf(out)
-    from showclear.reports.source import open_source
+    from reports.reference_image import open_source
 
     state = open_source(action_day, "demo").state
     expected = (
@@ -41,8 +41,8 @@ def test_label_sheet_qr_codes_decode_to_the_ids(
 
 
 def test_label_payload_is_what_the_scan_fields_read() -> None:
-    from showclear.api.forms import scanned
     from showclear.reports.labels import LABEL_KINDS, qr_payload
+    from showclear.web.forms import scanned
 
     for kind in LABEL_KINDS:
         assert scanned(qr_payload(kind, "colt45")) == "colt45"
@@ -61,7 +61,7 @@ def test_web_downloads_need_sign_in_and_match_the_cli(
     assert r.status_code == 200 and r.text.startswith("seq,at,event")
     r = client.get("/p/demo/reports/reconciliation.csv")
     assert r.status_code == 200 and r.text.splitlines()[-1].startswith("Total,")
-    firearm = next(iter(ctx.runtime.call(ctx.runtime.service.state, "demo").firearms))
+    firearm = next(iter(ctx.app.call(ctx.app.service.state, "demo").firearms))
     hist = client.get(f"/p/demo/history?kind=firearm&id={firearm}")
     assert f"/p/demo/reports/firearm.pdf?firearm={firearm}" in hist.text
     r = client.get(f"/p/demo/reports/firearm.csv?firearm=firearm:{firearm}")
@@ -70,7 +70,7 @@ def test_web_downloads_need_sign_in_and_match_the_cli(
     assert r.status_code == 404
     r = client.get("/p/demo/labels.pdf?paper=letter")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
-    root = ctx.runtime.call(ctx.runtime.service.ledger.status, "demo")["root_hash"]
+    root = ctx.app.call(ctx.app.service.ledger.status, "demo")["root_hash"]
     from pypdf import PdfReader
 
     daily = tmp_path / "web-daily.pdf"
@@ -83,7 +83,7 @@ def test_web_label_sheet_decodes_to_the_ids(
     signed_in: tuple[TestClient, Ctx], tmp_path: Path
 ) -> None:
     client, ctx = signed_in
-    firearm = next(iter(ctx.runtime.call(ctx.runtime.service.state, "demo").firearms))
+    firearm = next(iter(ctx.app.call(ctx.app.service.state, "demo").firearms))
     r = client.get("/p/demo/labels.pdf?paper=letter")
     assert r.status_code == 200
     pdf = tmp_path / "web-labels.pdf"

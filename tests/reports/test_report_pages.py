@@ -8,7 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from showclear.api.app import Ctx
+from showclear.web.app import Ctx
 
 
 def body_rows(html: str) -> list[str]:
@@ -28,7 +28,7 @@ def test_the_daily_log_page_shows_the_csv_rows_and_the_live_seal(
     assert len(shown) == len(rows) > 0
     for html_row, row in zip(shown, rows, strict=True):
         assert f">{row['seq']}<" in html_row and row["event"] in html_row
-    root = ctx.runtime.call(ctx.runtime.service.ledger.status, "demo")["root_hash"]
+    root = ctx.app.call(ctx.app.service.ledger.status, "demo")["root_hash"]
     assert f"root hash {root}" in page.text
     # The download buttons carry the same query as the page.
     day = re.search(r'name="day" value="([0-9-]+)"', page.text)
@@ -40,7 +40,7 @@ def test_the_daily_log_page_shows_the_csv_rows_and_the_live_seal(
 
 def test_report_pages_for_each_kind_and_their_errors(signed_in: tuple[TestClient, Ctx]) -> None:
     client, ctx = signed_in
-    state = ctx.runtime.call(ctx.runtime.service.state, "demo")
+    state = ctx.app.call(ctx.app.service.state, "demo")
     firearm = next(iter(state.firearms))
     page = client.get(f"/p/demo/reports/firearm?firearm=firearm:{firearm}")
     assert page.status_code == 200 and firearm in page.text
@@ -64,7 +64,7 @@ def test_a_report_asked_for_right_after_a_command_covers_it(
     # Checkpoints are signed just after each commit (off the commit path); the report must
     # still stand on one that covers every command already answered.
     client, ctx = signed_in
-    ledger = ctx.runtime.service.ledger
+    ledger = ctx.app.service.ledger
     for _ in range(3):
         r = client.post(
             "/api/productions/demo/commands",
@@ -74,6 +74,6 @@ def test_a_report_asked_for_right_after_a_command_covers_it(
         head = r.json()["head"]
         page = client.get("/p/demo/reports/daily")
         assert page.status_code == 200
-        status = ctx.runtime.call(ledger.status, "demo")
+        status = ctx.app.call(ledger.status, "demo")
         assert status["tree_size"] == head
         assert f"root hash {status['root_hash']}" in page.text

@@ -90,7 +90,7 @@ def test_reconciliation_totals_and_differences(action_day: Path, tmp_path: Path)
 
 def test_reconciliation_before_the_wrap_uses_live_counts_with_reported_blank() -> None:
     from showclear.domain import Event, State, evolve
-    from showclear.reports.tables import reconciliation
+    from showclear.views.report_tables import reconciliation
 
     envs = [
         {"seq": 1, "type": "production_opened", "actor": "p", "at": "2025-01-02T08:00:00+00:00",

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from showclear.reports import pdf
-from showclear.reports.document import Document
+from showclear.views.documents import Document
 
 MARGIN = re.compile(r"^(Daily firearms log Page \d+ of \d+|Production demo .*|root hash .*)$")
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.background import BackgroundServer
-from showclear.api.demo import ensure_demo
+from showclear.app.demo import ensure_demo
+from showclear.web.app import Ctx, create_app
+from showclear.web.background import BackgroundServer
 from web.support import CHROMIUM, CHROMIUM_ARGS, Live
 
 
@@ -19,7 +19,7 @@ from web.support import CHROMIUM, CHROMIUM_ARGS, Live
 def live(tmp_path: Path) -> Iterator[Live]:
     app = create_app(tmp_path / "web.db")
     ctx: Ctx = app.state.ctx
-    ensure_demo(ctx.runtime, ctx.auth)
+    ensure_demo(ctx.app, ctx.auth)
     with BackgroundServer(app) as url:
         yield Live(url, ctx, tmp_path / "web.db")
 

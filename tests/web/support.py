@@ -7,7 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from showclear.api.app import Ctx
+from showclear.views.envelopes import envelopes
+from showclear.web.app import Ctx
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,4 +38,4 @@ class Live:
         return c
 
     def events(self, production: str = "demo") -> list[dict]:
-        return self.ctx.runtime.call(self.ctx.runtime.stored_events, production)
+        return self.ctx.app.read(lambda store: envelopes(store, production))

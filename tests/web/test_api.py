@@ -8,8 +8,8 @@ import threading
 
 import httpx
 
-from showclear.api.app import create_app
-from showclear.api.background import BackgroundServer
+from showclear.web.app import create_app
+from showclear.web.background import BackgroundServer
 from web.support import Live
 
 PROBLEM = "application/problem+json"
@@ -207,14 +207,37 @@ def test_duplicates_are_recognised_after_a_restart(live: Live) -> None:
     assert arm.post("/api/productions/demo/commands", json=cmd).status_code == 200
     app2 = create_app(live.db)  # a second server on the same file, as after a restart
     with BackgroundServer(app2) as url2:
-        c = httpx.Client(base_url=url2)
-        r = c.post("/api/productions/demo/session", json={"person": "arm", "pin": "2002"})
-        c.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        c = Live(url2, live.ctx, live.db).client("arm", "2002")
         again = c.post("/api/productions/demo/commands", json=cmd)
         assert again.status_code == 200 and again.json()["duplicate"] is True
         # The record keeps what the ID was used for: another payload is still told apart.
         r = c.post("/api/productions/demo/commands", json={**cmd, "shown": False})
         assert r.status_code == 409 and r.json()["type"] == "/api/problems/duplicate-id"
+
+
+def test_a_refusal_repeated_after_a_restart_gets_the_same_problem(live: Live) -> None:
+    # Refused by several rules (SC-C01, SC-C03, ...): each with its reason and next step.
+    ad = live.client("ad", "3003")
+    bad = {**ISSUE, "shown": False, "witnesses": ["lead"], "witness_pins": {"lead": "5005"},
+           "command_id": "ad-tablet-0001"}  # fmt: skip
+    first = ad.post("/api/productions/demo/commands", json=bad)
+    assert first.status_code == 409, first.text
+    rules = first.json()["rules"]
+    assert len(rules) >= 2 and all(r["reason"] and r["next_step"] for r in rules), rules
+    repeat = ad.post("/api/productions/demo/commands", json=bad)
+    assert repeat.status_code == 409
+    assert repeat.json() == {**first.json(), "duplicate": True}
+    head = len(live.events())
+    app2 = create_app(live.db)  # a second server on the same file, as after a restart
+    with BackgroundServer(app2) as url2:
+        after = (
+            Live(url2, live.ctx, live.db)
+            .client("ad", "3003")
+            .post("/api/productions/demo/commands", json=bad)
+        )
+    assert after.status_code == 409
+    assert after.json() == repeat.json()  # refusal detail included, field by field
+    assert len(live.events()) == head  # answered from the record, nothing recorded again
 
 
 def test_every_witness_confirms_with_their_own_pin(live: Live) -> None:

@@ -18,10 +18,10 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.background import BackgroundServer
 from showclear.domain import parse_command
 from showclear.domain.commands import COMMANDS
+from showclear.web.app import Ctx, create_app
+from showclear.web.background import BackgroundServer
 
 ROLES = [
     "armorer",
@@ -376,10 +376,10 @@ def prepare(ctx: Ctx, production: str, type_name: str) -> None:
             if line["type"] == "open_production":
                 line = {**line, "production": production}
             at = (start + timedelta(seconds=i)).isoformat(timespec="seconds")
-            outcome = ctx.runtime.service.execute(production, parse_command({**line, "at": at}))
+            outcome = ctx.app.service.execute(production, parse_command({**line, "at": at}))
             assert outcome.verdict == "accepted", (line, outcome.message)
 
-    ctx.runtime.call(run)
+    ctx.app.call(run)
     for r in ROLES:
         ctx.auth.set_pin(production, who(r), PIN, set_by="test")
 

@@ -9,10 +9,10 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from showclear.api.demo import PINS
-from showclear.api.routes_reports import attachment
+from showclear.app.demo import PINS
 from showclear.domain.commands import RegisterFirearm
 from showclear.reports.csv_out import FORMULA_STARTS, neutralise
+from showclear.web.routes.reports import attachment
 from web.support import Live
 
 FORMULAS = [
@@ -74,7 +74,7 @@ def test_download_names_from_ids_are_safe_headers(live: Live) -> None:
     # A NUL in an ID: the parser refuses it now, but a store written before the limits may
     # hold one, so it is written here around the parser, as an older version would have.
     nul = "nul\x00id"
-    runtime = live.ctx.runtime
+    runtime = live.ctx.app
     at = runtime.call(runtime.state, "demo").now
     command = RegisterFirearm(actor="arm", at=at, at_text=at.isoformat(), firearm=nul,
                               kind="rubber", caliber="x", vendor="acme-props")  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from showclear.api.demo import PINS
+from showclear.app.demo import PINS
 from web.support import Live
 from web.test_api import ISSUE
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 from playwright.sync_api import Page
 
-from showclear.api.demo import PINS
+from showclear.app.demo import PINS
 from web.support import Live
 
 TABLET = {"width": 1024, "height": 768}

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.auth import MAX_FAILURES
-from showclear.api.background import BackgroundServer
-from showclear.api.demo import PINS, ensure_demo
+from showclear.app.demo import PINS, ensure_demo
+from showclear.app.signin import MAX_FAILURES
+from showclear.web.app import Ctx, create_app
+from showclear.web.background import BackgroundServer
 from web.support import Live
 from web.test_api import ISSUE
 
@@ -47,9 +47,9 @@ def race(tmp_path: Path) -> Iterator[tuple[Live, CountingHasher]]:
     hasher = CountingHasher()
     app = create_app(tmp_path / "race.db", pin_hasher=hasher)
     ctx: Ctx = app.state.ctx
-    ensure_demo(ctx.runtime, ctx.auth)
+    ensure_demo(ctx.app, ctx.auth)
     for person in PINS:
-        digest = ctx.auth._pin_hash("demo", person)
+        digest = ctx.auth.store.pin_hash("demo", person)
         assert digest is not None
         hasher.names[digest] = person
     with BackgroundServer(app) as url:

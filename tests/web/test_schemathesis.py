@@ -26,9 +26,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
-from showclear.api.app import Ctx, create_app
-from showclear.api.background import BackgroundServer
-from showclear.api.demo import PINS, ensure_demo
+from showclear.app.demo import PINS, ensure_demo
+from showclear.web.app import Ctx, create_app
+from showclear.web.background import BackgroundServer
 
 PRODUCER = "prod"
 
@@ -61,7 +61,7 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     app = create_app(Path(tmp_path_factory.mktemp("fuzz")) / "fuzz.db")
-    ensure_demo(app.state.ctx.runtime, app.state.ctx.auth)
+    ensure_demo(app.state.ctx.app, app.state.ctx.auth)
     with BackgroundServer(app) as url:
         yield Live(url, app.state.ctx)
 

@@ -30,10 +30,8 @@ from typing import Any
 from showclear.bench.baselines import eventsourcing_per_s, raw_sqlite_commits_per_s
 from showclear.bench.stats import percentile
 from showclear.bench.workload import PRODUCTION, workload_commands
-from showclear.bootstrap import open_service
+from showclear.bootstrap import open_node
 from showclear.domain import Command, parse_command
-from showclear.service import Service
-from showclear.store.sqlite import SQLiteEventStore
 
 RESULT_KEYS = (
     "events_per_s",
@@ -55,7 +53,7 @@ LEDGER_KEYS = (
 def showclear_append(path: Path, n: int, *, ledger: bool = False) -> dict[str, Any]:
     """Execute `n` handover-mix commands durably; events/s, latency percentiles, refusals.
 
-    With `ledger`, the service is wired as a set node runs it (`bootstrap.open_service`): after
+    With `ledger`, the service is wired as a set node runs it (`bootstrap.open_node`): after
     every commit the node's checkpointer signs the production's Merkle tree, and the clock stops
     only once the last commit is signed.
     """
@@ -65,13 +63,10 @@ def showclear_append(path: Path, n: int, *, ledger: bool = False) -> dict[str, A
         raise FileExistsError(f"{path} already exists; the benchmark needs a fresh path")
     setup, stream = workload_commands(n)
     commands: list[Command] = [parse_command(raw) for raw in stream]
-    if ledger:
-        service = open_service(path)
-        assert isinstance(service.store, SQLiteEventStore)
-        store = service.store
-    else:
-        store = SQLiteEventStore(path)
-        service = Service(store)
+    node = open_node(path, ledger=ledger, signin=False)
+    service = node.service  # timed as before: the service, without answers or a writer
+    store = node.backend
+    assert store is not None
     try:
         refusals = 0
         for raw in setup:
@@ -89,13 +84,13 @@ def showclear_append(path: Path, n: int, *, ledger: bool = False) -> dict[str, A
             events += len(outcome.events)
             if outcome.verdict != "accepted":
                 refusals += 1
-        if service.ledger is not None:
-            service.ledger.flush()  # the clock stops once the last commit is signed too
+        if node.ledger is not None:
+            node.ledger.flush()  # the clock stops once the last commit is signed too
         elapsed = clock() - start
         if store.head(PRODUCTION) != len(setup) + events:
             raise RuntimeError("the store does not hold every event the service reported")
     finally:
-        store.close()
+        node.close()
     return {
         "events": events,
         "commands": n,

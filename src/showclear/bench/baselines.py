@@ -3,6 +3,10 @@
 Each one writes to a fresh SQLite file with the durability ShowClear promises (WAL,
 ``synchronous=FULL``): the ratio to the raw SQLite figure shows what the store adds on top of
 the fsync per commit, and the ratio to `eventsourcing` shows how a general-purpose library fares.
+
+The raw-SQLite baseline is the one module outside `showclear.adapters` that uses a database
+driver: it measures the driver itself. `.importlinter` names it as the only exception to the
+drivers-only-in-adapters contract.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ its own performer (two witnesses confirm with their PINs), take it back. The ser
 separate process on a loopback port, so client and server do not share one interpreter lock.
 
 The baseline, in the same run: the same clients doing the same commands through the web app's
-own code in this process, without HTTP: the same `Runtime` (writer thread, group commit, one
-signed checkpoint per batch), the same session look-up and CSRF check, the same witness PIN
-checks (`routes_api.witness_checks`), the same answers (`routes_api.run_command`). Each round
+own code in this process, without HTTP: the same `Application` (writer thread, group commit,
+one signed checkpoint per batch), the same session look-up and CSRF check, the same witness PIN
+checks (`web.witnesses.witness_checks`), the same answers (`Application.aexecute`). Each round
 runs an HTTP phase and an in-process phase of `--seconds` each, which goes first alternating;
 figures are medians over the rounds (at least 5 for figures) with their min and max.
 Percentiles are nearest-rank.
@@ -104,23 +104,17 @@ def _seed_lines(clients: int) -> list[dict[str, Any]]:
 
 
 def seed(db: Path, clients: int, pins: bool) -> None:
-    from showclear.api.auth import Auth
-    from showclear.bootstrap import open_service
-    from showclear.domain import parse_command
+    from showclear.bootstrap import open_node
 
-    service = open_service(db)
-    try:
+    with open_node(db) as node:
         for raw in _seed_lines(clients):
-            outcome = service.execute(PRODUCTION, parse_command(raw))
-            if outcome.verdict != "accepted":
-                raise RuntimeError(f"bench seed refused: {outcome.message}")
-    finally:
-        service.store.close()  # type: ignore[union-attr]
-    if pins:
-        auth = Auth(db)
-        for person in ["arm", "ad", *(f"p{i}" for i in range(clients))]:
-            auth.set_pin(PRODUCTION, person, PIN, set_by="bench")
-        auth.close()
+            answer = node.app.replay(PRODUCTION, raw)
+            if answer.verdict != "accepted":
+                raise RuntimeError(f"bench seed refused: {answer.message}")
+        if pins:
+            assert node.auth is not None
+            for person in ["arm", "ad", *(f"p{i}" for i in range(clients))]:
+                node.auth.set_pin(PRODUCTION, person, PIN, set_by="bench")
 
 
 def issue_body(i: int) -> dict[str, Any]:
@@ -142,7 +136,7 @@ def return_body(i: int) -> dict[str, Any]:
 def _serve(db: str, port: int) -> None:
     import uvicorn
 
-    from showclear.api.app import create_app
+    from showclear.web.app import create_app
 
     uvicorn.run(create_app(db), host="127.0.0.1", port=port, log_level="error")
 
@@ -233,13 +227,15 @@ class _Tablets:
 
 
 class _InProcess:
-    """The web app's own work without HTTP: the same Runtime (writer thread, group commit),
+    """The web app's own work without HTTP: the same Application (writer thread, group commit),
     the same session look-up and CSRF check, the same witness PIN checks, the same answers."""
 
     def __init__(self, db: Path) -> None:
-        from showclear.api.app import create_app
+        from showclear.web.app import create_app
 
-        self.ctx = create_app(db).state.ctx
+        web = create_app(db)
+        self.ctx = web.state.ctx
+        self.node = web.state.node
         self.sessions: list[tuple[str, str]] = []
 
     async def open(self, clients: int) -> None:
@@ -251,12 +247,9 @@ class _InProcess:
     async def send(self, i: int, body: dict[str, Any]) -> bool:
         from starlette.concurrency import run_in_threadpool
 
-        from showclear.api.routes_api import (
-            run_command,
-            state_of,
-            witness_checks,
-            witness_failures,
-        )
+        from showclear.web.dependencies import state_of
+        from showclear.web.rendering import answer_status
+        from showclear.web.witnesses import witness_checks, witness_failures
 
         ctx = self.ctx
         token, csrf = self.sessions[i]
@@ -266,16 +259,17 @@ class _InProcess:
         raw = dict(body)
         if raw.get("type") == "issue":
             state = await state_of(ctx, PRODUCTION)
-            checks = await run_in_threadpool(witness_checks, ctx, state, PRODUCTION, raw, "witness")
+            checks = await run_in_threadpool(
+                witness_checks, ctx.auth, state, PRODUCTION, raw, "witness"
+            )
             if witness_failures(checks):
                 return False
-        answer = await run_command(ctx, PRODUCTION, raw, session.person)
-        return bool(answer.status == 200)
+        answer = await ctx.app.aexecute(PRODUCTION, raw, actor=session.person)
+        return answer_status(answer) == 200
 
     async def close(self) -> None:
         self.ctx.broker.close_all()
-        self.ctx.auth.close()
-        self.ctx.runtime.close()
+        self.node.close()
 
 
 async def _rounds(
@@ -322,7 +316,7 @@ def run(
     clients: int = 50, seconds: float = 10.0, rate: float | None = None, rounds: int = 5
 ) -> dict[str, Any]:
     """HTTP and in-process phases, interleaved over `rounds`; medians with their spread."""
-    from showclear.api.background import free_port
+    from showclear.web.background import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "http.db"

@@ -35,10 +35,10 @@ from typing import Any
 from showclear.bench.stats import percentile, spread
 from showclear.bench.verify import prepared_store
 from showclear.bench.workload import PRODUCTION
+from showclear.bootstrap import open_store
 from showclear.ledger.merkle import MerkleTree
 from showclear.ledger.proof import inclusion_proof
 from showclear.ledger.tiles import StoredTree
-from showclear.store.sqlite import SQLiteEventStore
 
 PROOF_SAMPLES = 1000
 PYMERKLE_SAMPLES = 200
@@ -62,11 +62,11 @@ RESULT_KEYS = (
 _COLD = r"""
 import sys, time
 from showclear.ledger.proofs import prove_consistency, prove_inclusion
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.bootstrap import open_store
 
 path, production, what, number = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 t0 = time.perf_counter()
-store = SQLiteEventStore(path)
+store = open_store(path)
 if what == "inclusion":
     answer = prove_inclusion(store, production, number)
     assert answer.seq == number
@@ -111,7 +111,7 @@ def _showclear() -> str:
 def rebuild_proof_ms(path: Path, seq: int) -> float:
     """The old `showclear proof`: every leaf read and the tree built, then the proof."""
     t0 = time.perf_counter()
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
         latest = store.latest_checkpoint(PRODUCTION)
         assert latest is not None
@@ -123,7 +123,7 @@ def rebuild_proof_ms(path: Path, seq: int) -> float:
 
 
 def _warm(path: Path, size: int, rng: random.Random, pymerkle: bool) -> dict[str, float | None]:
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
         leaves = store.leaf_hashes(PRODUCTION, 0, size)
         stored: list[float] = []
@@ -180,7 +180,7 @@ def run_proof(
 ) -> dict[str, Any]:
     say = progress or (lambda _: None)
     path, cached = prepared_store("set", n, directory=directory, use_cache=use_cache, progress=say)
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
         latest = store.latest_checkpoint(PRODUCTION)
         assert latest is not None

@@ -12,8 +12,8 @@ Each round times, on the same file:
 - rebuild: `Service(store).state(production)` on a new service: read every payload
   (`read_payloads`), parse it, `evolve` it into the state;
 - reads (the baseline): the same `read_payloads` query and the same parser the rebuild uses
-  (`service.load_payload`: orjson) on each payload, and nothing else; the ratio rebuild/reads is
-  what the domain adds on top of reading the log.
+  (`ledger.canonical.decode_payload`: orjson) on each payload, and nothing else; the ratio
+  rebuild/reads is what the domain adds on top of reading the log.
 
 Rounds alternate which goes first; figures are medians with their min and max.
 """
@@ -28,12 +28,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from showclear.app.service import Service
 from showclear.bench.stats import spread
 from showclear.bench.workload import PRODUCTION, WORKLOAD_VERSION, HandoverWorkload
+from showclear.bootstrap import open_store
 from showclear.domain import State, evolve, handle, parse_command
-from showclear.service import Service, load_payload
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ledger.canonical import decode_payload
+from showclear.ports import NewEvent
 
 BATCH = 20_000  # events per append transaction while building the store
 
@@ -62,7 +63,7 @@ def build_store(
     refusals = 0
     batch: list[NewEvent] = []
     stored = 0
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
 
         def flush() -> None:
@@ -122,7 +123,7 @@ def prepared_store(
 
 def time_rebuild(path: Path) -> tuple[float, State]:
     """Seconds for a fresh service to rebuild the production's state from the store."""
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
         start = time.perf_counter()
         state = Service(store).state(PRODUCTION)
@@ -135,9 +136,9 @@ def time_rebuild(path: Path) -> tuple[float, State]:
 def time_reads(path: Path) -> tuple[float, int]:
     """Seconds to read every payload of the production and parse it (the baseline), with the
     parser the rebuild itself uses."""
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
-        loads = load_payload
+        loads = decode_payload
         count = 0
         start = time.perf_counter()
         for _, payload in store.read_payloads(PRODUCTION, 0):
@@ -184,7 +185,7 @@ def run_rebuild(
         "reads_per_s": median("reads_per_s"),
         "ratio_vs_reads": median("ratio_vs_reads"),
         "rebuild_s": median("rebuild_s"),
-        "baseline": "read_payloads + service.load_payload (orjson), as the rebuild parses",
+        "baseline": "read_payloads + decode_payload (orjson), as the rebuild parses",
         "spread": {
             key: spread([float(r[key]) for r in per_round])
             for key in ("rebuild_events_per_s", "reads_per_s", "ratio_vs_reads")

@@ -58,15 +58,14 @@ RESULT_KEYS = (
 
 def build_day_store(path: Path, n: int) -> tuple[str, int]:
     """Write the production's set-up and one day of about `n` events; (day, events that day)."""
+    from showclear.bootstrap import ledger_for, open_store
     from showclear.domain import State, evolve, handle, parse_command
-    from showclear.ledger.node import LedgerNode
-    from showclear.store.base import NewEvent
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.ports import NewEvent
 
     w = HandoverWorkload(commands_per_day=max(n + 200, 600))
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
-        node = LedgerNode.open(path, store)
+        node = ledger_for(path, store)
         state = State()
         batch: list[NewEvent] = []
         head = 0
@@ -97,39 +96,36 @@ def build_day_store(path: Path, n: int) -> tuple[str, int]:
             if len(batch) >= BATCH:
                 flush()
         flush()
+        node.close()
         return day, day_events
     finally:
         store.close()
 
 
 def _read(path: Path) -> float:
-    from showclear.service import load_payload
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.bootstrap import open_store
+    from showclear.ledger.canonical import decode_payload
 
     t0 = time.perf_counter()
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
         for _seq, payload in store.read_payloads(PRODUCTION, 0):
-            load_payload(payload)
+            decode_payload(payload)
     finally:
         store.close()
     return time.perf_counter() - t0
 
 
 def _report(path: Path, day: str, out: Path) -> tuple[float, int, int]:
-    from showclear.ledger.node import LedgerNode
-    from showclear.reports import document
+    from showclear.bootstrap import open_node
     from showclear.reports.pdf import render_pdf_counted
-    from showclear.reports.source import load_source
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.views import documents as document
+    from showclear.views.source import signed_source
 
     t0 = time.perf_counter()
-    store = SQLiteEventStore(path)
-    try:
-        node = LedgerNode.open(path, store)
-        source = load_source(store, PRODUCTION, node.key_fingerprint)
-    finally:
-        store.close()
+    with open_node(path, signin=False) as node:  # as `showclear report` opens it
+        assert node.backend is not None
+        source = signed_source(node.backend, node.ledger, PRODUCTION)
     doc = document.daily(source, day)
     pdf, pages = render_pdf_counted(doc)
     out.write_bytes(pdf)
@@ -157,15 +153,13 @@ class _Web:
 
         import httpx
 
-        from showclear.api.auth import Auth
-        from showclear.api.background import free_port
         from showclear.bench.http import _serve, _wait_up
+        from showclear.bootstrap import open_node
+        from showclear.web.background import free_port
 
-        auth = Auth(path)
-        try:
-            auth.set_pin(PRODUCTION, "arm", PIN, set_by="bench")
-        finally:
-            auth.close()
+        with open_node(path) as node:
+            assert node.auth is not None
+            node.auth.set_pin(PRODUCTION, "arm", PIN, set_by="bench")
         port = free_port()
         self.proc = multiprocessing.get_context("spawn").Process(
             target=_serve, args=(str(path), port), daemon=True
@@ -200,13 +194,13 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Every figure of the module doc, with its spread over the rounds, on one fresh store."""
-    from showclear.store.sqlite import SQLiteEventStore
+    from showclear.bootstrap import open_store
 
     say = progress or (lambda _: None)
     base = Path(tempfile.mkdtemp(prefix="showclear-bench-report-", dir=directory))
     path = base / "report.db"
     day, day_events = build_day_store(path, n)
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
         events = store.head(PRODUCTION)
     finally:

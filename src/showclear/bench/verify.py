@@ -2,7 +2,7 @@
 costs a commit, each against a baseline doing the same work in the same run.
 
 The stores hold the handover workload (`showclear.bench.workload`) run through the service as
-a set node runs it (`bootstrap.open_service`: the real checkpointer), in two ways:
+a set node runs it (`bootstrap.open_node`: the real checkpointer), in two ways:
 
 - set pace: each command is followed by the pause a set leaves between commands (the
   checkpointer gets to sign before the next one: `ledger.flush()`), so every command has its
@@ -50,12 +50,12 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from showclear.app.ledger import LedgerNode
 from showclear.bench.stats import spread
 from showclear.bench.workload import PRODUCTION, WORKLOAD_VERSION, HandoverWorkload
+from showclear.bootstrap import ledger_for, open_node, open_store
 from showclear.ledger.hashing import LEAF_PREFIX
-from showclear.ledger.node import LedgerNode
-from showclear.store.base import NewEvent
-from showclear.store.sqlite import SQLiteEventStore
+from showclear.ports import NewEvent
 
 BATCH = 10_000
 # The stores carry the workload's version and how they are built (bump BUILD when that changes).
@@ -92,8 +92,8 @@ def _event(i: int) -> NewEvent:
 
 def build_store(path: Path, n: int) -> LedgerNode:
     """A bulk-loaded store of `n` synthetic events, BATCH per signed append (for tests)."""
-    store = SQLiteEventStore(path)
-    node = LedgerNode.open(path, store)
+    store = open_store(path)
+    node = ledger_for(path, store)
     done = 0
     while done < n:
         batch = [_event(i) for i in range(done, min(n, done + BATCH))]
@@ -111,13 +111,12 @@ def build_paced_store(
     path: Path, n: int, pace: str, progress: Callable[[int], None] | None = None
 ) -> int:
     """Run the workload through the service until the store holds at least `n` events."""
-    from showclear.bootstrap import open_service
     from showclear.domain import parse_command
 
     if pace not in PACES:
         raise ValueError(f"pace must be one of {PACES}, got {pace!r}")
-    service = open_service(path)
-    ledger = service.ledger
+    node = open_node(path, signin=False)
+    service, ledger = node.service, node.ledger
     assert ledger is not None
     w = HandoverWorkload()
     head = 0
@@ -134,7 +133,7 @@ def build_paced_store(
             if progress is not None and head // 10_000 != before // 10_000:
                 progress(head)
     finally:
-        service.store.close()  # type: ignore[union-attr]  # waits for the last signature
+        node.close()  # waits for the last signature
     return head
 
 
@@ -250,8 +249,8 @@ def _service_append_overhead(directory: Path, commands: int) -> list[float]:
 
 def _store_appends(path: Path, commits: int, ledger: bool) -> float:
     """Seconds for `commits` single-event durable appends (with the ledger: until all signed)."""
-    store = SQLiteEventStore(path)
-    node = LedgerNode.open(path, store) if ledger else None
+    store = open_store(path)
+    node = ledger_for(path, store) if ledger else None
     try:
         t0 = time.perf_counter()
         for i in range(commits):
@@ -262,6 +261,8 @@ def _store_appends(path: Path, commits: int, ledger: bool) -> float:
             node.flush()
         return time.perf_counter() - t0
     finally:
+        if node is not None:
+            node.close()
         store.close()
 
 
@@ -296,7 +297,7 @@ def run_verify(
                 pace, n, directory=where, use_cache=use_cache, progress=say
             )
             say(f"{pace}-pace store ready in {time.perf_counter() - t0:.1f} s")
-        store = SQLiteEventStore(stores["set"])
+        store = open_store(stores["set"])
         try:
             events = store.head(PRODUCTION)
             checkpoints = {p: _count_checkpoints(stores[p]) for p in PACES}
@@ -348,7 +349,7 @@ def run_verify(
 
 
 def _count_checkpoints(path: Path) -> int:
-    store = SQLiteEventStore(path)
+    store = open_store(path)
     try:
         return len(store.checkpoints(PRODUCTION))
     finally:

@@ -3,20 +3,27 @@
 `handle` is what the shell calls for one command: it raises the watchdog alerts that fell due
 before the command's time, decides, and returns every event to append, including the record
 of a refusal (SC-R03). `validate` rejects malformed commands before any of that.
+
+The record of a command is enough to answer it again: a refusal keeps every violation (rule,
+reason, next step) and whether the person's roles may never issue the type (SC-R05), and every
+event of a command that carried an ID holds the ID and the command's digest, so the shell
+answers a repeat the same way before and after a restart.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from showclear.domain import events as ev
 from showclear.domain.commands import Command, OpenProduction
 from showclear.domain.effects import EFFECTS, Effect
 from showclear.domain.events import Event
 from showclear.domain.evolve import evolve_all
-from showclear.domain.parsing import NotApplicable, item_refs, to_wire
+from showclear.domain.parsing import NotApplicable, command_digest, item_refs, to_wire
 from showclear.domain.rules import load_all, override_satisfies, rules_for
+from showclear.domain.rules.records import WHO, may_act_as
 from showclear.domain.state import State
 from showclear.domain.watchdogs import due
 
@@ -114,6 +121,39 @@ class Outcome:
     decision: Decision = field(repr=False)
 
 
+def compose_message(due: Sequence[str], decided: str) -> str:
+    """The message of a command's answer: the alerts that fell due before it, then its own."""
+    return " ".join(["ALERT:", *due, "|", decided]) if due else decided
+
+
+def never_allowed(state: State, person: str, type_name: str) -> bool:
+    """The person's roles may never issue this command type (the "who" of SC-R05)."""
+    roles = WHO.get(type_name)
+    return roles is not None and not may_act_as(state, person, roles)
+
+
+def refusal_event(state: State, cmd: Command, decision: Decision) -> Event:
+    """The record of a refusal (SC-R03), complete enough to give the same answer again."""
+    data: dict[str, Any] = {
+        "command": to_wire(cmd),
+        "rules": decision.rules,
+        "message": decision.message,
+        "violations": [
+            {"rule": v.rule, "reason": v.reason, "next_step": v.next_step}
+            for v in decision.violations
+        ],
+    }
+    if "SC-R05" in decision.rules and never_allowed(state, cmd.actor, cmd.TYPE):
+        data["forbidden"] = True
+    return Event(ev.COMMAND_REFUSED, cmd.actor, cmd.at_text, data)
+
+
+def _stamped(events: tuple[Event, ...], cmd: Command) -> tuple[Event, ...]:
+    """Every event of a command with an ID carries the ID and the command's digest."""
+    ids = {"command_id": cmd.command_id, "command_digest": command_digest(cmd)}
+    return tuple(Event(e.type, e.actor, e.at, {**e.data, **ids}) for e in events)
+
+
 def handle(state: State, cmd: Command) -> Outcome:
     """Watchdogs, then decide. Raises Malformed; never touches I/O."""
     validate(state, cmd)
@@ -123,15 +163,11 @@ def handle(state: State, cmd: Command) -> Outcome:
     if decision.accepted:
         events = (*fallen_due, *decision.events)
     else:
-        refusal = Event(ev.COMMAND_REFUSED, cmd.actor, cmd.at_text,
-                        {"command": to_wire(cmd), "rules": decision.rules,
-                         "message": decision.message})  # fmt: skip
-        events = (*fallen_due, refusal)
+        events = (*fallen_due, refusal_event(before, cmd, decision))
+    if cmd.command_id is not None:
+        events = _stamped(events, cmd)
     alerts = tuple(sorted({e.data["rule"] for e in events if e.type == ev.ALERT_RAISED}))
-    message = decision.message
-    due_messages = [e.data["message"] for e in fallen_due]
-    if due_messages:
-        message = " ".join(["ALERT:", *due_messages, "|", message])
+    message = compose_message([e.data["message"] for e in fallen_due], decision.message)
     return Outcome(
         "accepted" if decision.accepted else "refused",
         tuple(decision.rules),

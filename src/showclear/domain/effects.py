@@ -14,7 +14,6 @@ from typing import Any
 from showclear.domain import commands as c
 from showclear.domain import events as ev
 from showclear.domain.events import Event, alert_event
-from showclear.domain.parsing import command_digest
 from showclear.domain.rules import alert_rule
 from showclear.domain.rules.stopwork import missing_signoffs, signoff_roles
 from showclear.domain.state import State
@@ -36,9 +35,6 @@ Outcome = Effect | Nonsense
 
 
 def _event(cmd: c.Command, type_: str, **data: Any) -> Event:
-    if cmd.command_id is not None:  # lets the shell answer a duplicate submission once
-        data["command_id"] = cmd.command_id
-        data["command_digest"] = command_digest(cmd)  # ... and tell a reused ID from a repeat
     return Event(type_, cmd.actor, cmd.at_text, data)
 
 

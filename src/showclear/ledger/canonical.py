@@ -91,3 +91,17 @@ def decode(payload: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("event payload is not a JSON object")
     return value
+
+
+def decode_payload(payload: bytes) -> Any:
+    """`json.loads(payload)`, faster for stored payloads.
+
+    orjson parses the canonical UTF-8 payloads about twice as fast as the stdlib, which is most
+    of a rebuild's time. The two agree on every value a payload can hold (RFC 8785 keeps
+    integers within 2**53; orjson differs only past 64 bits). Invalid JSON gets json.loads's
+    own error.
+    """
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)

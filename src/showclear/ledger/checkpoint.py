@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from showclear.ledger.hashing import HASH_SIZE
 
-__all__ = ["Checkpoint", "CheckpointError"]
+__all__ = ["Checkpoint", "CheckpointError", "checkpoint_origin"]
 
 # tlog-checkpoint sizes are uint64.
 _MAX_SIZE = (1 << 64) - 1
@@ -89,3 +89,8 @@ class Checkpoint:
         if base64.b64encode(root_hash).decode("ascii") != hash_text:
             raise CheckpointError(f"root hash {hash_text!r} is not canonical base64")
         return cls(origin, int(size_text), root_hash, tuple(extensions))
+
+
+def checkpoint_origin(origin: str, production: str) -> str:
+    """The checkpoint origin line of one production of a node: ``<node origin>/<production>``."""
+    return f"{origin}/{production}"

@@ -48,8 +48,10 @@ __all__ = [
     "NoteVerifier",
     "UnknownKeyError",
     "cosign_note",
+    "fingerprint",
     "is_valid_key_name",
     "key_id",
+    "key_summary",
     "open_checkpoint",
     "open_note",
     "parse_note",
@@ -343,3 +345,15 @@ def open_checkpoint(
         return Checkpoint.parse(body), names
     except CheckpointError as e:
         raise MalformedNoteError(f"signed text is not a checkpoint: {e}") from e
+
+
+def fingerprint(key: NoteVerifier | bytes) -> str:
+    """OpenSSH-style fingerprint of the raw Ed25519 public key: "SHA256:" + unpadded base64."""
+    raw = key.public_key if isinstance(key, NoteVerifier) else key
+    digest = hashlib.sha256(raw).digest()
+    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+
+
+def key_summary(verifier: NoteVerifier) -> str:
+    """One line for reports: name, fingerprint and the signed-note key ID."""
+    return f"{verifier.name} {fingerprint(verifier)} (key ID {verifier.key_id.hex()})"

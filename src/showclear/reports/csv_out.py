@@ -12,7 +12,7 @@ import csv
 import io
 from typing import Any
 
-from showclear.reports.document import Document
+from showclear.views.documents import Document
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 

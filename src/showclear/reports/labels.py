@@ -3,7 +3,7 @@
 Each label shows the QR code, the ID and the name. The QR payload is ``<kind>:<id>`` (for
 example ``firearm:colt45``, ``lot:blk-9pak-01``, ``container:safe-a``, ``person:r.castillo``):
 the scan fields of the web screens (handover, sign-in, history, command forms) read it through
-`showclear.api.forms.scanned`, which strips the prefix, so scanning a label selects that item.
+`showclear.web.forms.scanned`, which strips the prefix, so scanning a label selects that item.
 
 Layouts: A4 3x7 (63.5 x 38.1 mm, 21 a sheet, like Avery L7160) and US Letter 3x10
 (66.7 x 25.4 mm, like Avery 5160).
@@ -18,7 +18,7 @@ import segno
 
 from showclear.domain import State
 from showclear.reports.pdf import environment, footer_css, html_to_pdf
-from showclear.reports.source import Seal
+from showclear.views.source import Seal
 
 LABEL_KINDS = ("firearm", "lot", "container", "person")
 
@@ -112,4 +112,5 @@ def render_labels(
     if paper not in LAYOUTS:
         raise ValueError(f"paper must be one of {', '.join(LAYOUTS)}")
     labels = labels_for(state, kinds)
-    return html_to_pdf(sheet_html(labels, LAYOUTS[paper], seal, state.title or state.production))
+    title = state.title or state.production or ""
+    return html_to_pdf(sheet_html(labels, LAYOUTS[paper], seal, title))

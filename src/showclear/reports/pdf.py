@@ -21,8 +21,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from showclear.forking import flush_before_fork
 from showclear.forking import fork_available as _can_fork
 from showclear.forking import single_threaded as _forking_is_safe
-from showclear.reports.document import Document
-from showclear.reports.source import Seal
+from showclear.views.documents import Document
+from showclear.views.source import Seal
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -240,7 +240,8 @@ def render_pdf_counted(doc: Document) -> tuple[bytes, int]:
     from weasyprint import HTML
 
     rendered = HTML(string=render_html(doc), base_url=str(TEMPLATES)).render()
-    return bytes(rendered.write_pdf()), len(rendered.pages)
+    pages: int = len(rendered.pages)
+    return bytes(rendered.write_pdf()), pages
 
 
 # Long logs are laid out in two halves at once, one in a forked process: the second half starts
@@ -302,7 +303,8 @@ def _render_split(doc: Document) -> tuple[bytes, int]:
 
         def exchange(pages: int) -> tuple[int, int]:
             conn.send(pages)
-            return conn.recv()
+            offset: tuple[int, int] = conn.recv()
+            return offset
 
         try:
             conn.send(("ok", _render_part(rest, exchange)))

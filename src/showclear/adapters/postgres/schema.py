@@ -1,6 +1,6 @@
 """Versioned schema migrations for the PostgreSQL store.
 
-Same rules as the SQLite store's (showclear.store.migrations): SQL files named
+Same rules as the SQLite store's (showclear.adapters.sqlite.schema): SQL files named
 ``NNNN_name.sql`` in this package's ``migrations/`` folder, numbered 1..N, each applied once in
 version order and recorded in ``schema_migrations``; a database migrated by a newer ShowClear is
 refused, and so is one that records a different migration under a known version.
@@ -14,12 +14,11 @@ bodies need no statement splitting.
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 
 import psycopg
 
-from showclear.store.migrations import Migration, SchemaMismatchError, SchemaTooNewError
+from showclear.adapters.migrations import Migration, check_known, read_folder
 
 __all__ = [
     "LOCK_NAMESPACE",
@@ -40,8 +39,6 @@ PRODUCTION_LOCK_NAMESPACE = 0x53434C02  # second key: a production's 32-bit hash
 LOG_LOCK_KEY = 0
 MIGRATION_LOCK_KEY = 1
 
-_FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
 _CREATE_BOOKKEEPING = (
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     "version integer PRIMARY KEY, name text NOT NULL, "
@@ -52,17 +49,7 @@ _CREATE_BOOKKEEPING = (
 def load_migrations() -> list[Migration]:
     """The shipped PostgreSQL migrations, in version order (versions are 1..N, no gaps)."""
     folder = resources.files(__package__ or "showclear.adapters.postgres") / "migrations"
-    found = [
-        Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if (match := _FILE_NAME.match(entry.name)) is not None
-    ]
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        # A gap or duplicate means a broken package, not a database problem; fail loudly.
-        raise RuntimeError(f"postgres migrations must be numbered 1..N, found {versions}")
-    return found
+    return read_folder(folder, "postgres")
 
 
 def applied_migrations(conn: psycopg.Connection[tuple[object, ...]]) -> dict[int, str]:
@@ -72,24 +59,6 @@ def applied_migrations(conn: psycopg.Connection[tuple[object, ...]]) -> dict[int
         return {}
     rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version")
     return {int(str(version)): str(name) for version, name in rows}
-
-
-def check_known(done: dict[int, str], migrations: list[Migration], where: str = "") -> None:
-    """Refuse a database this code cannot safely open: newer, or with a different history."""
-    latest = migrations[-1].version if migrations else 0
-    newest = max(done, default=0)
-    if newest > latest:
-        raise SchemaTooNewError(
-            f"{where}database schema version {newest} is newer than this ShowClear supports "
-            f"(up to {latest}); upgrade ShowClear to open it"
-        )
-    shipped = {m.version: m.name for m in migrations}
-    for version, name in sorted(done.items()):
-        if shipped.get(version) != name:
-            raise SchemaMismatchError(
-                f"{where}database records migration {version} as {name!r}, "
-                f"but this ShowClear ships {shipped.get(version)!r} under that version"
-            )
 
 
 def migrate(

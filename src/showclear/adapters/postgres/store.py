@@ -1,7 +1,7 @@
 """The studio event store: PostgreSQL (15 or newer) through psycopg 3.
 
-Same tables, columns and meaning as the embedded SQLite store (showclear.store.sqlite), and the
-same methods, so a set node's rows move here byte for byte and one contract suite runs on both.
+Same tables, columns and meaning as the embedded SQLite store (adapters/sqlite/store.py), and
+the same methods, so a set node's rows move here byte for byte and one contract suite runs on both.
 
 Concurrency. An append is one transaction. It first takes its production's advisory lock
 (``pg_advisory_xact_lock``), so writers to one production queue there and the head each then
@@ -65,18 +65,21 @@ from showclear.adapters.postgres.schema import (
     migrate,
 )
 from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
-from showclear.store.base import (
+
+# One stored-checkpoint type and one set of errors for both backends (the storage ports), so a
+# caller's type hints and except clauses need not know which store it holds.
+from showclear.ports import (
+    CheckpointHook,
     ConcurrencyError,
     CorruptStoreError,
     NewEvent,
+    StoreBusyError,
+    StoreClosedError,
     StoredEvent,
     StoreError,
+    StoreUnavailableError,
 )
-
-# One stored-checkpoint type and one set of "busy" and "closed" errors for both backends, so a
-# caller's type hints and except clauses need not know which store it holds. They live with the
-# SQLite store until the storage ports own them.
-from showclear.store.sqlite import Checkpoint, StoreBusyError, StoreClosedError
+from showclear.ports import StoredCheckpoint as Checkpoint
 
 __all__ = [
     "AppendOutcomeUnknownError",
@@ -101,14 +104,6 @@ COPY_ROWS: Final = 64
 # The commit modes under which an acknowledged append is on disk (and on the synchronous
 # standbys, if the server names any): `local`, `remote_write` and `off` are not.
 DURABLE_COMMIT_MODES: Final = ("on", "remote_apply")
-
-CheckpointHook = Callable[[str, list[StoredEvent]], tuple[int, bytes, str] | None]
-"""Called as ``hook(production, stored)`` inside the append transaction, before COMMIT.
-
-It sees the new events (``store.read`` from inside it includes them). Returning
-``(tree_size, root_hash, note)`` stores that checkpoint in the same transaction; returning
-None stores none; raising rolls the whole append back and re-raises.
-"""
 
 _EVENT_COLUMNS = (
     "position, production, seq, type, version, actor, at, recorded_at, payload, leaf_hash"
@@ -180,10 +175,6 @@ SELECT production FROM named GROUP BY production ORDER BY MIN(first) NULLS LAST,
 """
 
 _MAX_SEQ = 2**63 - 1
-
-
-class StoreUnavailableError(StoreError):
-    """The server could not be reached, or the connection to it was lost."""
 
 
 class AppendOutcomeUnknownError(StoreUnavailableError):

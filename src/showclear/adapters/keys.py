@@ -1,0 +1,182 @@
+"""Ed25519 (RFC 8032) signing keys for checkpoints, on disk.
+
+A key directory holds two files:
+
+- `ledger_ed25519.pem`: the private key, PKCS#8 PEM, mode 0600. It is created with
+  `os.open(..., O_CREAT | O_EXCL, 0o600)`, so it is never readable by others, not even between
+  creation and a later chmod, and an existing key is never overwritten.
+- `ledger_ed25519.vkey`: the public key as a C2SP signed-note verifier key
+  ("<name>+<hex key ID>+<base64(0x01 || key)>", see note.py), safe to publish and to put in
+  export bundles.
+
+`KeyDirectory` is this node's key pair next to its store (``<db>.keys/``): the
+`showclear.ports.SigningKeys` the composition root hands the ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+
+from showclear.ledger.note import NoteError, NoteSigner, NoteVerifier, fingerprint, key_summary
+from showclear.ports import KeyFileError
+
+__all__ = [
+    "PRIVATE_KEY_FILE",
+    "VERIFIER_KEY_FILE",
+    "KeyDirectory",
+    "KeyFileError",
+    "KeyPaths",
+    "fingerprint",
+    "generate_keypair",
+    "key_summary",
+    "keys_dir",
+    "load_signer",
+    "load_verifier",
+]
+
+PRIVATE_KEY_FILE = "ledger_ed25519.pem"
+VERIFIER_KEY_FILE = "ledger_ed25519.vkey"
+
+_PRIVATE_MODE = 0o600
+_PUBLIC_MODE = 0o644
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPaths:
+    private_key: Path
+    verifier_key: Path
+
+
+def _write_new_file(path: Path, data: bytes, mode: int) -> None:
+    # O_EXCL: never replace a key; the mode is applied at creation (umask can only narrow it).
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, mode)
+    except FileExistsError as e:
+        raise KeyFileError(f"{path} already exists; refusing to overwrite a key") from e
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def generate_keypair(directory: str | os.PathLike[str], name: str) -> KeyPaths:
+    """Create a new Ed25519 key named `name` (the signed-note key name) in `directory`."""
+    NoteVerifier(name, bytes(32))  # fail on a bad name before any file exists
+    folder = Path(directory)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    paths = KeyPaths(folder / PRIVATE_KEY_FILE, folder / VERIFIER_KEY_FILE)
+    for path in (paths.private_key, paths.verifier_key):
+        if path.exists():
+            raise KeyFileError(f"{path} already exists; refusing to overwrite a key")
+
+    private_key = Ed25519PrivateKey.generate()
+    pem = private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    signer = NoteSigner(name, private_key)
+    _write_new_file(paths.private_key, pem, _PRIVATE_MODE)
+    _write_new_file(
+        paths.verifier_key, (signer.verifier.vkey() + "\n").encode("ascii"), _PUBLIC_MODE
+    )
+    _fsync_directory(folder)
+    return paths
+
+
+def load_verifier(path: str | os.PathLike[str]) -> NoteVerifier:
+    """Load a verifier key file (or the one in a key directory)."""
+    file = Path(path)
+    if file.is_dir():
+        file = file / VERIFIER_KEY_FILE
+    try:
+        text = file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as e:
+        raise KeyFileError(f"cannot read verifier key {file}: {e}") from e
+    try:
+        return NoteVerifier.from_vkey(text)
+    except NoteError as e:
+        raise KeyFileError(f"{file} is not a verifier key: {e}") from e
+
+
+def load_signer(directory: str | os.PathLike[str]) -> NoteSigner:
+    """Load the private key and its name from a key directory made by `generate_keypair`.
+
+    Like OpenSSH, refuses a private key file that group or others can access.
+    """
+    folder = Path(directory)
+    private_path = folder / PRIVATE_KEY_FILE
+    verifier = load_verifier(folder / VERIFIER_KEY_FILE)
+    try:
+        info = private_path.stat()
+        pem = private_path.read_bytes()
+    except OSError as e:
+        raise KeyFileError(f"cannot read private key {private_path}: {e}") from e
+    if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
+        raise KeyFileError(
+            f"{private_path} is accessible by others "
+            f"(mode {stat.S_IMODE(info.st_mode):04o}); run: chmod 600 {private_path}"
+        )
+    try:
+        private_key = load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as e:
+        raise KeyFileError(f"{private_path} is not an unencrypted PEM private key") from e
+    if not isinstance(private_key, Ed25519PrivateKey):
+        raise KeyFileError(f"{private_path} is not an Ed25519 key")
+    signer = NoteSigner(verifier.name, private_key)
+    if signer.verifier != verifier:
+        raise KeyFileError(f"{private_path} does not match {folder / VERIFIER_KEY_FILE}")
+    return signer
+
+
+def keys_dir(store_path: str | os.PathLike[str]) -> Path:
+    """The key directory of a store file: ``<db>.keys/``."""
+    return Path(f"{os.fspath(store_path)}.keys")
+
+
+class KeyDirectory:
+    """This node's key pair in a directory (`showclear.ports.SigningKeys`)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+
+    @property
+    def location(self) -> str:
+        return f"{self.folder}/"
+
+    def signer(self, name: str) -> tuple[NoteSigner, bool]:
+        """Load the signer, creating the key pair under `name` when missing: (signer, created)."""
+        created = False
+        if not (self.folder / VERIFIER_KEY_FILE).exists():
+            try:
+                generate_keypair(self.folder, name)
+                created = True
+            except KeyFileError:
+                pass  # another process created it first
+        return load_signer(self.folder), created
+
+    def verifier(self) -> NoteVerifier:
+        """The verifier key kept in the directory (raises KeyFileError when missing)."""
+        return load_verifier(self.folder / VERIFIER_KEY_FILE)

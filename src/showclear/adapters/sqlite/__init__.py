@@ -1,0 +1,1 @@
+"""The embedded SQLite adapter: events, checkpoints, tiles, node meta and sign-in."""

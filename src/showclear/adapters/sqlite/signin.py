@@ -1,0 +1,178 @@
+"""Sign-in state in the store's SQLite file (tables of migration 0004_auth): PIN hashes,
+failure counts and lockouts, sessions. Implements `showclear.ports.SignInStore`.
+
+One connection shared by request threads, serialised by a lock of its own; argon2 runs in the
+caller outside it, so sign-ins on several tablets do not queue behind each other. Every write
+is one IMMEDIATE transaction (SQLite's write lock taken up front), so counting an attempt is
+atomic across threads and processes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from showclear.adapters.sqlite.store import BUSY_TIMEOUT_MS, translate_errors
+from showclear.ports import Session
+
+
+class SQLiteSignInStore:
+    def __init__(self, path: str | Path) -> None:
+        self._label = str(path)
+        with translate_errors(self._label):
+            self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, translate_errors(self._label):
+            yield self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (SQLite's write lock taken up front), under our lock."""
+        with self._lock, translate_errors(self._label):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    # -- PINs -----------------------------------------------------------------------------------
+
+    def pin_hash(self, production: str, person: str) -> str | None:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT pin_hash FROM auth_pins WHERE production = ? AND person = ?",
+                (production, person),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def people_with_pins(self, production: str) -> set[str]:
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT person FROM auth_pins WHERE production = ?", (production,)
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def store_pin(
+        self,
+        production: str,
+        person: str,
+        pin_hash: str,
+        set_by: str,
+        at: datetime,
+        *,
+        end_sessions: bool,
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO auth_pins (production, person, pin_hash, set_by, set_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (production, person) DO UPDATE SET "
+                "pin_hash = excluded.pin_hash, set_by = excluded.set_by, set_at = excluded.set_at",
+                (production, person, pin_hash, set_by, at.isoformat()),
+            )
+            conn.execute(
+                "DELETE FROM auth_failures WHERE production = ? AND person = ?",
+                (production, person),
+            )
+            if end_sessions:
+                conn.execute(
+                    "DELETE FROM auth_sessions WHERE production = ? AND person = ?",
+                    (production, person),
+                )
+
+    # -- failures and lockouts --------------------------------------------------------------------
+
+    def failures(self, production: str, person: str) -> tuple[int, datetime | None]:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT failures, locked_until FROM auth_failures "
+                "WHERE production = ? AND person = ?",
+                (production, person),
+            ).fetchone()
+        if row is None:
+            return 0, None
+        return int(row[0]), datetime.fromisoformat(row[1]) if row[1] else None
+
+    def reserve_attempt(
+        self,
+        production: str,
+        person: str,
+        now: datetime,
+        *,
+        max_failures: int,
+        lockout: timedelta,
+    ) -> tuple[int, datetime | None]:
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT failures, locked_until FROM auth_failures "
+                "WHERE production = ? AND person = ?",
+                (production, person),
+            ).fetchone()
+            failures, until = (0, None) if row is None else (int(row[0]), row[1])
+            if until is not None:
+                ends = datetime.fromisoformat(until)
+                if ends > now:
+                    return 0, ends
+                failures = 0  # a lock that ran out: new tries
+            attempt = failures + 1
+            lock = now + lockout if attempt >= max_failures else None
+            conn.execute(
+                "INSERT INTO auth_failures (production, person, failures, locked_until) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (production, person) DO UPDATE SET "
+                "failures = excluded.failures, locked_until = excluded.locked_until",
+                (production, person, attempt, lock.isoformat() if lock else None),
+            )
+        return attempt, lock
+
+    def reset_failures(self, production: str, person: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM auth_failures WHERE production = ? AND person = ?",
+                (production, person),
+            )
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def add_session(self, session: Session, created_at: datetime) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO auth_sessions (token_hash, production, person, csrf_token, "
+                "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    session.token_hash,
+                    session.production,
+                    session.person,
+                    session.csrf_token,
+                    created_at.isoformat(),
+                    session.expires_at.isoformat(),
+                ),
+            )
+
+    def session(self, token_hash: bytes) -> Session | None:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT production, person, csrf_token, expires_at FROM auth_sessions "
+                "WHERE token_hash = ?",
+                (token_hash,),
+            ).fetchone()
+        if row is None:
+            return None
+        return Session(token_hash, row[0], row[1], row[2], datetime.fromisoformat(row[3]))
+
+    def end_session(self, token_hash: bytes) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM auth_sessions WHERE token_hash = ?", (token_hash,))

@@ -1,0 +1,1 @@
+"""The one application service every entry point calls (see application.py)."""

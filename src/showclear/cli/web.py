@@ -1,0 +1,111 @@
+"""`showclear serve` and `showclear pin set`: registered on the main Typer app by `register`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from showclear.app.demo import DEMO, ensure_demo
+from showclear.app.signin import pin_problem
+from showclear.bootstrap import open_node
+from showclear.cli.options import console, err, shown
+
+pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
+
+
+def serve(
+    db: Annotated[
+        Path, typer.Option("--db", help="SQLite store file (created if missing).")
+    ] = Path("showclear.db"),
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Load the demo production `demo` and its documented PINs."),
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            help="Always mark cookies Secure (behind an https proxy). Without it they are "
+            "Secure only on https requests, so plain http on loopback works.",
+        ),
+    ] = False,
+) -> None:
+    """Run the tablet web app and REST API (FastAPI on uvicorn).
+
+    Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000
+    """
+    import uvicorn
+
+    from showclear.web.app import create_app  # the web stack loads only for this command
+
+    app = create_app(db, secure_cookies=secure_cookies)
+    ctx = app.state.ctx
+    url = f"http://{host}:{port}"
+    if demo:
+        rows = ensure_demo(ctx.app, ctx.auth)
+        t = Table(title=f"Demo production '{DEMO}': sign in with a person and their PIN")
+        for col in ("Person", "Name", "Roles", "PIN"):
+            t.add_column(col)
+        for row in rows:
+            t.add_row(*row)
+        console.print(t)
+        console.print(
+            f"Open [bold]{url}/p/{DEMO}/[/bold] and sign in as [bold]arm[/bold] (PIN 2002) "
+            "for the armorer's cart screen; witnesses confirm a handover with their own PIN."
+        )
+    else:
+        console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(db)})")
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+
+
+@pin_app.command("set")
+def pin_set(
+    db: Annotated[Path, typer.Option("--db", help="SQLite store file.")],
+    production: Annotated[str, typer.Option("--production", "-p", help="Production ID.")],
+    person: Annotated[str, typer.Option("--person", help="Person ID on that production.")],
+) -> None:
+    """Set a person's PIN (asked twice, hidden). Only its argon2id hash is stored; the change
+    is recorded in the ledger (`pin_set` or `pin_reset`, never the PIN) and a replaced PIN ends
+    every session of that person, also on a server running on the same store."""
+    if not db.exists():
+        err.print(f"[red]No store at {shown(db)}.[/red]")
+        raise typer.Exit(2)
+    with open_node(db) as node:
+        state = node.app.service.state(production)
+        if state.production is None:
+            err.print(f"[red]No production {shown(repr(production))} in {shown(db)}.[/red]")
+            raise typer.Exit(2)
+        if person not in state.people:
+            err.print(f"[red]No person {shown(repr(person))} on {shown(production)}.[/red]")
+            raise typer.Exit(2)
+        pin = _read_pin()
+        problem = pin_problem(pin)
+        if problem:
+            err.print(f"[red]{problem}[/red]")
+            raise typer.Exit(2)
+        assert node.auth is not None
+        node.auth.set_pin(production, person, pin, set_by="cli")
+    console.print(f"PIN set for {shown(person)} on {shown(production)}.")
+
+
+def _read_pin() -> str:
+    """Asked twice, hidden, on a terminal; from a script, the first line of stdin (and a
+    second line, when given, must repeat it)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("New PIN", hide_input=True, confirmation_prompt=True))
+    first, again = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+    if again and again != first:
+        err.print("[red]The two PINs differ.[/red]")
+        raise typer.Exit(2)
+    return first
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(pin_app, name="pin")

@@ -1,0 +1,349 @@
+"""Ports: everything the application and the views need from storage, as Protocols.
+
+The adapters (`showclear.adapters.sqlite`, `showclear.adapters.postgres`, the key directory)
+implement them; only `showclear.bootstrap` picks one. Nothing above this module knows which
+database, driver or file holds the record.
+
+    EventReader        read, read_all, read_payloads, read_leaves, read_leaf_hashes, head,
+                       count, productions
+    EventStore         + append (optionally signing inside the transaction), close
+    CheckpointStore    add_checkpoint, checkpoints, latest_checkpoint
+    NodeMeta           get_meta, set_meta, schema_version
+    Backend            all of the above: what the store contract suite tests on every backend
+    TreeState          the Merkle tree's stored tiles (`showclear.ledger.tiles.TileStore`)
+    AuditReads         ledger_productions, log_reader, event_payload: what verify, export and
+                       proofs read
+    LedgerBackend      Backend + TreeState + AuditReads: what a full set node runs on
+    SigningKeys        this node's Ed25519 key pair (load or create; the verifier)
+    SignInStore        PIN hashes, failure counts and lockouts, sessions
+
+Every event is stored as the exact canonical bytes (RFC 8785) that the ledger hashes, so
+verification never re-serialises anything.
+
+Exception tree (what an adapter raises, whatever its driver said)::
+
+    StoreError                  the store could not complete the operation
+     +-- ConcurrencyError       another writer appended first; re-read and re-decide
+     +-- CorruptStoreError      stored bytes do not read back (see `showclear verify`)
+     +-- StoreBusyError         a lock was held longer than the busy timeout
+     +-- StoreClosedError       used after close()
+     +-- StoreUnavailableError  the server cannot be reached (PostgreSQL)
+     +-- SchemaTooNewError      migrated by a newer ShowClear
+     +-- SchemaMismatchError    records a migration this code does not know
+    KeyFileError                a key file is missing, unreadable, too widely readable, or
+                                does not match its pair
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from showclear.ledger.note import NoteSigner, NoteVerifier
+from showclear.ledger.parallel import LogSource
+from showclear.ledger.tiles import TileStore
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+class StoreError(Exception):
+    """The store could not complete the operation."""
+
+
+class ConcurrencyError(StoreError):
+    """Another command was appended after the head the caller decided on."""
+
+    def __init__(self, production: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"production {production!r}: expected head {expected}, found {actual}; "
+            "re-read and retry"
+        )
+        self.production = production
+        self.expected = expected
+        self.actual = actual
+
+
+class CorruptStoreError(StoreError):
+    """Stored bytes could not be read back as an event."""
+
+
+class StoreBusyError(StoreError):
+    """Another connection held the write lock for longer than the busy timeout."""
+
+
+class StoreClosedError(StoreError):
+    """The store was used after close()."""
+
+
+class StoreUnavailableError(StoreError):
+    """The server could not be reached, or the connection to it was lost."""
+
+
+class SchemaTooNewError(StoreError):
+    """The database was migrated by a newer ShowClear than this one."""
+
+
+class SchemaMismatchError(StoreError):
+    """The database records a migration this code does not know under that version."""
+
+
+class KeyFileError(Exception):
+    """A key file is missing, unreadable, too widely readable, or does not match its pair."""
+
+
+# -- stored values -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event decided by the core, not yet stored (the store assigns its sequence)."""
+
+    type: str
+    actor: str
+    at: str  # ISO 8601 with offset: the command clock, not the wall clock
+    data: Mapping[str, Any]
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One stored event, exactly as it was hashed."""
+
+    position: int  # global order in this store, 1-based
+    production: str
+    seq: int  # order within the production, 1-based, no gaps
+    type: str
+    version: int
+    actor: str
+    at: str
+    recorded_at: str  # wall-clock time of the commit (ISO 8601, UTC)
+    payload: bytes  # RFC 8785 canonical JSON of the envelope (see ledger.canonical)
+    leaf_hash: bytes  # SHA-256(0x00 || payload), RFC 9162 leaf
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    """A signed tree head of one production's ledger, as stored."""
+
+    production: str
+    tree_size: int
+    root_hash: bytes
+    note: str  # signed-note text
+    created_at: str  # wall-clock time of the commit (ISO 8601, UTC)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in device: only the SHA-256 of its cookie token is stored."""
+
+    token_hash: bytes
+    production: str
+    person: str
+    csrf_token: str
+    expires_at: datetime
+
+
+CheckpointHook = Callable[[str, list[StoredEvent]], tuple[int, bytes, str] | None]
+"""Called as ``hook(production, stored)`` inside the append transaction, before COMMIT.
+
+It sees the new events (``store.read`` from inside it includes them). Returning
+``(tree_size, root_hash, note)`` stores that checkpoint in the same transaction; returning
+None stores none; raising rolls the whole append back and re-raises.
+"""
+
+# -- events, checkpoints, node settings ----------------------------------------------------------
+
+
+class EventReader(Protocol):
+    """Every read of the record the application, the views and the ledger make."""
+
+    def read(self, production: str, after_seq: int = 0) -> Iterator[StoredEvent]:
+        """The production's events with seq > after_seq, in order."""
+        ...
+
+    def read_all(self, after_position: int = 0) -> Iterator[StoredEvent]:
+        """Every event with position > after_position, in global order."""
+        ...
+
+    def read_payloads(self, production: str, after_seq: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(seq, canonical payload) of the production's events after `after_seq`."""
+        ...
+
+    def read_leaves(
+        self, production: str, after_seq: int = 0
+    ) -> Iterator[tuple[int, bytes, bytes]]:
+        """(seq, payload, leaf hash) as stored, always bytes: a row edited by hand to another
+        type comes back as bytes all the same, so verification names it."""
+        ...
+
+    def read_leaf_hashes(self, production: str, after_seq: int = 0) -> list[tuple[int, bytes, str]]:
+        """(seq, leaf hash, command time) of the production's events after `after_seq`."""
+        ...
+
+    def head(self, production: str) -> int:
+        """The last seq of the production (0 when it has none)."""
+        ...
+
+    def count(self, production: str) -> int:
+        """How many rows the production has: its head, unless rows were deleted by hand."""
+        ...
+
+    def productions(self) -> list[str]:
+        """Every production with at least one event, in order of first event."""
+        ...
+
+
+class EventStore(EventReader, Protocol):
+    """Append-only, per-production sequenced event storage."""
+
+    def append(
+        self,
+        production: str,
+        expected_seq: int,
+        events: Sequence[NewEvent],
+        *,
+        checkpoint: CheckpointHook | None = None,
+    ) -> list[StoredEvent]:
+        """Append atomically after `expected_seq`; raise ConcurrencyError otherwise.
+
+        When this returns, the events are durable (they survive power loss).
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+class CheckpointStore(Protocol):
+    """Signed tree heads, one row per signed size."""
+
+    def add_checkpoint(
+        self,
+        production: str,
+        tree_size: int,
+        root_hash: bytes,
+        note: str,
+        *,
+        if_absent: bool = False,
+    ) -> StoredCheckpoint: ...
+
+    def checkpoints(self, production: str) -> list[StoredCheckpoint]:
+        """The production's checkpoints, smallest tree first."""
+        ...
+
+    def latest_checkpoint(self, production: str) -> StoredCheckpoint | None: ...
+
+
+class NodeMeta(Protocol):
+    """Node-level settings (the ledger's origin name) and the schema's version."""
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def schema_version(self) -> int: ...
+
+
+class Backend(EventStore, CheckpointStore, NodeMeta, Protocol):
+    """Everything one backend stores: what the contract suite tests on SQLite and PostgreSQL."""
+
+
+TreeState = TileStore
+"""The Merkle tree's stored tiles (leaf hashes, tile hashes, counts, adding tiles)."""
+
+
+class AuditReads(Protocol):
+    """What verification, export and proofs read besides events and checkpoints."""
+
+    def ledger_productions(self) -> list[str]:
+        """Every production named by an event or a checkpoint: by first event, then those
+        with checkpoints only (a production whose first events were deleted is still named)."""
+        ...
+
+    def log_reader(self, production: str) -> LogSource:
+        """A reader for two-core verification: opens its own connection in each process."""
+        ...
+
+    def event_payload(self, production: str, seq: int) -> bytes | None:
+        """The canonical bytes of one event, or None when there is no such event."""
+        ...
+
+
+class LedgerBackend(Backend, TileStore, AuditReads, Protocol):
+    """What a full set node runs on (SQLite now; PostgreSQL with the studio server)."""
+
+
+StoreFactory = Callable[[], LedgerBackend]
+"""A fresh store object on the same database, for another thread (the checkpointer)."""
+
+# -- keys and sign-in ------------------------------------------------------------------------------
+
+
+class SigningKeys(Protocol):
+    """This node's checkpoint signing key pair."""
+
+    @property
+    def location(self) -> str:
+        """Where the keys are kept, for messages (``<db>.keys/``)."""
+        ...
+
+    def signer(self, name: str) -> tuple[NoteSigner, bool]:
+        """Load the signer, creating the pair under key name `name` when there is none yet.
+
+        Returns (signer, created). Raises KeyFileError.
+        """
+        ...
+
+    def verifier(self) -> NoteVerifier:
+        """The public verifier key (raises KeyFileError when there is none)."""
+        ...
+
+
+class SignInStore(Protocol):
+    """PIN hashes, failed attempts and sessions: device state, kept out of the ledger."""
+
+    def pin_hash(self, production: str, person: str) -> str | None: ...
+
+    def people_with_pins(self, production: str) -> set[str]: ...
+
+    def store_pin(
+        self,
+        production: str,
+        person: str,
+        pin_hash: str,
+        set_by: str,
+        at: datetime,
+        *,
+        end_sessions: bool,
+    ) -> None:
+        """Set or replace the hash, clear the person's failures and, with `end_sessions`,
+        end every session of the person: one transaction."""
+        ...
+
+    def failures(self, production: str, person: str) -> tuple[int, datetime | None]:
+        """(failed attempts, locked until) of a person."""
+        ...
+
+    def reserve_attempt(
+        self,
+        production: str,
+        person: str,
+        now: datetime,
+        *,
+        max_failures: int,
+        lockout: timedelta,
+    ) -> tuple[int, datetime | None]:
+        """Count an attempt before it is checked, in one write transaction: (attempt, the lock's
+        end when this attempt set it), or (0, the lock's end) when the person is locked."""
+        ...
+
+    def reset_failures(self, production: str, person: str) -> None: ...
+
+    def add_session(self, session: Session, created_at: datetime) -> None: ...
+
+    def session(self, token_hash: bytes) -> Session | None: ...
+
+    def end_session(self, token_hash: bytes) -> None: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Read models: the board, histories and report tables, pure over events and state."""

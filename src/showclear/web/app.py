@@ -1,0 +1,107 @@
+"""create_app: the web app's wiring. The node (store, ledger, application, sign-in) comes from
+the composition root; this module adds the web parts and includes the route modules.
+
+    Node (bootstrap.open_node, threaded: one writer thread owns the store)
+    Broker (server-sent events fed by Application.subscribe)
+    routes.api (/api, OpenAPI at /api/openapi.json, docs at /api/docs), routes.pages (/p/...),
+    routes.reports (report pages and downloads); errors.install renders every error
+    Guards (security headers, body size, origin check) around all of it
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from showclear import __version__
+from showclear.app.clock import Clock, local_now
+from showclear.bootstrap import Node, StoreUrl, open_node
+from showclear.reports.pdf import TEMPLATES as REPORT_TEMPLATES
+from showclear.web import errors
+from showclear.web.dependencies import Ctx
+from showclear.web.guards import Guards
+from showclear.web.problems import openapi_components
+from showclear.web.routes import api as routes_api
+from showclear.web.routes import pages as routes_pages
+from showclear.web.routes import reports as routes_reports
+from showclear.web.sse import Broker
+
+HERE = Path(__file__).resolve().parent
+
+DESCRIPTION = (
+    "Chain of custody and safety protocol for firearms on film and TV sets.\n\n"
+    "Sign in with `POST /api/productions/{id}/session` (person and PIN); the session "
+    "cookie then authenticates every call, and every POST/PUT/DELETE must carry the "
+    "session's CSRF token in the `X-CSRF-Token` header. Errors are RFC 9457 problem "
+    "details; a refusal by the safety rules is 409 with each rule ID, its reason and "
+    "the next step."
+)
+
+
+def create_app(
+    node: Node | str | os.PathLike[str] | StoreUrl,
+    *,
+    secure_cookies: bool = False,
+    clock: Clock = local_now,
+    pin_hasher: PasswordHasher | None = None,
+) -> FastAPI:
+    """The web app on `node` (or on a node opened here on a store URL); it closes the node
+    when it shuts down."""
+    if not isinstance(node, Node):
+        node = open_node(node, threaded=True, clock=clock, pin_hasher=pin_hasher)
+    assert node.auth is not None, "the web app needs sign-in"
+    running = node
+    broker = Broker()
+    node.app.subscribe(broker.publish)
+    # The reports' own templates too: the report page includes the body the PDFs are made of.
+    templates = Jinja2Templates(directory=[HERE / "templates", REPORT_TEMPLATES])
+    # An ID as one segment of a URL path ("/" and "?" included): `|urlencode` keeps slashes.
+    templates.env.filters["segment"] = lambda value: quote(str(value), safe="")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        broker.bind(asyncio.get_running_loop())
+        try:
+            yield
+        finally:
+            broker.close_all()
+            running.close()
+
+    app = FastAPI(
+        title="ShowClear",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = Ctx(node.app, node.auth, broker, templates, secure_cookies)
+    app.state.node = node
+    errors.install(app)
+    # Outermost, around even the server-error handler: headers on every response, body size
+    # and origin checked before anything else runs.
+    inner_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: Guards(inner_stack())  # type: ignore[method-assign]
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi_components(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.include_router(routes_api.router)
+    app.include_router(routes_pages.router)
+    app.include_router(routes_reports.router)  # report and label downloads
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    return app

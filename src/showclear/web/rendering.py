@@ -1,0 +1,63 @@
+"""Pages: the context every screen template gets, rendering, and an answer's HTTP status."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from showclear.app.answers import Answer
+from showclear.errors import CsrfRejected, Forbidden, NotSignedIn, Refused
+from showclear.ports import Session
+from showclear.views.board import board
+from showclear.web.dependencies import Ctx, ctx_of, state_of
+from showclear.web.forms import GROUPS, TITLES
+
+
+def page_session(ctx: Ctx, request: Request, production: str) -> Session:
+    """The signed-in session of this production (NotSignedIn sends a screen to sign-in)."""
+    s = ctx.session(request, production)
+    if s is None:
+        raise NotSignedIn(f"Sign in to production {production!r} first.", production=production)
+    return s
+
+
+async def page_context(request: Request, production: str, csrf: bool = False) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    s = page_session(ctx, request, production)  # before anything about the production is told
+    state = await state_of(ctx, production)
+    if csrf:
+        # htmx sends the token as a header (hx-headers on <body>); plain forms as a field.
+        form = await request.form()
+        presented = request.headers.get("x-csrf-token") or str(form.get("csrf_token", ""))
+        if not ctx.auth.csrf_ok(s, presented or None):
+            raise CsrfRejected("This form has expired; reload the page.")
+    me = state.people.get(s.person)
+    return {
+        "ctx": ctx,
+        "state": state,
+        "session": s,
+        "me": s.person,
+        "me_name": me.name if me else s.person,
+        "me_roles": sorted(me.roles) if me else [],
+        "production": production,
+        "b": board(state),
+        "csrf": s.csrf_token,
+        "new_id": lambda: uuid.uuid4().hex,
+        "titles": TITLES,
+        "groups": GROUPS,
+    }
+
+
+def render_page(request: Request, name: str, page: dict[str, Any], status: int = 200) -> Response:
+    ctx: Ctx = page["ctx"] if "ctx" in page else ctx_of(request)
+    return ctx.templates.TemplateResponse(request, name, page, status_code=status)
+
+
+def answer_status(answer: Answer) -> int:
+    """200 accepted; 403 refused because the role may never issue the type; 409 refused."""
+    if answer.verdict == "accepted":
+        return 200
+    return Forbidden.status if answer.forbidden else Refused.status

@@ -1,0 +1,1 @@
+"""Route modules: api (/api), pages (/p/...), reports (downloads); none imports another."""

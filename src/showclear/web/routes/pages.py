@@ -1,0 +1,305 @@
+"""The tablet screens (Jinja2 + htmx). Every post goes through the same application as the API."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from showclear.domain import Malformed
+from showclear.domain.limits import MAX_ID_CHARS
+from showclear.domain.rules.records import WHO
+from showclear.domain.state import State
+from showclear.errors import CommandIdReused, NotFound, classify
+from showclear.views.envelopes import envelopes
+from showclear.views.history import history
+from showclear.web.dependencies import SESSION_COOKIE, ctx_of, state_of
+from showclear.web.forms import GROUPS, GUARDED, TITLES, fields_for, form_to_raw, may_issue, scanned
+from showclear.web.rendering import answer_status, page_context, render_page
+from showclear.web.witnesses import witness_checks, witness_failures
+
+router = APIRouter(include_in_schema=False)
+PRE_CSRF = "sc_signin_csrf"
+
+# -- productions and sign-in ---------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    """Signed in: that production's board. Otherwise ask for the production ID: the node does
+    not list its productions to whoever opens it."""
+    ctx = ctx_of(request)
+    s = ctx.auth.session(request.cookies.get(SESSION_COOKIE))
+    if s is not None:
+        return RedirectResponse(f"/p/{quote(s.production, safe='')}/", status_code=303)
+    return render_page(request, "home.html", {"ctx": ctx, "max_id": MAX_ID_CHARS})
+
+
+@router.get("/signin")
+async def signin_for(request: Request) -> Response:
+    production = request.query_params.get("production", "").strip()
+    if not production:
+        return RedirectResponse("/", status_code=303)
+    return RedirectResponse(f"/p/{quote(production, safe='')}/signin", status_code=303)
+
+
+@router.get("/p/{production}/signin", response_class=HTMLResponse)
+async def signin_page(request: Request, production: str) -> Response:
+    return await _signin_form(request, production, None, 200)
+
+
+async def _signin_form(
+    request: Request, production: str, error: str | None, status: int, person: str = ""
+) -> Response:
+    """The same form for every production ID, known or not, and no list of people: a
+    stranger learns nothing from it (see the README, "Sign-in")."""
+    ctx = ctx_of(request)
+    token = request.cookies.get(PRE_CSRF)
+    if not ctx.auth.signin_token_ok(production, token):
+        token = ctx.auth.signin_token(production)
+    response = render_page(
+        request,
+        "signin.html",
+        {
+            "ctx": ctx,
+            "production": production,
+            "error": error,
+            "signin_csrf": token,
+            "person": person,
+            "max_id": MAX_ID_CHARS,
+        },
+        status,
+    )
+    # Login CSRF: a token this server minted (an attacker cannot choose one), in a cookie and
+    # in the form; the origin check (guards.py) refuses posts from other sites before this.
+    response.set_cookie(
+        PRE_CSRF,
+        str(token),
+        httponly=True,
+        samesite="strict",
+        secure=ctx.cookie_secure(request),
+        path=f"/p/{quote(production, safe='')}/",
+    )
+    return response
+
+
+@router.post("/p/{production}/signin", response_class=HTMLResponse)
+async def signin(request: Request, production: str) -> Response:
+    ctx = ctx_of(request)
+    form = await request.form()
+    expected = request.cookies.get(PRE_CSRF)
+    given = str(form.get("csrf_token", ""))
+    if not (
+        ctx.auth.signin_token_ok(production, expected)
+        and expected is not None
+        and secrets.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+    ):
+        return await _signin_form(request, production, "The form expired; try again.", 403)
+    person = scanned(str(form.get("person", "")))[:MAX_ID_CHARS]
+    pin = str(form.get("pin", ""))[:64]
+    check = await run_in_threadpool(ctx.auth.check_pin, production, person, pin, "sign_in")
+    state = ctx.app.loaded_state(production)
+    if check.ok and state is None:
+        state = await state_of(ctx, production)
+    if not check.ok or state is None or person not in state.people:
+        return await _signin_form(request, production, check.sign_in_text(), 401, person)
+    token, _ = ctx.auth.create_session(production, person)
+    response = RedirectResponse(f"/p/{quote(production, safe='')}/", status_code=303)
+    ctx.set_session_cookie(request, response, token)
+    return response
+
+
+@router.post("/p/{production}/signout")
+async def signout(request: Request, production: str) -> Response:
+    await page_context(request, production, csrf=True)
+    ctx_of(request).auth.end_session(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse(f"/p/{production}/signin", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# -- screens --------------------------------------------------------------------------------
+
+
+@router.get("/p/{production}/", response_class=HTMLResponse)
+async def board_page(request: Request, production: str) -> Response:
+    return render_page(request, "board.html", await page_context(request, production))
+
+
+@router.get("/p/{production}/fragments/{name}", response_class=HTMLResponse)
+async def fragment(request: Request, production: str, name: str) -> Response:
+    """Pieces of a screen that refresh on server-sent events."""
+    if name not in ("board", "stop", "setups", "safety-lists"):
+        raise NotFound(f"No screen fragment {name!r}.")
+    return render_page(
+        request, f"_{name.replace('-', '_')}.html", await page_context(request, production)
+    )
+
+
+@router.get("/p/{production}/screen/{group}", response_class=HTMLResponse)
+async def group_page(request: Request, production: str, group: str) -> Response:
+    if group not in GROUPS:
+        raise NotFound(f"No screen {group!r}.")
+    page = await page_context(request, production)
+    title, types = GROUPS[group]
+    forms = [
+        (t, fields_for(t, page["state"], page["me"]))
+        for t in types
+        if may_issue(page["state"], page["me"], t)
+    ]
+    page.update(
+        group=group,
+        group_title=title,
+        forms=forms,
+        guarded=GUARDED,
+        is_producer="producer" in page["me_roles"],
+    )
+    return render_page(request, "group.html", page)
+
+
+@router.get("/p/{production}/history", response_class=HTMLResponse)
+async def history_page(request: Request, production: str) -> Response:
+    page = await page_context(request, production)
+    kind = request.query_params.get("kind", "firearm")
+    ident = scanned(request.query_params.get("id", ""))
+    rows: list[dict[str, Any]] = []
+    if kind in ("firearm", "lot", "person") and ident:
+        ctx = page["ctx"]
+        envs = await ctx.app.aread(lambda store: envelopes(store, production))
+        rows = history(envs, [(kind, ident)])  # type: ignore[list-item]
+    page.update(kind=kind, ident=ident, rows=rows)
+    return render_page(request, "history.html", page)
+
+
+# -- handover -------------------------------------------------------------------------------
+
+
+def _handover_view(state: State, firearm: str, to: str) -> dict[str, Any]:
+    f = state.firearms.get(firearm)
+    performer = state.people.get(to)
+    setups = [
+        s
+        for s in state.setups.values()
+        if state.setup_today(s.id) is not None and firearm in s.firearms and to in s.performers
+    ]
+    setups.sort(key=lambda s: (s.completed, not state.setup_approved(s)))
+    supervisors = [p for p in state.people.values() if p.roles & {"first_ad", "safety_supervisor"}]
+    return {
+        "firearm": f,
+        "firearm_id": firearm,
+        "performer": performer,
+        "to": to,
+        "setups": [(s, state.setup_approved(s)) for s in setups],
+        "supervisors": supervisors,
+        "loaded_text": ", ".join(f"{n} {f.loaded_kind} from {lot}" for lot, n in f.loaded)
+        if f is not None
+        else "",
+    }
+
+
+@router.get("/p/{production}/handover", response_class=HTMLResponse)
+async def handover_page(request: Request, production: str) -> Response:
+    page = await page_context(request, production)
+    firearm = scanned(request.query_params.get("firearm", ""))
+    to = scanned(request.query_params.get("to", ""))
+    page.update(_handover_view(page["state"], firearm, to), guarded=GUARDED)
+    return render_page(request, "handover.html", page)
+
+
+@router.get("/p/{production}/handover/preview", response_class=HTMLResponse)
+async def handover_preview(request: Request, production: str) -> Response:
+    page = await page_context(request, production)
+    firearm = scanned(request.query_params.get("firearm", ""))
+    to = scanned(request.query_params.get("to", ""))
+    page.update(_handover_view(page["state"], firearm, to))
+    return render_page(request, "_handover_preview.html", page)
+
+
+@router.post("/p/{production}/handover", response_class=HTMLResponse)
+async def handover(request: Request, production: str) -> Response:
+    page = await page_context(request, production, csrf=True)
+    form = await request.form()
+    to = scanned(str(form.get("to", "")))
+    supervisor = scanned(str(form.get("supervisor", "")))
+    raw: dict[str, Any] = {
+        "type": "issue",
+        "firearm": scanned(str(form.get("firearm", ""))),
+        "to": to,
+        "setup": str(form.get("setup", "")),
+        "shown": form.get("shown") == "on",
+        "witnesses": [w for w in (to, supervisor) if w],
+        "witness_pins": {
+            to: str(form.get("pin_performer", "")),
+            supervisor: str(form.get("pin_supervisor", "")),
+        },
+    }
+    if form.get("command_id"):
+        raw["command_id"] = str(form["command_id"])
+    reason = str(form.get("override_reason", "")).strip()
+    if reason:
+        by = [scanned(str(v)) for v in form.getlist("override_by") if str(v).strip()]
+        raw["override"] = {"by": by, "reason": reason}
+    ctx = page["ctx"]
+    checks = await run_in_threadpool(
+        witness_checks, ctx.auth, page["state"], production, raw, "witness"
+    )
+    failures = witness_failures(checks)
+    if failures:
+        page.update(result="pin", messages=failures, answer=None)
+        return render_page(request, "_result.html", page, 403)
+    return await _run_and_show(request, page, production, raw)
+
+
+async def _run_and_show(
+    request: Request, page: dict[str, Any], production: str, raw: dict[str, Any]
+) -> Response:
+    ctx = page["ctx"]
+    try:
+        answer = await ctx.app.aexecute(production, raw, actor=page["me"])
+    except (Malformed, CommandIdReused) as exc:
+        # Malformed (422), naming what the production lacks or a reused ID (409): the form's
+        # result box says which field; anything else is rendered by web.errors.
+        err = classify(exc)
+        assert err is not None
+        field = err.extra.get("field")
+        page.update(
+            result="malformed",
+            messages=[f"{field}: {err.detail}" if field else err.detail],
+            answer=None,
+        )
+        return render_page(request, "_result.html", page, err.status)
+    page.update(result=answer.verdict, answer=answer, messages=[answer.message])
+    return render_page(request, "_result.html", page, answer_status(answer))
+
+
+@router.post("/p/{production}/do/{type_name}", response_class=HTMLResponse)
+async def do_command(request: Request, production: str, type_name: str) -> Response:
+    page = await page_context(request, production, csrf=True)
+    if type_name == "issue" or (type_name not in TITLES and type_name not in WHO):
+        raise NotFound(f"No command form {type_name!r}.")
+    raw = form_to_raw(type_name, await request.form())
+    return await _run_and_show(request, page, production, raw)
+
+
+@router.post("/p/{production}/people/{person}/pin", response_class=HTMLResponse)
+async def set_pin_page(request: Request, production: str, person: str) -> Response:
+    page = await page_context(request, production, csrf=True)
+    if "producer" not in page["me_roles"]:
+        page.update(result="refused", answer=None, messages=["Only a producer sets PINs."])
+        return render_page(request, "_result.html", page, 403)
+    form = await request.form()
+    pin = str(form.get("pin", ""))
+    if person not in page["state"].people:
+        raise NotFound(f"No person {person!r} on this production.")
+    ctx = page["ctx"]
+    try:
+        await run_in_threadpool(ctx.auth.set_pin, production, person, pin, page["me"])
+    except ValueError as exc:
+        page.update(result="malformed", answer=None, messages=[str(exc)])
+        return render_page(request, "_result.html", page, 422)
+    page.update(result="accepted", answer=None, messages=[f"PIN set for {person}."])
+    return render_page(request, "_result.html", page)
