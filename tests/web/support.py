@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
+from psycopg.conninfo import conninfo_to_dict
 
 from showclear.views.envelopes import envelopes
 from showclear.web.app import Ctx
@@ -22,11 +24,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def store_url(conninfo: str) -> str:
+    """A libpq connection string as the `postgresql://` URL `serve --store` takes."""
+    parts = conninfo_to_dict(conninfo)
+    query = urlencode({"host": parts["host"], "port": parts["port"]})
+    return f"postgresql://{parts['user']}@/{parts['dbname']}?{query}"
+
+
 @dataclass
 class Live:
     url: str
     ctx: Ctx
-    db: Path
+    db: Path | str  # a SQLite file, or the PostgreSQL URL of a studio node
 
     def client(self, person: str | None = None, pin: str | None = None) -> httpx.Client:
         """An API client, signed in when `person` is given (CSRF header set)."""

@@ -19,8 +19,25 @@ pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2
 
 def serve(
     db: Annotated[
-        Path, typer.Option("--db", help="SQLite store file (created if missing).")
-    ] = Path("showclear.db"),
+        Path | None,
+        typer.Option("--db", help="SQLite store file (created if missing; default showclear.db)."),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Serve the studio from this PostgreSQL database instead (postgresql://...): "
+            "every production, the studio dashboard at /studio/, the same screens and API.",
+        ),
+    ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys",
+            help="Folder of the node's signing keys (default: <db>.keys/; with --store, "
+            "$SHOWCLEAR_KEYS).",
+        ),
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option("--demo", help="Load the demo production `demo` and its documented PINs."),
@@ -38,13 +55,18 @@ def serve(
 ) -> None:
     """Run the tablet web app and REST API (FastAPI on uvicorn).
 
-    Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000
+    Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000;
+    the studio: [bold]showclear serve --store postgresql://studio@db/showclear --keys DIR[/bold]
     """
     import uvicorn
 
     from showclear.web.app import create_app  # the web stack loads only for this command
 
-    app = create_app(db, secure_cookies=secure_cookies)
+    if store is not None and db is not None:
+        err.print("[red]Give either --db (a set node) or --store (the studio), not both.[/red]")
+        raise typer.Exit(2)
+    where = studio_store(store) if store is not None else db or Path("showclear.db")
+    app = create_app(open_node(where, threaded=True, keys=keys), secure_cookies=secure_cookies)
     ctx = app.state.ctx
     url = f"http://{host}:{port}"
     if demo:
@@ -60,7 +82,7 @@ def serve(
             "for the armorer's cart screen; witnesses confirm a handover with their own PIN."
         )
     else:
-        console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(db)})")
+        console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(where)})")
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
 
 
@@ -92,6 +114,17 @@ def pin_set(
         assert node.auth is not None
         node.auth.set_pin(production, person, pin, set_by="cli")
     console.print(f"PIN set for {shown(person)} on {shown(production)}.")
+
+
+def studio_store(store: str) -> str:
+    """A --store value: a PostgreSQL URL (a set node's file is given with --db)."""
+    if not store.lower().startswith(("postgresql://", "postgres://")):
+        err.print(
+            f"[red]--store takes a PostgreSQL URL (postgresql://...), not {shown(store)}.[/red] "
+            "A set node's SQLite file is given with --db."
+        )
+        raise typer.Exit(2)
+    return store
 
 
 def _read_pin() -> str:
