@@ -32,7 +32,8 @@ from showclear.app.application import Application
 from showclear.app.clock import Clock, local_now
 from showclear.app.ledger import ORIGIN_META_KEY, LedgerNode, open_ledger
 from showclear.app.service import Service
-from showclear.app.signin import Auth
+from showclear.app.signin import Auth, LockoutHook, PinSetHook
+from showclear.app.studio_board import StudioBoard, signin_hooks
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.note import NoteVerifier
 from showclear.ports import Backend, LedgerBackend, SignInStore
@@ -207,6 +208,7 @@ class Node:
     ledger: LedgerNode | None = None
     backend: LedgerBackend | None = None
     url: StoreUrl | None = None
+    studio: StudioBoard | None = None  # a node on PostgreSQL: the studio dashboard
 
     @property
     def service(self) -> Service:
@@ -216,6 +218,8 @@ class Node:
         """Sign what is committed and stop the checkpointer, then close sign-in, the store and
         the writer; every step runs, and the first error is raised after them."""
         steps: list[Callable[[], object]] = []
+        if self.studio is not None:
+            steps.append(self.studio.close)
         if self.ledger is not None:
             steps.append(self.ledger.close)
         if self.auth is not None:
@@ -288,14 +292,31 @@ def open_node(
     service = Service(backend, ledger=ledger_node)
     app = Application(service, backend=backend, ledger=ledger_node, writer=writer, clock=clock)
     auth = None
-    if signin:
-        auth = Auth(
-            _signin_store(url),
-            hasher=pin_hasher,
-            on_lockout=app.record_lockout,
-            on_pin_set=app.record_pin_set,
-        )
-    return Node(app, auth, ledger_node, backend, url)
+    studio = None
+    on_lockout: LockoutHook = app.record_lockout
+    on_pin_set: PinSetHook = app.record_pin_set
+    try:
+        if url.conninfo is not None and signin:
+            studio = _studio_board(url)
+            on_lockout, on_pin_set = signin_hooks(studio.reads, on_lockout, on_pin_set)
+        if signin:
+            auth = Auth(
+                _signin_store(url),
+                hasher=pin_hasher,
+                on_lockout=on_lockout,
+                on_pin_set=on_pin_set,
+            )
+    except BaseException:
+        Node(app, None, ledger_node, backend, url, studio).close()
+        raise
+    return Node(app, auth, ledger_node, backend, url, studio)
+
+
+def _studio_board(url: StoreUrl) -> StudioBoard:
+    from showclear.adapters.postgres.dashboard import PostgresStudioReads
+
+    assert url.conninfo is not None
+    return StudioBoard(PostgresStudioReads(url.conninfo), lambda: _ledger_backend(url))
 
 
 @dataclass

@@ -55,7 +55,7 @@ def live(live_store: str | Path) -> Iterator[Live]:
     ctx: Ctx = app.state.ctx
     ensure_demo(ctx.app, ctx.auth)
     with BackgroundServer(app) as url:
-        yield Live(url, ctx, live_store)
+        yield Live(url, ctx, live_store, app.state.node)
 
 
 @pytest.fixture(scope="session")

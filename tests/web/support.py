@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import httpx
 from psycopg.conninfo import conninfo_to_dict
 
+from showclear.bootstrap import Node
 from showclear.views.envelopes import envelopes
 from showclear.web.app import Ctx
 
@@ -36,6 +37,7 @@ class Live:
     url: str
     ctx: Ctx
     db: Path | str  # a SQLite file, or the PostgreSQL URL of a studio node
+    node: Node | None = None  # the node behind the server
 
     def client(self, person: str | None = None, pin: str | None = None) -> httpx.Client:
         """An API client, signed in when `person` is given (CSRF header set)."""

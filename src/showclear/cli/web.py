@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from rich.table import Table
 from showclear.app.demo import DEMO, ensure_demo
 from showclear.app.signin import pin_problem
 from showclear.bootstrap import open_node
-from showclear.cli.options import console, err, shown
+from showclear.cli.options import console, err, read_pin, shown
 
 pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
 
@@ -106,7 +105,7 @@ def pin_set(
         if person not in state.people:
             err.print(f"[red]No person {shown(repr(person))} on {shown(production)}.[/red]")
             raise typer.Exit(2)
-        pin = _read_pin()
+        pin = read_pin()
         problem = pin_problem(pin)
         if problem:
             err.print(f"[red]{problem}[/red]")
@@ -125,18 +124,6 @@ def studio_store(store: str) -> str:
         )
         raise typer.Exit(2)
     return store
-
-
-def _read_pin() -> str:
-    """Asked twice, hidden, on a terminal; from a script, the first line of stdin (and a
-    second line, when given, must repeat it)."""
-    if sys.stdin.isatty():
-        return str(typer.prompt("New PIN", hide_input=True, confirmation_prompt=True))
-    first, again = sys.stdin.readline().strip(), sys.stdin.readline().strip()
-    if again and again != first:
-        err.print("[red]The two PINs differ.[/red]")
-        raise typer.Exit(2)
-    return first
 
 
 def register(app: typer.Typer) -> None:
