@@ -8,23 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 
-from pg import PostgresServer, database_for, database_name
+from pg import PostgresServer, database_for, database_name, store_url
 from showclear.app.drills import DrillRun
 from showclear.bootstrap import KEYS_ENV, KeyLocationError, keys_for, open_audit, open_node
 from showclear.ledger.note import open_note
 from showclear.ledger.verifier import verify_log
 
 DRILL = Path(__file__).resolve().parents[2] / "drills" / "rust-day.jsonl"
-
-
-def store_url(conninfo: str) -> str:
-    """A connection string as the `postgresql://` URL the command line takes."""
-    parts = conninfo_to_dict(conninfo)
-    return (
-        f"postgresql://{parts['user']}@/{parts['dbname']}?host={parts['host']}&port={parts['port']}"
-    )
 
 
 @pytest.fixture

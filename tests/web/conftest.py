@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from pg import database_for, database_name
+from pg import database_for, database_name, store_url
 from showclear.app.demo import ensure_demo
 from showclear.bootstrap import KEYS_ENV
 from showclear.web.app import Ctx, create_app
 from showclear.web.background import BackgroundServer
-from web.support import CHROMIUM, CHROMIUM_ARGS, Live, store_url
+from web.support import CHROMIUM, CHROMIUM_ARGS, Live
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
-from psycopg.conninfo import conninfo_to_dict
 
 from showclear.bootstrap import Node
 from showclear.views.envelopes import envelopes
@@ -23,13 +21,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def store_url(conninfo: str) -> str:
-    """A libpq connection string as the `postgresql://` URL `serve --store` takes."""
-    parts = conninfo_to_dict(conninfo)
-    query = urlencode({"host": parts["host"], "port": parts["port"]})
-    return f"postgresql://{parts['user']}@/{parts['dbname']}?{query}"
 
 
 @dataclass
