@@ -52,6 +52,7 @@ __all__ = [
     "open_backend",
     "open_node",
     "open_store",
+    "open_studio_board",
     "parse_store_url",
 ]
 
@@ -310,6 +311,15 @@ def open_node(
         Node(app, None, ledger_node, backend, url, studio).close()
         raise
     return Node(app, auth, ledger_node, backend, url, studio)
+
+
+def open_studio_board(db: str | os.PathLike[str] | StoreUrl) -> StudioBoard:
+    """The studio dashboard's read model on its PostgreSQL store alone (benchmarks, tools);
+    a node on PostgreSQL has one already (`Node.studio`). Close it when done."""
+    url = parse_store_url(db)
+    if url.conninfo is None:
+        raise StoreUrlError(f"{db}: the studio dashboard reads a PostgreSQL store")
+    return _studio_board(url)
 
 
 def _studio_board(url: StoreUrl) -> StudioBoard:
