@@ -151,7 +151,7 @@ def test_without_sync_records_the_nodes_come_from_the_checkpoints(live: Live) ->
     c = studio_client(live, "admin3", "1357")
     nodes = c.get("/api/studio/board").json()["nodes"]
     assert [n["production"] for n in nodes] == ["demo"]
-    assert nodes[0]["node"] == live.ctx.app.ledger.origin
+    assert nodes[0]["node"] == f"{live.ctx.app.ledger.origin} (this studio server)"
     assert nodes[0]["tree_size"] == len(live.events()) and not nodes[0]["silent"]
 
 

@@ -124,11 +124,14 @@ class PostgresStudioReads:
                     for production, key, pushed, size, cosigned in rows
                 ]
             rows = conn.execute(_NEWEST_CHECKPOINTS).fetchall()
+            own = conn.execute("SELECT value FROM meta WHERE key = 'origin'").fetchone()
         found = []
         for production, size, note, created in rows:
             origin = str(note).split("\n", 1)[0]
             suffix = f"/{production}"
             node = origin[: -len(suffix)] if origin.endswith(suffix) else origin
+            if own is not None and node == own[0]:
+                node = f"{node} (this studio server)"  # a production written here
             found.append(NodeSyncStatus(str(production), node, str(created), int(size), None, None))
         return found
 
