@@ -204,3 +204,35 @@ def test_a_set_node_has_no_studio_dashboard(tmp_path: Path) -> None:
     with BackgroundServer(app) as url:
         assert httpx.get(f"{url}/studio/").status_code == 404
         assert httpx.get(f"{url}/api/studio/board").status_code == 404
+
+
+@ON_POSTGRESQL
+def test_hostile_studio_sign_in_input_gets_clear_answers_never_a_500(live: Live) -> None:
+    add_staff(live, "admin4", "studio_admin", "9090")
+    anon = httpx.Client(base_url=live.url, timeout=10)
+
+    def token() -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', anon.get("/studio/").text)
+        assert found is not None
+        return found.group(1)
+
+    for person, pin in (("x" * 5000, "1"), ("admin4\x00\u202e", "9090"), ("", ""),
+                        ("<script>alert(1)</script>", "abc"), ("admin4", "9" * 500)):  # fmt: skip
+        r = anon.post("/studio/signin", data={"csrf_token": token(), "person": person, "pin": pin})
+        assert r.status_code == 401 and "<script>alert" not in r.text
+    r = anon.post("/studio/signin", content=b"\xff\xfe person=admin4",
+                  headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert r.status_code in (401, 403)
+    # A post from another site is refused before it is read.
+    r = anon.post("/studio/signin", data={"csrf_token": token(), "person": "admin4", "pin": "9090"},
+                  headers={"origin": "https://evil.example"})  # fmt: skip
+    assert r.status_code == 403
+    # Signed in, signing out needs the session's CSRF token.
+    c = studio_client(live, "admin4", "9090")
+    assert c.post("/studio/signout", data={"csrf_token": "wrong"}).status_code == 403
+    assert c.get("/api/studio/board").status_code == 200
+    page = c.get("/studio/").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    assert c.post("/studio/signout", data={"csrf_token": csrf.group(1)}).status_code == 303
+    assert c.get("/api/studio/board").status_code == 401
