@@ -2,9 +2,11 @@
 adapters (import-linter keeps it so).
 
     sqlite:///abs/path.db, or a plain path     the embedded SQLite store (a set node)
-    postgresql://... (or postgres://...)      the PostgreSQL event store: its events and
-                                              checkpoints (`open_backend`); a full node on it
-                                              comes with the studio server
+    postgresql://... (or postgres://...)      PostgreSQL: the studio server's store
+
+    keys_for(url, keys) -> KeyDirectory        where the node's signing key pair lives: --keys
+                                              DIR, else (PostgreSQL) $SHOWCLEAR_KEYS, else
+                                              (SQLite) <db>.keys/ beside the file
 
     open_backend(url)   -> ports.Backend        events, checkpoints, node meta (contract tests)
     open_node(url)      -> Node                 backend + keys + ledger + service + application
@@ -30,28 +32,41 @@ from showclear.app.application import Application
 from showclear.app.clock import Clock, local_now
 from showclear.app.ledger import ORIGIN_META_KEY, LedgerNode, open_ledger
 from showclear.app.service import Service
-from showclear.app.signin import Auth
+from showclear.app.signin import Auth, LockoutHook, PinSetHook
+from showclear.app.studio_board import StudioBoard, signin_hooks
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.note import NoteVerifier
-from showclear.ports import Backend, LedgerBackend
+from showclear.ports import Backend, LedgerBackend, SignInStore
 
 __all__ = [
+    "KEYS_ENV",
     "Audit",
+    "KeyLocationError",
     "Node",
     "StoreUrl",
     "StoreUrlError",
+    "keys_for",
     "ledger_for",
     "load_key_file",
     "open_audit",
     "open_backend",
     "open_node",
     "open_store",
+    "open_studio_board",
     "parse_store_url",
 ]
 
 
 class StoreUrlError(ValueError):
     """A store URL this ShowClear cannot open (yet)."""
+
+
+KEYS_ENV = "SHOWCLEAR_KEYS"
+"""The key directory of a node on PostgreSQL when no --keys DIR is given (the studio's)."""
+
+
+class KeyLocationError(StoreUrlError):
+    """A node on PostgreSQL was opened without saying where its signing keys live."""
 
 
 @dataclass(frozen=True)
@@ -94,13 +109,33 @@ def parse_store_url(db: str | os.PathLike[str] | StoreUrl) -> StoreUrl:
     return StoreUrl("sqlite", Path(text))  # "name:with-colon.db" is a file name too
 
 
-def _sqlite(url: StoreUrl) -> Path:
-    if url.path is None:
-        raise StoreUrlError(
-            "a full node on PostgreSQL (ledger tiles, sign-in) comes with the studio server; "
-            "for now `showclear` runs on a SQLite file (--db PATH or sqlite:///PATH)"
-        )
-    return url.path
+def keys_for(
+    db: str | os.PathLike[str] | StoreUrl, keys: str | os.PathLike[str] | None = None
+) -> KeyDirectory:
+    """The one place that decides where the node at `db` keeps its signing key pair.
+
+    1. `keys` (the `--keys DIR` option) when given, for either backend;
+    2. for a store on PostgreSQL, the folder named by $SHOWCLEAR_KEYS;
+    3. for a SQLite file, ``<db>.keys/`` beside it (what `showclear init` has always made).
+
+    A database on a server has no file for its keys to sit beside, and a key pair made by
+    accident in whatever folder a server was started from would sign under a second identity
+    that nothing trusts; so on PostgreSQL, with neither 1 nor 2, this refuses (naming both)
+    rather than guessing. The environment variable is not read for a SQLite store: a set node
+    started from the studio's shell must not pick up the studio's keys.
+    """
+    if keys is not None:
+        return KeyDirectory(Path(keys))
+    url = parse_store_url(db)
+    if url.path is not None:
+        return KeyDirectory(keys_dir(url.path))
+    from_env = os.environ.get(KEYS_ENV, "").strip()
+    if from_env:
+        return KeyDirectory(Path(from_env))
+    raise KeyLocationError(
+        "a store on PostgreSQL keeps its signing keys in a folder of their own: pass "
+        f"--keys DIR or set {KEYS_ENV}=DIR (`showclear studio init` creates the key pair there)"
+    )
 
 
 def _missing(url: StoreUrl) -> FileNotFoundError:
@@ -119,11 +154,31 @@ def open_backend(db: str | os.PathLike[str] | StoreUrl, *, must_exist: bool = Fa
         return PostgresEventStore(url.conninfo)
     if must_exist and not url.exists():
         raise _missing(url)
-    return SQLiteEventStore(_sqlite(url))
+    assert url.path is not None
+    return SQLiteEventStore(url.path)
 
 
 def _ledger_backend(url: StoreUrl) -> LedgerBackend:
-    return SQLiteEventStore(_sqlite(url))
+    if url.conninfo is not None:
+        from showclear.adapters.postgres import PostgresEventStore
+
+        return PostgresEventStore(url.conninfo)
+    assert url.path is not None
+    return SQLiteEventStore(url.path)
+
+
+def _signin_store(url: StoreUrl) -> SignInStore:
+    if url.conninfo is not None:
+        from showclear.adapters.postgres.signin import PostgresSignInStore
+
+        return PostgresSignInStore(url.conninfo)
+    assert url.path is not None
+    return SQLiteSignInStore(url.path)
+
+
+def _label(url: StoreUrl) -> str:
+    """The name the checkpointer thread and its messages go by."""
+    return url.path.name if url.path is not None else "studio"
 
 
 def open_store(db: str | os.PathLike[str] | StoreUrl) -> LedgerBackend:
@@ -132,12 +187,17 @@ def open_store(db: str | os.PathLike[str] | StoreUrl) -> LedgerBackend:
     return _ledger_backend(parse_store_url(db))
 
 
-def ledger_for(db: str | os.PathLike[str] | StoreUrl, store: LedgerBackend) -> LedgerNode:
-    """The ledger node of `store` (opened on `db`): keys created when missing, tiles stored,
-    an unsigned tail signed. Close it (it signs what is left) before closing the store."""
+def ledger_for(
+    db: str | os.PathLike[str] | StoreUrl,
+    store: LedgerBackend,
+    *,
+    keys: str | os.PathLike[str] | None = None,
+) -> LedgerNode:
+    """The ledger node of `store` (opened on `db`): keys (where `keys_for` says) created when
+    missing, tiles stored, an unsigned tail signed. Close it (it signs what is left) before
+    closing the store."""
     url = parse_store_url(db)
-    path = _sqlite(url)
-    return open_ledger(store, KeyDirectory(keys_dir(path)), lambda: _ledger_backend(url), path.name)
+    return open_ledger(store, keys_for(url, keys), lambda: _ledger_backend(url), _label(url))
 
 
 @dataclass
@@ -149,6 +209,7 @@ class Node:
     ledger: LedgerNode | None = None
     backend: LedgerBackend | None = None
     url: StoreUrl | None = None
+    studio: StudioBoard | None = None  # a node on PostgreSQL: the studio dashboard
 
     @property
     def service(self) -> Service:
@@ -158,6 +219,8 @@ class Node:
         """Sign what is committed and stop the checkpointer, then close sign-in, the store and
         the writer; every step runs, and the first error is raised after them."""
         steps: list[Callable[[], object]] = []
+        if self.studio is not None:
+            steps.append(self.studio.close)
         if self.ledger is not None:
             steps.append(self.ledger.close)
         if self.auth is not None:
@@ -191,29 +254,32 @@ def open_node(
     clock: Clock = local_now,
     pin_hasher: PasswordHasher | None = None,
     must_exist: bool = False,
+    keys: str | os.PathLike[str] | None = None,
 ) -> Node:
     """A node on the store at `db` (None: in memory, for drills without --db).
 
     `threaded`: a writer thread of its own opens the store and runs everything that touches it
     (the web app); otherwise the caller's thread does. `ledger`: sign a checkpoint after every
-    commit (the key pair in ``<db>.keys/`` is created when missing). `must_exist`: refuse to
-    create a new store.
+    commit (the key pair, in the folder `keys_for(db, keys)` names, is created when missing).
+    `must_exist`: refuse to create a new store (a SQLite file; a PostgreSQL database is the
+    server's to create).
     """
     writer: Writer = ThreadWriter() if threaded else InlineWriter()
     if db is None:
         return Node(Application(Service(), writer=writer, clock=clock))
     url = parse_store_url(db)
-    path = _sqlite(url)
     if must_exist and not url.exists():
         writer.close()
         raise _missing(url)
+    # Before anything is opened: a PostgreSQL node without a key folder is refused up front.
+    key_folder = keys_for(url, keys) if ledger else None
 
     def build() -> tuple[LedgerBackend, LedgerNode | None]:
         store = _ledger_backend(url)
         try:
             node = None
-            if ledger:
-                node = ledger_for(url, store)
+            if key_folder is not None:
+                node = open_ledger(store, key_folder, lambda: _ledger_backend(url), _label(url))
         except BaseException:
             store.close()
             raise
@@ -227,14 +293,40 @@ def open_node(
     service = Service(backend, ledger=ledger_node)
     app = Application(service, backend=backend, ledger=ledger_node, writer=writer, clock=clock)
     auth = None
-    if signin:
-        auth = Auth(
-            SQLiteSignInStore(path),
-            hasher=pin_hasher,
-            on_lockout=app.record_lockout,
-            on_pin_set=app.record_pin_set,
-        )
-    return Node(app, auth, ledger_node, backend, url)
+    studio = None
+    on_lockout: LockoutHook = app.record_lockout
+    on_pin_set: PinSetHook = app.record_pin_set
+    try:
+        if url.conninfo is not None and signin:
+            studio = _studio_board(url)
+            on_lockout, on_pin_set = signin_hooks(studio.reads, on_lockout, on_pin_set)
+        if signin:
+            auth = Auth(
+                _signin_store(url),
+                hasher=pin_hasher,
+                on_lockout=on_lockout,
+                on_pin_set=on_pin_set,
+            )
+    except BaseException:
+        Node(app, None, ledger_node, backend, url, studio).close()
+        raise
+    return Node(app, auth, ledger_node, backend, url, studio)
+
+
+def open_studio_board(db: str | os.PathLike[str] | StoreUrl) -> StudioBoard:
+    """The studio dashboard's read model on its PostgreSQL store alone (benchmarks, tools);
+    a node on PostgreSQL has one already (`Node.studio`). Close it when done."""
+    url = parse_store_url(db)
+    if url.conninfo is None:
+        raise StoreUrlError(f"{db}: the studio dashboard reads a PostgreSQL store")
+    return _studio_board(url)
+
+
+def _studio_board(url: StoreUrl) -> StudioBoard:
+    from showclear.adapters.postgres.dashboard import PostgresStudioReads
+
+    assert url.conninfo is not None
+    return StudioBoard(PostgresStudioReads(url.conninfo), lambda: _ledger_backend(url))
 
 
 @dataclass
@@ -243,26 +335,28 @@ class Audit:
 
     backend: LedgerBackend
     origin: str | None
-    key_file: Path  # the node's verifier key (``<db>.keys/ledger_ed25519.vkey``)
+    key_file: Path  # the node's verifier key (`keys_for`: ``<db>.keys/ledger_ed25519.vkey``)
     url: StoreUrl
 
     def close(self) -> None:
         self.backend.close()
 
 
-def open_audit(db: str | os.PathLike[str] | StoreUrl) -> Audit:
+def open_audit(
+    db: str | os.PathLike[str] | StoreUrl, *, keys: str | os.PathLike[str] | None = None
+) -> Audit:
     """The store at `db` for reading its ledger (it must exist)."""
     url = parse_store_url(db)
-    path = _sqlite(url)
     if not url.exists():
         raise _missing(url)
+    key_file = keys_for(url, keys).folder / VERIFIER_KEY_FILE
     backend = _ledger_backend(url)
     try:
         origin = backend.get_meta(ORIGIN_META_KEY)
     except BaseException:
         backend.close()
         raise
-    return Audit(backend, origin, keys_dir(path) / VERIFIER_KEY_FILE, url)
+    return Audit(backend, origin, key_file, url)
 
 
 def load_key_file(path: str | os.PathLike[str]) -> NoteVerifier:

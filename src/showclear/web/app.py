@@ -5,6 +5,7 @@ the composition root; this module adds the web parts and includes the route modu
     Broker (server-sent events fed by Application.subscribe)
     routes.api (/api, OpenAPI at /api/openapi.json, docs at /api/docs), routes.pages (/p/...),
     routes.reports (report pages and downloads); errors.install renders every error
+    routes.studio (/studio/, /api/studio/board) on a node on PostgreSQL: the studio dashboard
     Guards (security headers, body size, origin check) around all of it
 """
 
@@ -34,6 +35,7 @@ from showclear.web.problems import openapi_components
 from showclear.web.routes import api as routes_api
 from showclear.web.routes import pages as routes_pages
 from showclear.web.routes import reports as routes_reports
+from showclear.web.routes import studio as routes_studio
 from showclear.web.sse import Broker
 
 HERE = Path(__file__).resolve().parent
@@ -103,5 +105,8 @@ def create_app(
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_reports.router)  # report and label downloads
+    if node.studio is not None:  # a node on PostgreSQL: the studio dashboard
+        app.state.studio = node.studio
+        app.include_router(routes_studio.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app
