@@ -40,9 +40,8 @@ def serve(
 
     Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000
     """
-    import uvicorn
-
     from showclear.web.app import create_app  # the web stack loads only for this command
+    from showclear.web.background import serve
 
     app = create_app(db, secure_cookies=secure_cookies)
     ctx = app.state.ctx
@@ -61,7 +60,7 @@ def serve(
         )
     else:
         console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(db)})")
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    serve(app, host, port)
 
 
 @pin_app.command("set")
