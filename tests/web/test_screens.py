@@ -358,8 +358,17 @@ def test_a_scan_right_after_the_page_loads_keeps_its_first_character(
 # -- offline ------------------------------------------------------------------------------------
 
 
+class Said(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def test_offline_is_shown_within_five_seconds_and_actions_are_switched_off(
-    browser: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    browser: Any, tmp_path: Path
 ) -> None:
     db = tmp_path / "web.db"
     app = create_app(db)
@@ -377,11 +386,16 @@ def test_offline_is_shown_within_five_seconds_and_actions_are_switched_off(
         if ctx.broker.clients("demo") >= 1:
             break
         page.wait_for_timeout(20)
-    with caplog.at_level(logging.INFO, logger="uvicorn.error"):
+    said = Said()
+    uvicorn_log = logging.getLogger("uvicorn.error")  # uvicorn's loggers do not propagate
+    uvicorn_log.addHandler(said)
+    try:
         server.__exit__(None, None, None)
+    finally:
+        uvicorn_log.removeHandler(said)
     assert not server.thread.is_alive()
     # The streams were ended first: uvicorn had nothing to cancel.
-    assert not [r for r in caplog.records if "Cancel" in r.getMessage()], caplog.text
+    assert not [m for m in said.messages if "Cancel" in m], said.messages
     stopped = time.monotonic()
     expect(page.locator("#conn")).to_have_text("OFFLINE", timeout=5000)
     assert time.monotonic() - stopped < 5
