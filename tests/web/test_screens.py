@@ -19,20 +19,12 @@ from playwright.sync_api import Page, expect
 from showclear.app.demo import PINS, ensure_demo
 from showclear.web.app import Ctx, create_app
 from showclear.web.background import BackgroundServer
-from web.support import Live
+from web.support import Live, sign_in
 from web.test_api import ISSUE
 
 TABLET = {"width": 1024, "height": 768}
 PHONE = {"width": 390, "height": 844}
 SIZES = pytest.mark.parametrize("size", [TABLET, PHONE], ids=["tablet", "phone"])
-
-
-def sign_in(page: Page, live: Live, person: str) -> None:
-    page.goto(f"{live.url}/p/demo/signin")
-    page.fill("#person", person)
-    page.fill("#pin", PINS[person])
-    page.click("#signin")
-    page.wait_for_url(f"{live.url}/p/demo/")
 
 
 # Chromium logs every 4xx answer as a failed resource; a refusal is a 409 by design.
