@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install system-deps demo studio test lint typecheck arch unit mutate clean
+.PHONY: install system-deps demo-deps demo studio test lint typecheck arch unit mutate clean
 
 install: $(VENV)/.installed
 
@@ -15,7 +15,8 @@ $(VENV)/.installed: pyproject.toml
 
 # A fresh demo store each time: production `demo` dated today, served on http://127.0.0.1:8000
 # (sign-in people and PINs are printed). The drills' demo replay is `showclear demo`.
-demo: install
+# The Debian packages the demo itself uses (PDF reports: pango, HarfBuzz subsetting).
+demo: install demo-deps
 	rm -rf demo.db demo.db-wal demo.db-shm demo.db.keys
 	$(BIN)/showclear serve --db demo.db --demo
 
@@ -40,8 +41,12 @@ typecheck: install
 arch: install
 	$(BIN)/lint-imports
 
+demo-deps:
+	bash scripts/install-system-deps.sh demo
+
+# The demo's packages and what only the tests use (Chromium, zbar, poppler, PostgreSQL).
 system-deps:
-	bash scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh test
 
 unit: install system-deps
 	$(BIN)/pytest -q -n 2

@@ -32,9 +32,19 @@ def test_c03_an_armorer_who_is_also_1st_ad_or_safety_cannot_witness_their_own_ha
     d = day_with_arm_also(role)
     out = d.issue(witnesses=["lead", "arm"])
     assert out.verdict == "refused" and out.rules == ("SC-C03",)
-    assert "no 1st AD or safety supervisor confirmed as a witness" in out.message
+    # The words say why her own PIN does not count (not "no 1st AD confirmed").
+    assert "arm makes the handover and so cannot also witness it" in out.message
+    assert "no 1st AD or safety supervisor confirmed as a witness" not in out.message
     # Near miss: the same handover witnessed by the 1st AD, who is someone else.
     assert d.issue(witnesses=["lead", "ad"]).verdict == "accepted"
+
+
+def test_c03_without_a_supervisor_witness_says_so_plainly() -> None:
+    d = day_with_arm_also("first_ad")
+    out = d.issue(witnesses=["lead"])
+    assert out.rules == ("SC-C03",)
+    assert "no 1st AD or safety supervisor confirmed as a witness" in out.message
+    assert "cannot also witness" not in out.message
 
 
 # -- SC-C11: each loose end alone refuses the wrap, and names itself -----------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import subprocess
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -151,3 +152,14 @@ def test_cli_refuses_unknown_items_and_formats(action_day: Path, tmp_path: Path)
     r = showclear("report", "incident", "--db", action_day, "--incident", "x", "-o",
                   tmp_path / "x.csv")  # fmt: skip
     assert r.returncode == 2 and "no incident" in r.stderr
+
+
+def test_the_flag_column_never_splits_a_word(rust_day: Path, tmp_path: Path) -> None:
+    # pdftotext keeps each cell's lines apart: a split flag would print as "refuse" and "d".
+    out = tmp_path / "incident.pdf"
+    report(rust_day, out, "incident", "--incident", "inc-cabin-1", "--window", "30")
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    words = re.findall(r"[a-z]+", text)
+    assert words.count("refused") >= 1 and "alert" in words
+    assert "refuse" not in words and "refuse/d" not in text

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from playwright.sync_api import Page
 
+from showclear.app.demo import PINS
 from showclear.bootstrap import Node
 from showclear.views.envelopes import envelopes
 from showclear.web.app import Ctx
@@ -41,3 +43,12 @@ class Live:
 
     def events(self, production: str = "demo") -> list[dict]:
         return self.ctx.app.read(lambda store: envelopes(store, production))
+
+
+def sign_in(page: Page, live: Live, person: str) -> None:
+    """Sign a demo person in on the sign-in screen, with their demo PIN."""
+    page.goto(f"{live.url}/p/demo/signin")
+    page.fill("#person", person)
+    page.fill("#pin", PINS[person])
+    page.click("#signin")
+    page.wait_for_url(f"{live.url}/p/demo/")

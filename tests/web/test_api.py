@@ -262,7 +262,13 @@ def test_every_witness_confirms_with_their_own_pin(live: Live) -> None:
         r = arm.post("/api/productions/demo/commands", json={**ISSUE, "witness_pins": pins})
         assert r.status_code == 403 and r.json()["field"] == field
         assert r.json()["type"] == "/api/problems/pin-rejected"
-    assert len(live.events()) == head  # nothing recorded
+        assert [x["rule"] for x in r.json()["rules"]] == ["SC-C03"]
+    # Each is recorded as a refusal citing SC-C03 (SC-R03); nothing was handed over.
+    new = live.events()[head:]
+    assert [e["type"] for e in new] == ["command_refused", "command_refused"]
+    assert all(e["data"]["rules"] == ["SC-C03"] for e in new)
+    assert "no 1st AD or safety supervisor confirmed" in new[0]["data"]["message"]
+    assert new[0]["data"]["command"]["witnesses"] == ["lead"]  # only who confirmed counts
     r = arm.post("/api/productions/demo/commands", json=ISSUE)
     assert r.status_code == 200
 

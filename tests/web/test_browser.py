@@ -75,12 +75,15 @@ def test_refusal_shows_rule_reason_and_next_step(browser: Any, live: Live) -> No
     # PINs never linger: the screen clears them once the answer is in.
     expect(page.locator("#ho-pin-performer")).to_have_value("")
     expect(page.locator("#ho-pin-supervisor")).to_have_value("")
-    # A wrong witness PIN is not a refusal: nothing is recorded, the witness tries again.
+    # A wrong witness PIN: that witness does not count, so SC-C03 refuses, and says which PIN.
     page.fill("#ho-pin-performer", "0000")
     page.fill("#ho-pin-supervisor", "3003")
     page.check("#ho-shown")
     page.click("#ho-submit")
-    expect(page.locator("#handover-result .result.pin")).to_contain_text("Wrong PIN for villain")
+    refusal = page.locator("#handover-result .result.refused")
+    expect(refusal).to_contain_text("Wrong PIN for villain")
+    expect(refusal.locator(".rule .id")).to_have_text("SC-C03")
+    expect(refusal).to_contain_text("The PINs were cleared")
     page.close()
 
 

@@ -15,7 +15,7 @@ import httpx
 from playwright.sync_api import Page
 
 from showclear.app.demo import PINS
-from web.support import Live
+from web.support import Live, sign_in
 
 TABLET = {"width": 1024, "height": 768}
 # The sign-in page's old hole (a person ID inside an onclick string), markup, a script block,
@@ -123,14 +123,6 @@ def click_everything(page: Page) -> None:
         page.goto(here)
         page.locator("a[href]:visible").nth(i).click()
         page.wait_for_load_state()
-
-
-def sign_in(page: Page, live: Live, person: str) -> None:
-    page.goto(f"{live.url}/p/demo/signin")
-    page.fill("#person", person)
-    page.fill("#pin", PINS[person])
-    page.click("#signin")
-    page.wait_for_url(f"{live.url}/p/demo/")
 
 
 def test_stored_payloads_never_run_on_any_page(browser: Any, live: Live) -> None:

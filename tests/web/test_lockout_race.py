@@ -135,9 +135,14 @@ def test_witness_pins_share_the_lock_under_parallel_guessing(
     answers = all_at_once(GUESSES, issue)
     assert all(r.status_code == 403 for r in answers), [r.status_code for r in answers]
     assert hasher.checked.get("ad", 0) <= MAX_FAILURES, hasher.checked
-    # Nothing was handed over; the one new event is the lockout, recorded as a witness's.
+    # Nothing was handed over; one lockout, recorded as a witness's, and every attempt is a
+    # refusal on the record citing SC-C03 (the witness did not confirm).
     new = live.events()[before:]
-    assert [(e["type"], e["data"]["where"]) for e in new] == [("pin_locked_out", "witness")]
+    locks = [e for e in new if e["type"] == "pin_locked_out"]
+    assert [e["data"]["where"] for e in locks] == ["witness"]
+    refused = [e for e in new if e["type"] == "command_refused"]
+    assert len(refused) == GUESSES and len(new) == GUESSES + 1
+    assert all(e["data"]["rules"] == ["SC-C03"] for e in refused)
     # ... and it holds at sign-in too.
     r = httpx.post(
         f"{live.url}/api/productions/demo/session", json={"person": "ad", "pin": PINS["ad"]}

@@ -57,9 +57,8 @@ def serve(
     Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000;
     the studio: [bold]showclear serve --store postgresql://studio@db/showclear --keys DIR[/bold]
     """
-    import uvicorn
-
     from showclear.web.app import create_app  # the web stack loads only for this command
+    from showclear.web.background import serve
 
     if store is not None and db is not None:
         err.print("[red]Give either --db (a set node) or --store (the studio), not both.[/red]")
@@ -82,7 +81,7 @@ def serve(
         )
     else:
         console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(where)})")
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    serve(app, host, port)
 
 
 @pin_app.command("set")

@@ -28,9 +28,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Column widths (percent) per report kind; numeric columns are right-aligned.
 WIDTHS: dict[str, list[int]] = {
-    "daily": [4, 7, 11, 9, 15, 22, 28, 4],
-    "incident": [4, 7, 11, 9, 15, 20, 30, 4],
-    "firearm": [4, 13, 10, 14, 19, 21, 15, 4],
+    "daily": [4, 7, 11, 9, 15, 22, 26, 6],  # Flag: wide enough for "override" unbroken
+    "incident": [4, 7, 11, 9, 15, 20, 28, 6],
+    "firearm": [4, 13, 10, 14, 19, 21, 13, 6],
     "reconciliation": [14, 8, 12, 9, 9, 9, 9, 9, 9, 12],
 }
 # Long logs (a busy day runs to thousands of rows) print as pre-wrapped monospace rows, one

@@ -112,7 +112,9 @@ def _generic(data: dict[str, Any]) -> str:
     for k, v in data.items():
         if k in BOOKKEEPING or k == "override" or v in (None, [], {}, ""):
             continue
-        if isinstance(v, list):
+        if isinstance(v, bool):
+            v = "yes" if v else "no"
+        elif isinstance(v, list):
             v = ", ".join(map(str, v))
         elif isinstance(v, dict):
             v = _counts(v)
@@ -189,6 +191,13 @@ def describe(state: State, env: Env) -> dict[str, Any]:
         flag = "stop"
     elif t == "work_resumed":
         people = _people_list(state, d.get("signers") or [])
+    elif t == "setup_approved":
+        item = d.get("setup", "")
+        details = (
+            "both approvals in: the setup may go ahead"
+            if d.get("approved")
+            else "first approval; waiting for the other (armorer and 1st AD both approve)"
+        )
     elif t == "day_wrapped":
         details = "counts " + _counts(d.get("counts") or {})
     else:

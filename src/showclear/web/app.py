@@ -28,7 +28,7 @@ from showclear import __version__
 from showclear.app.clock import Clock, local_now
 from showclear.bootstrap import Node, StoreUrl, open_node
 from showclear.reports.pdf import TEMPLATES as REPORT_TEMPLATES
-from showclear.web import errors
+from showclear.web import errors, words
 from showclear.web.dependencies import Ctx
 from showclear.web.guards import Guards
 from showclear.web.problems import openapi_components
@@ -69,6 +69,8 @@ def create_app(
     templates = Jinja2Templates(directory=[HERE / "templates", REPORT_TEMPLATES])
     # An ID as one segment of a URL path ("/" and "?" included): `|urlencode` keeps slashes.
     templates.env.filters["segment"] = lambda value: quote(str(value), safe="")
+    templates.env.filters["plain"] = words.plain
+    templates.env.filters["plural"] = words.plural
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -17,6 +17,30 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+class Server(uvicorn.Server):
+    """uvicorn, ending the app's live streams first when it shuts down.
+
+    uvicorn waits for open responses before the app's own shutdown runs; a screen's
+    server-sent-event stream never ends by itself, so without this every stop waited out the
+    graceful timeout and cancelled the streams ("Cancel 2 running task(s)").
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        app = self.config.app
+        broker = getattr(getattr(getattr(app, "state", None), "ctx", None), "broker", None)
+        if broker is not None:
+            broker.close_all()
+        await super().shutdown(sockets)
+
+
+def serve(app: FastAPI, host: str, port: int, log_level: str = "warning") -> None:
+    """Run `app` in the foreground until interrupted (`showclear serve`)."""
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=2
+    )
+    Server(config).run()
+
+
 class BackgroundServer:
     """`with BackgroundServer(app) as url:` serves `app` on http://127.0.0.1:<free port>."""
 
@@ -26,7 +50,7 @@ class BackgroundServer:
         config = uvicorn.Config(
             app, host=host, port=self.port, log_level="warning", timeout_graceful_shutdown=1
         )
-        self.server = uvicorn.Server(config)
+        self.server = Server(config)
         self.thread = threading.Thread(target=self.server.run, name="showclear-http", daemon=True)
 
     @property

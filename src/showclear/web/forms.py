@@ -7,6 +7,7 @@ the JSON object the API takes, leaving every judgement to the domain parser and 
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, get_args, get_origin
@@ -70,7 +71,7 @@ LABELS = {
     "toward_people": "Pointed toward people",
     "remote_camera": "Remote camera",
     "barrel_clear": "Barrel clear",
-    "assistant_armorer": "Assistant armorer (optional)",
+    "assistant_armorer": "Assistant armorer",
     "corrects": "Event number to correct",
     "changes": "What the correct values are",
 }
@@ -94,10 +95,40 @@ def command_class(type_name: str) -> type[Command] | None:
     return COMMANDS.get(type_name) or EXTRA_COMMANDS.get(type_name)
 
 
+# Who a screen offers a form to where a rule rather than DRILLS.md "who" says who acts: the
+# armory's hands (SC-C01) and the setup's approvers (SC-P01). The rules still decide.
+SCREEN_WHO: dict[str, tuple[str, ...]] = {
+    **{t: ("armorer",) for t in ("load", "unload", "issue", "return", "secure")},
+    "approve_setup": ("armorer", "first_ad"),
+    "resume_work": ("armorer", "safety_supervisor", "producer"),
+}
+# Fields a form does not ask for: the system knows them (who holds the firearm being taken
+# back) or makes them up (a new concern's ID). `fill_known` supplies them.
+KNOWN_FIELDS = {"return": {"from"}, "report_concern": {"concern"}}
+# The order a scanner fills a form in, where it differs from the command's: lock away the
+# firearm (or lot) first, then scan the container it goes into.
+FIELD_ORDER = {"secure": ("firearm", "lot", "container"), "retrieve": ("firearm", "lot")}
+
+
 def may_issue(state: State, person: str, type_name: str) -> bool:
     """Whether to offer the form at all: DRILLS.md "who" (the rules still decide)."""
-    roles = WHO.get(type_name)
+    roles = SCREEN_WHO.get(type_name) or WHO.get(type_name)
     return roles is None or may_act_as(state, person, roles)
+
+
+def role_bound(type_name: str) -> bool:
+    """Whether only some roles may issue the command (not "anyone, any time")."""
+    return type_name in SCREEN_WHO or type_name in WHO
+
+
+def fill_known(type_name: str, raw: dict[str, Any], state: State) -> None:
+    """Add what the form did not ask for (KNOWN_FIELDS); anything given is kept as given."""
+    if type_name == "return" and "from" not in raw:
+        f = state.firearms.get(str(raw.get("firearm", "")))
+        if f is not None:
+            raw["from"] = f.issued_to or f.custodian.id
+    if type_name == "report_concern" and "concern" not in raw:
+        raw["concern"] = f"concern-{uuid.uuid4().hex[:8]}"
 
 
 def _options(state: State, kind: str) -> list[tuple[str, str]]:
@@ -168,7 +199,11 @@ def fields_for(type_name: str, state: State, me: str) -> list[Field]:
     cls = command_class(type_name)
     if cls is None:
         raise KeyError(type_name)
-    return [_field(spec, state, me) for spec in schema(cls)]
+    skip = KNOWN_FIELDS.get(type_name, set())
+    specs = [spec for spec in schema(cls) if spec.wire not in skip]
+    order = FIELD_ORDER.get(type_name, ())
+    specs.sort(key=lambda spec: order.index(spec.wire) if spec.wire in order else len(order))
+    return [_field(spec, state, me) for spec in specs]
 
 
 def _number(text: str) -> Any:

@@ -9,11 +9,12 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from showclear.app.answers import Answer
+from showclear.domain import State
 from showclear.errors import CsrfRejected, Forbidden, NotSignedIn, Refused
 from showclear.ports import Session
 from showclear.views.board import board
 from showclear.web.dependencies import Ctx, ctx_of, state_of
-from showclear.web.forms import GROUPS, TITLES
+from showclear.web.forms import GROUPS, TITLES, may_issue, role_bound
 
 
 def page_session(ctx: Ctx, request: Request, production: str) -> Session:
@@ -35,6 +36,7 @@ async def page_context(request: Request, production: str, csrf: bool = False) ->
         if not ctx.auth.csrf_ok(s, presented or None):
             raise CsrfRejected("This form has expired; reload the page.")
     me = state.people.get(s.person)
+    b = board(state)
     return {
         "ctx": ctx,
         "state": state,
@@ -43,11 +45,36 @@ async def page_context(request: Request, production: str, csrf: bool = False) ->
         "me_name": me.name if me else s.person,
         "me_roles": sorted(me.roles) if me else [],
         "production": production,
-        "b": board(state),
+        "b": b,
+        **screens_for(state, s.person, b),
         "csrf": s.csrf_token,
         "new_id": lambda: uuid.uuid4().hex,
         "titles": TITLES,
         "groups": GROUPS,
+    }
+
+
+def screens_for(state: State, person: str, b: dict[str, Any]) -> dict[str, Any]:
+    """What the signed-in person's roles let them do, first; the rest of the tabs after.
+
+    `may_hand_over`: the armory's hands (SC-C01), told up front on the Hand over screen.
+    `my_groups` / `other_groups`: the screens with a form the person's roles give them (and
+    Safety, everyone's: stop work, concerns), then the screens of forms anyone may use.
+    `open_concerns`: unacknowledged concerns, for the producer and safety supervisor (SC-S06).
+    """
+    mine = [
+        k
+        for k, (_, types) in GROUPS.items()
+        if k == "safety" or any(role_bound(t) and may_issue(state, person, t) for t in types)
+    ]
+    acknowledges = may_issue(state, person, "acknowledge_concern")
+    concerns = [c for c in b["concerns"] if c.get("acknowledged_by") is None]
+    return {
+        "may_hand_over": may_issue(state, person, "issue"),
+        "may_approve": may_issue(state, person, "approve_setup"),
+        "my_groups": mine,
+        "other_groups": [k for k in GROUPS if k not in mine],
+        "open_concerns": concerns if acknowledges else [],
     }
 
 

@@ -25,6 +25,7 @@ class Broker:
         self._clients: dict[str, set[asyncio.Queue[str | None]]] = {}
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False  # shutting down: a stream opened now ends at once
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -53,6 +54,7 @@ class Broker:
         """Ends every stream (server shutdown), so uvicorn need not wait for them."""
         loop = self._loop
         with self._lock:
+            self._closed = True
             queues = [q for qs in self._clients.values() for q in qs]
         if loop is not None and not loop.is_closed():
             for q in queues:
@@ -65,6 +67,8 @@ class Broker:
     async def stream(self, production: str, head: int) -> AsyncIterator[str]:
         q: asyncio.Queue[str | None] = asyncio.Queue()
         with self._lock:
+            if self._closed:
+                return
             self._clients.setdefault(production, set()).add(q)
         try:
             # The first message lets a screen that was rendered before a commit catch up.

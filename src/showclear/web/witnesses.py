@@ -36,3 +36,18 @@ def witness_failures(checks: dict[str, PinCheck]) -> list[str]:
             continue
         out.append(f"{w} has not confirmed (no PIN given)." if c.remaining == -1 else c.text(w))
     return out
+
+
+def count_only_confirmed(raw: dict[str, Any], checks: dict[str, PinCheck]) -> None:
+    """A witness counts only once confirmed by their own PIN (SC-C03): the command goes to the
+    rules with the confirmed witnesses alone, so a missing or wrong PIN is refused by SC-C03
+    and the refusal recorded (SC-R03) like any other. Its command ID is dropped: the PINs are
+    not part of the command, so the corrected attempt must be decided afresh, not answered
+    from this refusal's record."""
+    if all(c.ok for c in checks.values()):
+        return
+    raw["witnesses"] = [w for w in raw.get("witnesses", []) if checks.get(w, _UNCHECKED).ok]
+    raw.pop("command_id", None)
+
+
+_UNCHECKED = PinCheck("wrong", remaining=-1)

@@ -133,7 +133,15 @@ def show_clear_witnessed(state: State, cmd: Command) -> Finding | None:
         w not in (cmd.to, cmd.actor) and state.has_role(w, "first_ad", "safety_supervisor")
         for w in cmd.witnesses
     ):
-        missing.append("no 1st AD or safety supervisor confirmed as a witness")
+        if cmd.actor in cmd.witnesses and state.has_role(
+            cmd.actor, "first_ad", "safety_supervisor"
+        ):
+            missing.append(
+                f"{cmd.actor} makes the handover and so cannot also witness it; no other 1st AD "
+                "or safety supervisor confirmed"
+            )
+        else:
+            missing.append("no 1st AD or safety supervisor confirmed as a witness")
     if not missing:
         return None
     f = state.firearms[cmd.firearm]

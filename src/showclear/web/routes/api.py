@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from showclear.app.signin import PIN_SCHEMA, pin_problem
+from showclear.app.signin import PIN_SCHEMA, PinCheck, pin_problem
 from showclear.domain import State
 from showclear.domain.limits import MAX_ID_CHARS
 from showclear.errors import (
@@ -30,7 +30,7 @@ from showclear.views.history import Kind, history
 from showclear.web.dependencies import SESSION_COOKIE, SignedIn, ctx_of, read_body, state_of
 from showclear.web.problems import KINDS, responses
 from showclear.web.schema import commands_request_body, json_body, unknown_field
-from showclear.web.witnesses import witness_checks, witness_failures
+from showclear.web.witnesses import count_only_confirmed, witness_checks, witness_failures
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -284,22 +284,29 @@ async def post_command(production: str, request: Request, s: SignedIn) -> Json:
     extra = unknown_field(raw)
     if extra is not None:
         raise MalformedInput(f"{raw['type']} has no field {extra!r}.", field=extra)
+    failures: list[str] = []
+    checks: dict[str, PinCheck] = {}
     if raw.get("type") == "issue":
         checks = await run_in_threadpool(
             witness_checks, ctx.auth, state, production, raw, "witness"
         )
         failures = witness_failures(checks)
-        if failures:
-            bad = next(w for w, c in checks.items() if not c.ok)
-            until = next((c.locked_until for c in checks.values() if c.locked_until), None)
-            raise WitnessNotConfirmed(
-                " ".join(failures),
-                field=f"witness_pins.{bad}",
-                locked_until=until.isoformat() if until else None,
-            )
+        count_only_confirmed(raw, checks)
     # Malformed (422), naming what the production lacks (409), a reused command_id (409), an
     # unknown production (404), a busy store (503): raised, and rendered by web.errors.
     answer = await ctx.app.aexecute(production, raw, actor=s.person)
+    if failures and answer.verdict == "refused":
+        # Recorded like any refusal (SC-C03, SC-R03); answered as the PIN problem it is.
+        bad = next(w for w, c in checks.items() if not c.ok)
+        until = next((c.locked_until for c in checks.values() if c.locked_until), None)
+        seq = answer.events[-1]["seq"] if answer.events else answer.head
+        raise WitnessNotConfirmed(
+            " ".join([*failures, answer.message]),
+            instance=f"/api/productions/{production}/events/{seq}",
+            field=f"witness_pins.{bad}",
+            locked_until=until.isoformat() if until else None,
+            rules=answer.rules,
+        )
     if answer.verdict == "accepted":
         return answer.body()
     seq = answer.events[-1]["seq"] if answer.events else answer.head

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 
 from showclear.domain import Malformed
 from showclear.domain.limits import MAX_ID_CHARS
@@ -18,14 +25,35 @@ from showclear.errors import CommandIdReused, NotFound, classify
 from showclear.views.envelopes import envelopes
 from showclear.views.history import history
 from showclear.web.dependencies import SESSION_COOKIE, ctx_of, state_of
-from showclear.web.forms import GROUPS, GUARDED, TITLES, fields_for, form_to_raw, may_issue, scanned
+from showclear.web.forms import (
+    GROUPS,
+    GUARDED,
+    TITLES,
+    fields_for,
+    fill_known,
+    form_to_raw,
+    may_issue,
+    scanned,
+)
 from showclear.web.rendering import answer_status, page_context, render_page
-from showclear.web.witnesses import witness_checks, witness_failures
+from showclear.web.witnesses import count_only_confirmed, witness_checks, witness_failures
 
 router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).resolve().parents[1] / "static"
 PRE_CSRF = "sc_signin_csrf"
 
 # -- productions and sign-in ---------------------------------------------------------------
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
+
+
+@router.get("/health")
+async def health() -> Response:
+    """The screens' connection check: answered without a session or a store read."""
+    return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -247,10 +275,10 @@ async def handover(request: Request, production: str) -> Response:
     checks = await run_in_threadpool(
         witness_checks, ctx.auth, page["state"], production, raw, "witness"
     )
-    failures = witness_failures(checks)
-    if failures:
-        page.update(result="pin", messages=failures, answer=None)
-        return render_page(request, "_result.html", page, 403)
+    # A missing or wrong PIN: the witness does not count, SC-C03 refuses, and the refusal is
+    # recorded (SC-R03); the result box says which PIN, and that the PINs were cleared.
+    page.update(pin_failures=witness_failures(checks), pins_cleared=True)
+    count_only_confirmed(raw, checks)
     return await _run_and_show(request, page, production, raw)
 
 
@@ -282,6 +310,7 @@ async def do_command(request: Request, production: str, type_name: str) -> Respo
     if type_name == "issue" or (type_name not in TITLES and type_name not in WHO):
         raise NotFound(f"No command form {type_name!r}.")
     raw = form_to_raw(type_name, await request.form())
+    fill_known(type_name, raw, page["state"])
     return await _run_and_show(request, page, production, raw)
 
 

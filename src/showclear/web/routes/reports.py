@@ -112,7 +112,10 @@ async def report_page(request: Request, production: str, kind: str) -> Response:
     params = _params(kind, request.query_params)
     page.update(kind=kind, params=params, doc=None, error=None, query="")
     status = 200
-    asked = kind in ("daily", "reconciliation") or any(params.values())
+    # An incident or a firearm report waits for its ID (no 404 before anything is chosen).
+    asked = kind in ("daily", "reconciliation") or bool(
+        params.get("incident") or params.get("firearm")
+    )
     if asked:
         source = await _source(request, production)
         try:
