@@ -31,10 +31,12 @@ from showclear.app.idempotency import AnswerBook
 from showclear.app.ledger import LedgerNode
 from showclear.app.service import Service, Subscriber
 from showclear.app.writer import InlineWriter, Writer
-from showclear.domain import Command, Outcome, State, parse_command
+from showclear.domain import Command, Malformed, Outcome, State, due, parse_command
 from showclear.domain import events as ev
+from showclear.domain.commands import SetContact
+from showclear.domain.contacts import parse_contact
 from showclear.errors import CommandIdReused, NoStore, UnknownProduction
-from showclear.ports import LedgerBackend
+from showclear.ports import AlertOutbox, LedgerBackend
 
 T = TypeVar("T")
 Raw = Mapping[str, Any]
@@ -54,8 +56,11 @@ class Application:
         ledger: LedgerNode | None = None,
         writer: Writer | None = None,
         clock: Clock = local_now,
+        outbox: AlertOutbox | None = None,
     ) -> None:
         self.service = service
+        # Where contact addresses are kept (out of the record: see domain/contacts.py).
+        self.outbox = outbox
         self.backend = backend
         self.ledger = ledger
         self.writer: Writer = writer or InlineWriter()
@@ -141,6 +146,8 @@ class Application:
         repeats: list[tuple[int, Command]] = []
         for i, (raw, actor) in enumerate(items):
             try:
+                if isinstance(raw, Mapping) and raw.get("type") == SetContact.TYPE:
+                    raw = self._contact_command(production, raw)
                 if actor is None:
                     cmd = parse_command(raw)
                 else:
@@ -190,7 +197,44 @@ class Application:
                 results[i] = result
         return [r if r is not None else RuntimeError("no answer") for r in results]
 
+    def _contact_command(self, production: str, raw: Raw) -> Raw:
+        """`set_contact` as sent (with the `address`) -> as decided (its fingerprint and masked
+        form): the address is stored by the node, before the command, and never recorded.
+        An address stored for a command that is then refused stays unused."""
+        if "fingerprint" in raw or "shown" in raw:
+            raise Malformed("fingerprint", "is worked out by the node; send the address")
+        rest = {k: v for k, v in raw.items() if k != "address"}
+        address = raw.get("address")
+        if address is None or address == "":
+            return rest  # no address: remove the channel's
+        contact = parse_contact(raw.get("channel"), address)
+        if self.outbox is None:
+            raise Malformed("address", "this node keeps no store, so no addresses")
+        self.outbox.put_address(production, contact.fingerprint, contact.address)
+        return {**rest, "fingerprint": contact.fingerprint, "shown": contact.shown}
+
     # -- facts the shell observed -------------------------------------------------------------
+
+    def fire_due(self, production: str) -> int:
+        """Record the watchdog alerts that have fallen due by this node's clock, with nobody
+        acting (the web app's timer calls this); how many events were recorded."""
+        state = self.loaded_state(production)
+        if state is None or (state.next_deadline is None and state.next_due_back is None):
+            return 0  # nothing can fall due: no trip through the writer
+        return self.writer.call(self._fire_due, production)
+
+    def _fire_due(self, production: str) -> int:
+        state = self._known(production)
+        at = command_time(state, self.clock)
+        events = due(state, datetime.fromisoformat(at), at)
+        if events:
+            self.service.record_events(production, events, "ALERT: " + " ".join(
+                e.data["message"] for e in events))  # fmt: skip
+        return len(events)
+
+    def record_fact(self, production: str, type_: str, actor: str, data: dict[str, Any]) -> None:
+        """Record a fact the node observed (an alert's delivery), at this node's clock."""
+        self.writer.call(self._record, production, type_, actor, data)
 
     def record_pin_set(self, production: str, person: str, by: str, replaced: bool) -> None:
         """The record of a PIN set (first PIN) or reset (replaced; sessions end): never the PIN."""

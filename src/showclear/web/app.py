@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 
 from showclear import __version__
 from showclear.app.clock import Clock, local_now
-from showclear.bootstrap import Node, StoreUrl, open_node
+from showclear.bootstrap import AlertSettings, Node, StoreUrl, open_node
 from showclear.reports.pdf import TEMPLATES as REPORT_TEMPLATES
 from showclear.web import errors
 from showclear.web.dependencies import Ctx
@@ -54,9 +54,11 @@ def create_app(
     secure_cookies: bool = False,
     clock: Clock = local_now,
     pin_hasher: PasswordHasher | None = None,
+    alerts: AlertSettings | None = None,
 ) -> FastAPI:
     """The web app on `node` (or on a node opened here on a store URL); it closes the node
-    when it shuts down."""
+    when it shuts down. With `alerts`, it runs the watchdogs' timer and the alert delivery
+    worker from its start to its end (`showclear serve`)."""
     if not isinstance(node, Node):
         node = open_node(node, threaded=True, clock=clock, pin_hasher=pin_hasher)
     assert node.auth is not None, "the web app needs sign-in"
@@ -71,6 +73,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         broker.bind(asyncio.get_running_loop())
+        if alerts is not None:
+            await asyncio.to_thread(running.start_alerts, alerts)
         try:
             yield
         finally:
