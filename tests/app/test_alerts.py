@@ -27,6 +27,9 @@ from showclear.bootstrap import AlertSettings, Node, open_node, open_store
 from showclear.domain import Malformed
 from showclear.domain import events as ev
 from showclear.domain.contacts import fingerprint
+from showclear.views.envelopes import envelopes
+from showclear.views.history import history
+from showclear.views.report_tables import incident_timeline
 from showclear.web.app import create_app
 from showclear.web.background import BackgroundServer, free_port
 
@@ -269,3 +272,45 @@ def test_smtp_receives_the_sc_c07_escalation_within_60_s_of_its_deadline_with_no
         assert timedelta(0) < raised_at - ESCALATION_DEADLINE <= timedelta(seconds=30)
         told = {e["data"]["person"] for e in _stored(db, ev.ALERT_DELIVERED)}
         assert told == {"prod", "ad"}
+
+
+def test_the_incident_report_and_the_history_show_who_was_told_when_and_how(
+    tmp_path: Path,
+) -> None:
+    clock = MovableClock(FIRST_DEADLINE)
+    closed = free_port()
+    with smtp_server() as (inbox, port), _node(tmp_path, clock) as node:
+        set_contact(node.app, "prod", "email", "prod@example.org")
+        set_contact(node.app, "ad", "email", "ad@example.org", actor="ad")
+        clock.set(ESCALATION_DEADLINE.replace(second=1), frozen=True)
+        node.app.fire_due(PRODUCTION)
+        assert node.outbox is not None
+        good = Deliverer(node.app, node.outbox,
+                         {"email": SmtpSender("127.0.0.1", "sc@set.example", port)})  # fmt: skip
+        bad = Deliverer(node.app, node.outbox,
+                        {"email": SmtpSender("127.0.0.1", "sc@set.example", closed, timeout=5)},
+                        retry=RetryPolicy(max_attempts=1))  # fmt: skip
+        # The producer's escalation goes out; the 1st AD's first alert meets a dead server.
+        state = node.app.state(PRODUCTION)
+        first = min(k[0] for k in state.outbox)
+        held = (first, "ad", "email")
+        node.outbox.begin_attempt(PRODUCTION, held, clock().isoformat())
+        later = "9999-01-01T00:00:00+00:00"
+        node.outbox.end_attempt(PRODUCTION, held, next_at=later, error="held back by the test")
+        assert good.run_once() == 1
+        node.outbox.forget(PRODUCTION, held)
+        assert bad.run_once() == 1
+        node.app.execute(PRODUCTION, {"type": "file_incident", "incident": "inc-1",
+                                      "cause": "sw29 not returned"}, actor="ss")  # fmt: skip
+        envs = node.app.read(lambda b: envelopes(b, PRODUCTION))
+        report = incident_timeline(node.app.state(PRODUCTION), envs, "inc-1", window=60)
+        rows = {(r["event"], r["people"]): r for r in report.rows}
+        told = rows[("Alert SC-C07 delivered", "to Producer (prod; producer)")]
+        assert "email p…@example.org" in told["details"] and "via smtp" in told["details"]
+        missed = rows[("Alert SC-C07 NOT delivered", "to 1st AD (ad; first ad)")]
+        assert "cannot reach the SMTP server" in missed["details"] and missed["flag"] == "alert"
+        assert len(inbox.to("prod@example.org")) == 1
+        prod_history = history(envs, [("person", "prod")])
+        assert [r["type"] for r in prod_history if r["type"].startswith("alert_deliver")] == [
+            "alert_delivered"
+        ]

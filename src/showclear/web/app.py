@@ -32,6 +32,7 @@ from showclear.web.dependencies import Ctx
 from showclear.web.guards import Guards
 from showclear.web.problems import openapi_components
 from showclear.web.routes import api as routes_api
+from showclear.web.routes import contacts as routes_contacts
 from showclear.web.routes import pages as routes_pages
 from showclear.web.routes import reports as routes_reports
 from showclear.web.sse import Broker
@@ -107,5 +108,6 @@ def create_app(
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_reports.router)  # report and label downloads
+    app.include_router(routes_contacts.router)  # alert addresses on the People screen
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app
