@@ -31,7 +31,7 @@ from showclear.app.idempotency import AnswerBook
 from showclear.app.ledger import LedgerNode
 from showclear.app.service import Service, Subscriber
 from showclear.app.writer import InlineWriter, Writer
-from showclear.domain import Command, Malformed, Outcome, State, due, parse_command
+from showclear.domain import Command, Event, Malformed, Outcome, State, due, parse_command
 from showclear.domain import events as ev
 from showclear.domain.commands import SetContact
 from showclear.domain.contacts import parse_contact
@@ -224,13 +224,14 @@ class Application:
         return self.writer.call(self._fire_due, production)
 
     def _fire_due(self, production: str) -> int:
-        state = self._known(production)
-        at = command_time(state, self.clock)
-        events = due(state, datetime.fromisoformat(at), at)
-        if events:
-            self.service.record_events(production, events, "ALERT: " + " ".join(
-                e.data["message"] for e in events))  # fmt: skip
-        return len(events)
+        self._known(production)
+
+        def fallen_due(state: State) -> list[Event]:
+            at = command_time(state, self.clock)
+            return due(state, datetime.fromisoformat(at), at)
+
+        outcome = self.service.record_events(production, fallen_due, "")
+        return len(outcome.events)
 
     def record_fact(self, production: str, type_: str, actor: str, data: dict[str, Any]) -> None:
         """Record a fact the node observed (an alert's delivery), at this node's clock."""

@@ -212,17 +212,26 @@ class Service:
         safety state belong here.
         """
         event = Event(type_, actor, at, data)
-        return self.record_events(production, (event,), f"Recorded {type_}.")
+        return self.record_events(production, lambda state: (event,), f"Recorded {type_}.")
 
-    def record_events(self, production: str, events: Sequence[Event], message: str) -> Outcome:
-        """Append events the pure core produced without a command (the watchdogs' alerts that
-        fell due, `domain.due`) or facts the shell observed; subscribers are told as usual."""
-        events = tuple(events)
-        alerts = tuple(sorted({e.data["rule"] for e in events if e.type == ALERT_RAISED}))
-        outcome = Outcome("accepted", (), alerts, message, events, Decision(True, events))
+    def record_events(
+        self, production: str, make: Callable[[State], Sequence[Event]], message: str
+    ) -> Outcome:
+        """Append the events `make(state)` returns: what the pure core finds without a command
+        (the watchdogs' alerts that fell due, `domain.due`) or facts the shell observed. When
+        another writer appended first, `make` runs again on the new state (an alert it raised
+        meanwhile is not raised twice). Nothing to append: nothing recorded, nobody told. An empty
+        `message` says the alerts raised."""
         with self._lock:
             for attempt in (1, 2):
                 state = self.state(production) if attempt == 1 else self.refresh(production)
+                events = tuple(make(state))
+                raised = [e.data for e in events if e.type == ALERT_RAISED]
+                alerts = tuple(sorted({d["rule"] for d in raised}))
+                text = message or " ".join(["ALERT:", *(d["message"] for d in raised)])
+                outcome = Outcome("accepted", (), alerts, text, events, Decision(True, events))
+                if not events:
+                    return outcome
                 try:
                     self._append(production, state.version, outcome)
                 except ConcurrencyError:
