@@ -23,6 +23,7 @@ from alerting import (
 
 from showclear.adapters.notify import SmtpSender, senders
 from showclear.app.delivery import Deliverer, RetryPolicy
+from showclear.app.timer import WatchdogTimer
 from showclear.bootstrap import AlertSettings, Node, open_node, open_store
 from showclear.domain import Malformed
 from showclear.domain import events as ev
@@ -313,4 +314,23 @@ def test_the_incident_report_and_the_history_show_who_was_told_when_and_how(
         prod_history = history(envs, [("person", "prod")])
         assert [r["type"] for r in prod_history if r["type"].startswith("alert_deliver")] == [
             "alert_delivered"
+        ]
+
+
+def test_the_timer_raises_each_deadline_once_by_the_injected_clock(tmp_path: Path) -> None:
+    clock = MovableClock(FIRST_DEADLINE)
+    with _node(tmp_path, clock) as node:
+        timer = WatchdogTimer(node.app, interval=3600)  # ticked by hand here
+        clock.set(FIRST_DEADLINE, frozen=True)
+        assert timer.tick() == 0  # at the deadline is still in time
+        clock.set(FIRST_DEADLINE + timedelta(seconds=1))
+        assert timer.tick() == 1
+        assert timer.tick() == 0
+        clock.set(ESCALATION_DEADLINE + timedelta(seconds=1))
+        assert timer.tick() == 1
+        assert timer.tick() == 0
+        raised = _events(node, ev.ALERT_RAISED)
+        assert [(e["data"]["to"], e["at"]) for e in raised] == [
+            (["armorer", "first_ad"], "1984-10-12T09:20:01-07:00"),
+            (["producer"], "1984-10-12T09:25:01-07:00"),
         ]

@@ -57,8 +57,8 @@ def serve(
             "--alerts",
             envvar="SHOWCLEAR_ALERTS",
             help="send: e-mail (with --smtp-host) and Apprise URLs; log: write each alert "
-            "delivery to the server log instead; off: send and record nothing (alerts wait "
-            "in the outbox).",
+            "delivery to the server log instead; off: no delivery sent or recorded (alerts are "
+            "still raised and shown, and wait in the outbox).",
             case_sensitive=False,
         ),
     ] = AlertMode.send,
@@ -77,7 +77,7 @@ def serve(
             envvar="SHOWCLEAR_SMTP_PORT",
             min=1,
             max=65535,
-            help="SMTP port [default: 465 with ssl, 587 with starttls, else 25].",
+            help="SMTP port (by default 465 with ssl, 587 with starttls, else 25).",
         ),
     ] = None,
     smtp_security: Annotated[
