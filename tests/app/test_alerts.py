@@ -334,3 +334,19 @@ def test_the_timer_raises_each_deadline_once_by_the_injected_clock(tmp_path: Pat
             (["armorer", "first_ad"], "1984-10-12T09:20:01-07:00"),
             (["producer"], "1984-10-12T09:25:01-07:00"),
         ]
+
+
+def test_log_mode_sends_nothing_out_and_records_the_log_as_the_transport(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = MovableClock(FIRST_DEADLINE)
+    with _node(tmp_path, clock) as node:
+        set_contact(node.app, "prod", "email", "prod@example.org")
+        clock.set(ESCALATION_DEADLINE.replace(second=1))
+        node.app.fire_due(PRODUCTION)
+        assert node.outbox is not None
+        with caplog.at_level("WARNING", logger="showclear.alerts"):
+            assert Deliverer(node.app, node.outbox, senders("log", None)).run_once() == 1
+        assert "ALERT for prod (email)" in caplog.text and "prod@example.org" not in caplog.text
+        (told,) = _events(node, ev.ALERT_DELIVERED)
+        assert told["data"]["transport"] == "log"
