@@ -3,20 +3,15 @@ contact addresses under their fingerprints, and send attempts. Implements
 `showclear.ports.AlertOutbox`.
 
 One connection shared by the threads that use it (the writer stores addresses, the delivery
-worker counts attempts), serialised by a lock of its own. Every write is one IMMEDIATE
-transaction, fsynced (`synchronous=FULL`): an attempt is on disk before its send begins.
+worker counts attempts; `SharedConnection`). Every write is one IMMEDIATE transaction, fsynced
+(`synchronous=FULL`): an attempt is on disk before its send begins.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
-from showclear.adapters.sqlite.store import BUSY_TIMEOUT_MS, translate_errors
+from showclear.adapters.sqlite.shared import SharedConnection
 from showclear.ports import Attempts, DeliveryKey
 
 _KEY = "production = ? AND alert = ? AND person = ? AND channel = ?"
@@ -26,36 +21,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-class SQLiteAlertOutbox:
-    def __init__(self, path: str | Path) -> None:
-        self._label = str(path)
-        with translate_errors(self._label):
-            self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._conn.execute("PRAGMA synchronous = FULL")
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, translate_errors(self._label):
-            yield self._conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, translate_errors(self._label):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-
+class SQLiteAlertOutbox(SharedConnection):
     # -- addresses ------------------------------------------------------------------------------
 
     def put_address(self, production: str, fingerprint: str, address: str) -> None:
