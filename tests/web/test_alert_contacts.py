@@ -3,8 +3,13 @@ and no page or answer showing an address back (only its masked form)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from playwright.sync_api import expect
+
 from showclear.app.demo import PINS
 from web.support import Live
+from web.test_browser import sign_in
 
 TOKEN = "tgram://123456789:AAH-very-secret-token/-100200300"
 
@@ -72,3 +77,19 @@ def test_removing_an_address(live: Live) -> None:
     again = arm.post("/p/demo/people/ad/contacts", data={"channel": "email", "address": ""})
     assert again.status_code == 409  # nothing left to remove: says so, records the refusal
     assert "no e-mail address to remove" in again.text
+
+
+def test_a_performer_sets_their_own_push_address_in_chromium(browser: Any, live: Live) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    sign_in(page, live, "lead", PINS["lead"])
+    page.goto(f"{live.url}/p/demo/screen/people")
+    address = page.get_by_label("Alert address for lead (empty: remove)")
+    page.get_by_label("Alert channel for lead").select_option("apprise")
+    address.fill("ntfy://lee-lead-secret-topic")
+    address.press("Enter")
+    expect(page.locator("#result")).to_contain_text("ntfy://…")
+    assert page.get_by_label("Alert address for arm (empty: remove)").count() == 0  # not theirs
+    page.reload()
+    expect(page.locator("td.contacts").first).to_be_visible()
+    assert "ntfy://…" in page.content() and "lee-lead-secret" not in page.content()
+    page.close()
