@@ -256,8 +256,8 @@ def test_smtp_receives_the_sc_c07_escalation_within_60_s_of_its_deadline_with_no
         set_contact(node.app, "ad", "email", "ad@example.org", actor="ad")
         settings = AlertSettings(smtp_host="127.0.0.1", smtp_port=port)  # default 10 s timer
         app = create_app(node, alerts=settings)
-        clock.set(ESCALATION_DEADLINE, frozen=False)  # time runs from the deadline on
         with BackgroundServer(app):  # started, and no request is ever made
+            clock.set(ESCALATION_DEADLINE, frozen=False)  # time runs from the deadline on
             inbox.wait_for(lambda ms: any("prod@example.org" in r for r, _ in ms), 60)
             received_at = clock()
             assert received_at - ESCALATION_DEADLINE <= timedelta(seconds=60)
