@@ -61,6 +61,17 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
         self.changed = threading.Condition()
+        self.refuse: dict[str, str] = {}  # recipient -> the SMTP reply refusing it
+        self.rcpt_attempts: list[str] = []
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        self.rcpt_attempts.append(address)
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.changed:

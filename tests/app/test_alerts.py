@@ -350,3 +350,32 @@ def test_log_mode_sends_nothing_out_and_records_the_log_as_the_transport(
         assert "ALERT for prod (email)" in caplog.text and "prod@example.org" not in caplog.text
         (told,) = _events(node, ev.ALERT_DELIVERED)
         assert told["data"]["transport"] == "log"
+
+
+def test_a_mail_server_that_refuses_for_good_is_not_asked_again_but_one_that_defers_is(
+    tmp_path: Path,
+) -> None:
+    clock = MovableClock(FIRST_DEADLINE)
+    with smtp_server() as (inbox, port), _node(tmp_path, clock) as node:
+        inbox.refuse = {"prod@example.org": "550 5.1.1 no such mailbox",
+                        "ad@example.org": "451 4.3.0 try again later"}  # fmt: skip
+        set_contact(node.app, "prod", "email", "prod@example.org")
+        set_contact(node.app, "ad", "email", "ad@example.org", actor="ad")
+        clock.set(ESCALATION_DEADLINE.replace(second=1), frozen=True)
+        node.app.fire_due(PRODUCTION)
+        assert node.outbox is not None
+        smtp = SmtpSender("127.0.0.1", "sc@set.example", port)
+        worker = Deliverer(node.app, node.outbox, {"email": smtp},
+                           retry=RetryPolicy(max_attempts=2, first_backoff=30))  # fmt: skip
+        assert worker.run_once() == 2
+        (refused,) = _events(node, ev.ALERT_DELIVERY_FAILED)
+        assert refused["data"]["person"] == "prod" and refused["data"]["attempts"] == 1
+        assert "refused the address (550)" in refused["data"]["error"]
+        inbox.refuse.pop("ad@example.org")  # the server takes it now
+        clock.advance(30)
+        assert worker.run_once() == 1
+        (told,) = _events(node, ev.ALERT_DELIVERED)
+        assert told["data"]["person"] == "ad" and told["data"]["attempts"] == 2
+        assert inbox.rcpt_attempts.count("prod@example.org") == 1
+        assert inbox.rcpt_attempts.count("ad@example.org") == 2
+        assert len(inbox.to("ad@example.org")) == 1
