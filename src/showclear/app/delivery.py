@@ -117,7 +117,6 @@ class Deliverer:
             self._wake.set()
 
     def start(self) -> None:
-        self.app.productions()  # loads every production: its outbox may hold unsent alerts
         self._thread = threading.Thread(target=self._run, name="showclear-alerts", daemon=True)
         self._thread.start()
 
@@ -129,6 +128,10 @@ class Deliverer:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        try:
+            self.app.productions()  # loads every production: its outbox may hold unsent alerts
+        except Exception:
+            log.exception("alert delivery could not load the productions")
         while not self._stop.is_set():
             self._wake.clear()
             try:

@@ -27,7 +27,6 @@ class WatchdogTimer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self.app.productions()  # loads every production's state: a deadline may be pending
         self._thread = threading.Thread(target=self._run, name="showclear-watchdogs", daemon=True)
         self._thread.start()
 
@@ -37,6 +36,12 @@ class WatchdogTimer:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        try:
+            # Every production's state, loaded off the server's start-up: a deadline may be
+            # pending in one nobody has opened since the restart.
+            self.app.productions()
+        except Exception:
+            log.exception("the watchdogs could not load the productions")
         while not self._stop.wait(self.interval):
             self.tick()
 
