@@ -95,6 +95,12 @@ def test_only_producers_armorers_and_the_person_themself_may_set_an_address(
         assert [r["rule"] for r in answer.rules] == ["SC-R05"]
         refusal = _events(node, ev.COMMAND_REFUSED)[-1]
         assert "evil@" not in json.dumps(refusal)  # a refusal records no address either
+        assert node.outbox is not None  # ... and the node does not keep it
+        assert node.outbox.address(PRODUCTION, fingerprint("email", "evil@example.org")) is None
+        set_contact(node.app, "arm", "email", "arm@example.org", actor="arm")
+        refused = set_contact(node.app, "arm", "email", "arm@example.org", actor="cam")
+        assert refused.verdict == "refused"  # the same address, refused for cam: still arm's
+        assert node.outbox.address(PRODUCTION, fingerprint("email", "arm@example.org"))
         assert set_contact(node.app, "cam", "email", "cam@example.org", actor="cam").verdict == (
             "accepted"
         )

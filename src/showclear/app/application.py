@@ -140,6 +140,7 @@ class Application:
         """
         state = self.service.state(production)
         results: list[Answer | Exception | None] = [None] * len(items)
+        stored: list[tuple[int, str]] = []  # (item, fingerprint) of addresses stored here
         cmds: list[Command] = []
         slots: list[int] = []  # the item index of each command in cmds
         first_in_batch: dict[str, int] = {}  # command_id -> the item that brought it first
@@ -148,6 +149,8 @@ class Application:
             try:
                 if isinstance(raw, Mapping) and raw.get("type") == SetContact.TYPE:
                     raw = self._contact_command(production, raw)
+                    if raw.get("fingerprint"):
+                        stored.append((i, raw["fingerprint"]))
                 if actor is None:
                     cmd = parse_command(raw)
                 else:
@@ -195,12 +198,32 @@ class Application:
             again = self.execute_batch(production, [items[i] for i in retry])
             for i, result in zip(retry, again, strict=True):
                 results[i] = result
+        self._drop_unused_addresses(production, stored, results)
         return [r if r is not None else RuntimeError("no answer") for r in results]
+
+    def _drop_unused_addresses(
+        self,
+        production: str,
+        stored: list[tuple[int, str]],
+        results: Sequence[Answer | Exception | None],
+    ) -> None:
+        """An address stored for a set_contact that was then refused (or failed) is deleted
+        again, unless the record names it for someone: nobody fills the node with addresses
+        they may not set."""
+        if not stored or self.outbox is None:
+            return
+        state = self.service.state(production)
+        named = {c.fingerprint for held in state.contacts.values() for c in held.values()}
+        for i, fp in stored:
+            result = results[i]
+            accepted = isinstance(result, Answer) and result.verdict == "accepted"
+            if not accepted and fp not in named:
+                self.outbox.drop_address(production, fp)
 
     def _contact_command(self, production: str, raw: Raw) -> Raw:
         """`set_contact` as sent (with the `address`) -> as decided (its fingerprint and masked
-        form): the address is stored by the node, before the command, and never recorded.
-        An address stored for a command that is then refused stays unused."""
+        form): the address is stored by the node, before the command (a crash then leaves an
+        unused address, never a record naming one the node lacks), and never recorded."""
         if "fingerprint" in raw or "shown" in raw:
             raise Malformed("fingerprint", "is worked out by the node; send the address")
         rest = {k: v for k, v in raw.items() if k != "address"}

@@ -40,6 +40,13 @@ class SQLiteAlertOutbox(SharedConnection):
             ).fetchone()
         return None if row is None else str(row[0])
 
+    def drop_address(self, production: str, fingerprint: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM contact_addresses WHERE production = ? AND fingerprint = ?",
+                (production, fingerprint),
+            )
+
     # -- attempts -------------------------------------------------------------------------------
 
     def attempts(self, production: str) -> dict[DeliveryKey, Attempts]:
