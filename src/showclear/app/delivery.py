@@ -162,6 +162,8 @@ class Deliverer:
             if record is not None and not record.in_flight and record.next_at is not None:
                 if datetime.fromisoformat(record.next_at) > now:
                     continue
+            if item.channel not in self.senders:
+                continue  # a channel this worker does not send: left for one that does
             tried += 1
             self._deliver(production, state, key, item, record, now)
         return tried
