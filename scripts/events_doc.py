@@ -31,6 +31,29 @@ NOT_FROM_DRILLS = {
         "a PIN replaced, which ends that person's sessions (web app, API, `pin set`)",
         ["by", "person"],
     ),
+    "contact_set": (
+        "`set_contact` (People screen, API): the address's fingerprint and masked form, never "
+        "the address",
+        ["channel", "fingerprint", "person", "shown"],
+    ),
+    "alert_delivered": (
+        "the server's alert delivery worker: an alert reached a person",
+        [
+            "after_interrupted_attempt",
+            "alert",
+            "attempts",
+            "channel",
+            "message_id",
+            "person",
+            "rule",
+            "shown",
+            "transport",
+        ],
+    ),
+    "alert_delivery_failed": (
+        "the server's alert delivery worker: an alert could not reach a person",
+        ["alert", "attempts", "channel", "error", "person", "rule", "shown"],
+    ),
 }
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -26,23 +26,30 @@ from urllib.parse import unquote, urlsplit
 from argon2 import PasswordHasher
 
 from showclear.adapters.keys import VERIFIER_KEY_FILE, KeyDirectory, keys_dir, load_verifier
+from showclear.adapters.notify import Security, SmtpSender, senders
+from showclear.adapters.sqlite.outbox import SQLiteAlertOutbox
 from showclear.adapters.sqlite.signin import SQLiteSignInStore
 from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.app.application import Application
 from showclear.app.clock import Clock, local_now
+from showclear.app.delivery import Deliverer, RetryPolicy
 from showclear.app.ledger import ORIGIN_META_KEY, LedgerNode, open_ledger
 from showclear.app.service import Service
 from showclear.app.signin import Auth, LockoutHook, PinSetHook
 from showclear.app.studio_board import StudioBoard, signin_hooks
+from showclear.app.timer import DEFAULT_INTERVAL, WatchdogTimer
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.note import NoteVerifier
-from showclear.ports import Backend, LedgerBackend, SignInStore
+from showclear.ports import AlertOutbox, Backend, LedgerBackend, SignInStore
 
 __all__ = [
     "KEYS_ENV",
+    "AlertSettings",
+    "Alerts",
     "Audit",
     "KeyLocationError",
     "Node",
+    "Security",
     "StoreUrl",
     "StoreUrlError",
     "keys_for",
@@ -200,6 +207,45 @@ def ledger_for(
     return open_ledger(store, keys_for(url, keys), lambda: _ledger_backend(url), _label(url))
 
 
+@dataclass(frozen=True)
+class AlertSettings:
+    """How a serving node tells people of alerts (`showclear serve --alerts ... --smtp-...`).
+
+    mode: `send` (e-mail by SMTP when `smtp_host` is set, Apprise URLs always), `log` (each
+    delivery written to the server's log instead, and recorded as such), `off` (nothing sent
+    or recorded: alerts wait in the outbox until a node sends them).
+    """
+
+    mode: Literal["send", "log", "off"] = "send"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "showclear@localhost"
+    smtp_security: Security = "none"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    poll: float = 1.0  # seconds between looks for retries that came due
+    tick_interval: float = DEFAULT_INTERVAL  # seconds between the watchdogs' looks
+
+
+@dataclass
+class Alerts:
+    """The running alert threads of a node."""
+
+    timer: WatchdogTimer
+    deliverer: Deliverer | None
+
+    def start(self) -> None:
+        if self.deliverer is not None:
+            self.deliverer.start()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        if self.deliverer is not None:
+            self.deliverer.stop()
+
+
 @dataclass
 class Node:
     """One running node: what every entry point is handed. Close it when done."""
@@ -210,15 +256,38 @@ class Node:
     backend: LedgerBackend | None = None
     url: StoreUrl | None = None
     studio: StudioBoard | None = None  # a node on PostgreSQL: the studio dashboard
+    outbox: AlertOutbox | None = None
+    alerts: Alerts | None = None
 
     @property
     def service(self) -> Service:
         return self.app.service
 
+    def start_alerts(self, settings: AlertSettings) -> Alerts:
+        """Start the watchdog timer and (unless delivery is off) the delivery worker; they stop
+        when the node closes. The web app does this for `showclear serve`."""
+        deliverer = None
+        if settings.mode != "off" and self.outbox is not None:
+            smtp = None
+            if settings.smtp_host:
+                smtp = SmtpSender(settings.smtp_host, settings.smtp_from, settings.smtp_port,
+                                  settings.smtp_security, settings.smtp_user,
+                                  settings.smtp_password)  # fmt: skip
+            deliverer = Deliverer(self.app, self.outbox, senders(settings.mode, smtp),
+                                  retry=settings.retry, poll=settings.poll)  # fmt: skip
+        self.alerts = Alerts(WatchdogTimer(self.app, settings.tick_interval), deliverer)
+        self.alerts.start()
+        return self.alerts
+
     def close(self) -> None:
-        """Sign what is committed and stop the checkpointer, then close sign-in, the store and
-        the writer; every step runs, and the first error is raised after them."""
+        """Stop the alert threads, sign what is committed and stop the checkpointer, then close
+        sign-in, the store and the writer; every step runs, and the first error is raised after
+        them."""
         steps: list[Callable[[], object]] = []
+        if self.alerts is not None:
+            steps.append(self.alerts.stop)
+        if self.outbox is not None:
+            steps.append(self.outbox.close)
         if self.studio is not None:
             steps.append(self.studio.close)
         if self.ledger is not None:
@@ -291,7 +360,11 @@ def open_node(
         writer.close()
         raise
     service = Service(backend, ledger=ledger_node)
-    app = Application(service, backend=backend, ledger=ledger_node, writer=writer, clock=clock)
+    # After the store: its tables are migrated by then. PostgreSQL keeps no outbox yet.
+    outbox = SQLiteAlertOutbox(url.path) if url.path is not None else None
+    app = Application(
+        service, backend=backend, ledger=ledger_node, writer=writer, clock=clock, outbox=outbox
+    )
     auth = None
     studio = None
     on_lockout: LockoutHook = app.record_lockout
@@ -308,9 +381,9 @@ def open_node(
                 on_pin_set=on_pin_set,
             )
     except BaseException:
-        Node(app, None, ledger_node, backend, url, studio).close()
+        Node(app, None, ledger_node, backend, url, studio, outbox).close()
         raise
-    return Node(app, auth, ledger_node, backend, url, studio)
+    return Node(app, auth, ledger_node, backend, url, studio, outbox)
 
 
 def open_studio_board(db: str | os.PathLike[str] | StoreUrl) -> StudioBoard:

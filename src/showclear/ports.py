@@ -18,6 +18,8 @@ database, driver or file holds the record.
     SignInStore        PIN hashes, failure counts and lockouts, sessions
     StudioReads        the studio dashboard's reads: every production's head, each set node's
                        last sync and co-signed tree, refused pushes, studio staff (PostgreSQL)
+    AlertOutbox        contact addresses under their fingerprints, alert send attempts
+    AlertSender        one channel's way out (SMTP, Apprise, the log)
 
 Every event is stored as the exact canonical bytes (RFC 8785) that the ledger hashes, so
 verification never re-serialises anything.
@@ -420,3 +422,77 @@ class StudioReads(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+# -- alert delivery --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attempts:
+    """What the node knows of the sends of one delivery (alert, person, channel)."""
+
+    attempts: int  # begun so far
+    in_flight: bool  # the last one began and never ended: the process died during it
+    next_at: str | None  # not before this time (ISO 8601), after a failure
+    last_error: str | None
+
+
+DeliveryKey = tuple[int, str, str]
+"""(alert seq, person, channel)."""
+
+
+class AlertOutbox(Protocol):
+    """The node's side of alert delivery, kept out of the ledger: the addresses the record
+    names by fingerprint, and each send attempt, written durably before the send."""
+
+    def put_address(self, production: str, fingerprint: str, address: str) -> None: ...
+
+    def address(self, production: str, fingerprint: str) -> str | None: ...
+
+    def drop_address(self, production: str, fingerprint: str) -> None: ...
+
+    def attempts(self, production: str) -> dict[DeliveryKey, Attempts]: ...
+
+    def begin_attempt(self, production: str, key: DeliveryKey, at: str) -> Attempts:
+        """Count an attempt and mark it in flight, durably, before anything is sent."""
+        ...
+
+    def end_attempt(
+        self, production: str, key: DeliveryKey, *, next_at: str | None, error: str | None
+    ) -> None:
+        """The attempt ended (sent, or failed: try again not before `next_at`)."""
+        ...
+
+    def forget(self, production: str, key: DeliveryKey) -> None:
+        """The outcome is in the record: the attempt rows are no longer needed."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class DeliveryError(Exception):
+    """A send failed. `permanent`: trying again cannot help (a malformed address, no such
+    service); otherwise it is retried with backoff."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingAlert:
+    """One message to one person on one channel."""
+
+    channel: str  # email | apprise
+    address: str
+    person: str
+    subject: str
+    body: str
+    message_id: str  # the same on every attempt of this delivery (RFC 5322 Message-ID)
+
+
+class AlertSender(Protocol):
+    """One way out for alerts. `send` returns the transport's name ("smtp", "apprise", "log")
+    or raises DeliveryError."""
+
+    def send(self, alert: OutgoingAlert) -> str: ...

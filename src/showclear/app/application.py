@@ -31,10 +31,12 @@ from showclear.app.idempotency import AnswerBook
 from showclear.app.ledger import LedgerNode
 from showclear.app.service import Service, Subscriber
 from showclear.app.writer import InlineWriter, Writer
-from showclear.domain import Command, Outcome, State, parse_command
+from showclear.domain import Command, Event, Malformed, Outcome, State, due, parse_command
 from showclear.domain import events as ev
+from showclear.domain.commands import SetContact
+from showclear.domain.contacts import parse_contact
 from showclear.errors import CommandIdReused, NoStore, UnknownProduction
-from showclear.ports import LedgerBackend
+from showclear.ports import AlertOutbox, LedgerBackend
 
 T = TypeVar("T")
 Raw = Mapping[str, Any]
@@ -54,8 +56,11 @@ class Application:
         ledger: LedgerNode | None = None,
         writer: Writer | None = None,
         clock: Clock = local_now,
+        outbox: AlertOutbox | None = None,
     ) -> None:
         self.service = service
+        # Where contact addresses are kept (out of the record: see domain/contacts.py).
+        self.outbox = outbox
         self.backend = backend
         self.ledger = ledger
         self.writer: Writer = writer or InlineWriter()
@@ -135,12 +140,17 @@ class Application:
         """
         state = self.service.state(production)
         results: list[Answer | Exception | None] = [None] * len(items)
+        stored: list[tuple[int, str]] = []  # (item, fingerprint) of addresses stored here
         cmds: list[Command] = []
         slots: list[int] = []  # the item index of each command in cmds
         first_in_batch: dict[str, int] = {}  # command_id -> the item that brought it first
         repeats: list[tuple[int, Command]] = []
         for i, (raw, actor) in enumerate(items):
             try:
+                if isinstance(raw, Mapping) and raw.get("type") == SetContact.TYPE:
+                    raw = self._contact_command(production, raw)
+                    if raw.get("fingerprint"):
+                        stored.append((i, raw["fingerprint"]))
                 if actor is None:
                     cmd = parse_command(raw)
                 else:
@@ -188,9 +198,67 @@ class Application:
             again = self.execute_batch(production, [items[i] for i in retry])
             for i, result in zip(retry, again, strict=True):
                 results[i] = result
+        self._drop_unused_addresses(production, stored, results)
         return [r if r is not None else RuntimeError("no answer") for r in results]
 
+    def _drop_unused_addresses(
+        self,
+        production: str,
+        stored: list[tuple[int, str]],
+        results: Sequence[Answer | Exception | None],
+    ) -> None:
+        """An address stored for a set_contact that was then refused (or failed) is deleted
+        again, unless the record names it for someone: nobody fills the node with addresses
+        they may not set."""
+        if not stored or self.outbox is None:
+            return
+        state = self.service.state(production)
+        named = {c.fingerprint for held in state.contacts.values() for c in held.values()}
+        for i, fp in stored:
+            result = results[i]
+            accepted = isinstance(result, Answer) and result.verdict == "accepted"
+            if not accepted and fp not in named:
+                self.outbox.drop_address(production, fp)
+
+    def _contact_command(self, production: str, raw: Raw) -> Raw:
+        """`set_contact` as sent (with the `address`) -> as decided (its fingerprint and masked
+        form): the address is stored by the node, before the command (a crash then leaves an
+        unused address, never a record naming one the node lacks), and never recorded."""
+        if "fingerprint" in raw or "shown" in raw:
+            raise Malformed("fingerprint", "is worked out by the node; send the address")
+        rest = {k: v for k, v in raw.items() if k != "address"}
+        address = raw.get("address")
+        if address is None or address == "":
+            return rest  # no address: remove the channel's
+        contact = parse_contact(raw.get("channel"), address)
+        if self.outbox is None:
+            raise Malformed("address", "this node keeps no store, so no addresses")
+        self.outbox.put_address(production, contact.fingerprint, contact.address)
+        return {**rest, "fingerprint": contact.fingerprint, "shown": contact.shown}
+
     # -- facts the shell observed -------------------------------------------------------------
+
+    def fire_due(self, production: str) -> int:
+        """Record the watchdog alerts that have fallen due by this node's clock, with nobody
+        acting (the web app's timer calls this); how many events were recorded."""
+        state = self.loaded_state(production)
+        if state is None or (state.next_deadline is None and state.next_due_back is None):
+            return 0  # nothing can fall due: no trip through the writer
+        return self.writer.call(self._fire_due, production)
+
+    def _fire_due(self, production: str) -> int:
+        self._known(production)
+
+        def fallen_due(state: State) -> list[Event]:
+            at = command_time(state, self.clock)
+            return due(state, datetime.fromisoformat(at), at)
+
+        outcome = self.service.record_events(production, fallen_due, "")
+        return len(outcome.events)
+
+    def record_fact(self, production: str, type_: str, actor: str, data: dict[str, Any]) -> None:
+        """Record a fact the node observed (an alert's delivery), at this node's clock."""
+        self.writer.call(self._record, production, type_, actor, data)
 
     def record_pin_set(self, production: str, person: str, by: str, replaced: bool) -> None:
         """The record of a PIN set (first PIN) or reset (replaced; sessions end): never the PIN."""

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from showclear.app.projection import event_from_payload, rebuild
 from showclear.domain import Command, Decision, Event, Malformed, Outcome, State, evolve, handle
+from showclear.domain.events import ALERT_RAISED
 from showclear.domain.evolve import evolve_all
 from showclear.ledger.canonical import canonical_bytes, envelope
 from showclear.ports import ConcurrencyError, EventStore, NewEvent, StoredEvent, StoreError
@@ -80,6 +81,10 @@ class Service:
     def cached_state(self, production: str) -> State | None:
         """The projection if already loaded, else None; safe from any thread (no I/O)."""
         return self._states.get(production)
+
+    def loaded(self) -> list[str]:
+        """The productions whose projection is in memory (safe from any thread)."""
+        return [p for p, s in list(self._states.items()) if s.production is not None]
 
     def _load(self, production: str) -> State:
         if self.store is None:
@@ -200,24 +205,40 @@ class Service:
     def record_system_event(
         self, production: str, type_: str, actor: str, at: str, data: dict[str, Any]
     ) -> Outcome:
-        """Append a fact the shell observed rather than a command decided (a PIN lockout).
+        """Append a fact the shell observed rather than a command decided (a PIN lockout, an
+        alert's delivery).
 
         Not a back door around `decide`: only event types whose evolve handler changes no
         safety state belong here.
         """
         event = Event(type_, actor, at, data)
-        outcome = Outcome("accepted", (), (), f"Recorded {type_}.", (event,),
-                          Decision(True, (event,)))  # fmt: skip
+        return self.record_events(production, lambda state: (event,), f"Recorded {type_}.")
+
+    def record_events(
+        self, production: str, make: Callable[[State], Sequence[Event]], message: str
+    ) -> Outcome:
+        """Append the events `make(state)` returns: what the pure core finds without a command
+        (the watchdogs' alerts that fell due, `domain.due`) or facts the shell observed. When
+        another writer appended first, `make` runs again on the new state (an alert it raised
+        meanwhile is not raised twice). Nothing to append: nothing recorded, nobody told. An empty
+        `message` says the alerts raised."""
         with self._lock:
             for attempt in (1, 2):
                 state = self.state(production) if attempt == 1 else self.refresh(production)
+                events = tuple(make(state))
+                raised = [e.data for e in events if e.type == ALERT_RAISED]
+                alerts = tuple(sorted({d["rule"] for d in raised}))
+                text = message or " ".join(["ALERT:", *(d["message"] for d in raised)])
+                outcome = Outcome("accepted", (), alerts, text, events, Decision(True, events))
+                if not events:
+                    return outcome
                 try:
                     self._append(production, state.version, outcome)
                 except ConcurrencyError:
                     if attempt == 2:
                         raise
                     continue
-                state = evolve(state, event)
+                state = evolve_all(state, events)
                 self._states[production] = state
                 break
         for fn in list(self._subscribers):

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from showclear.app.delivery import RetryPolicy
 from showclear.app.demo import DEMO, ensure_demo
 from showclear.app.signin import pin_problem
-from showclear.bootstrap import open_node
+from showclear.bootstrap import AlertSettings, Security, open_node
 from showclear.cli.options import console, err, read_pin, shown
+
+
+class AlertMode(StrEnum):
+    send = "send"
+    log = "log"
+    off = "off"
+
+
+class SmtpSecurity(StrEnum):
+    none = "none"
+    starttls = "starttls"
+    ssl = "ssl"
+
 
 pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
 
@@ -51,11 +67,90 @@ def serve(
             "Secure only on https requests, so plain http on loopback works.",
         ),
     ] = False,
+    alerts: Annotated[
+        AlertMode,
+        typer.Option(
+            "--alerts",
+            envvar="SHOWCLEAR_ALERTS",
+            help="send: e-mail (with --smtp-host) and Apprise URLs; log: write each alert "
+            "delivery to the server log instead; off: no delivery sent or recorded (alerts are "
+            "still raised and shown, and wait in the outbox).",
+            case_sensitive=False,
+        ),
+    ] = AlertMode.send,
+    smtp_host: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-host",
+            envvar="SHOWCLEAR_SMTP_HOST",
+            help="SMTP server for alert e-mails (none: e-mail deliveries fail, recorded as such).",
+        ),
+    ] = None,
+    smtp_port: Annotated[
+        int | None,
+        typer.Option(
+            "--smtp-port",
+            envvar="SHOWCLEAR_SMTP_PORT",
+            min=1,
+            max=65535,
+            help="SMTP port (by default 465 with ssl, 587 with starttls, else 25).",
+        ),
+    ] = None,
+    smtp_security: Annotated[
+        SmtpSecurity,
+        typer.Option(
+            "--smtp-security",
+            envvar="SHOWCLEAR_SMTP_SECURITY",
+            case_sensitive=False,
+            help="none, starttls or ssl (implicit TLS).",
+        ),
+    ] = SmtpSecurity.none,
+    smtp_from: Annotated[
+        str,
+        typer.Option(
+            "--smtp-from", envvar="SHOWCLEAR_SMTP_FROM", help="The From: address of alert e-mails."
+        ),
+    ] = "showclear@localhost",
+    smtp_user: Annotated[
+        str | None,
+        typer.Option(
+            "--smtp-user",
+            envvar="SHOWCLEAR_SMTP_USER",
+            help="SMTP login; the password is read from SHOWCLEAR_SMTP_PASSWORD only "
+            "(never a flag: flags show in the process list).",
+        ),
+    ] = None,
+    alert_attempts: Annotated[
+        int,
+        typer.Option(
+            "--alert-attempts",
+            envvar="SHOWCLEAR_ALERT_ATTEMPTS",
+            min=1,
+            max=20,
+            help="Tries per delivery before it is recorded as failed.",
+        ),
+    ] = 5,
+    alert_backoff: Annotated[
+        float,
+        typer.Option(
+            "--alert-backoff",
+            envvar="SHOWCLEAR_ALERT_BACKOFF",
+            min=0.1,
+            max=3600,
+            help="Seconds before the first retry; doubled after each failure.",
+        ),
+    ] = 30.0,
 ) -> None:
-    """Run the tablet web app and REST API (FastAPI on uvicorn).
+    """Run the tablet web app and REST API (FastAPI on uvicorn), the watchdogs' timer (deadlines
+    such as SC-C07's fall due every 10 s with nobody at a screen) and alert delivery to the
+    addresses set on the People screen.
 
     Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000;
     the studio: [bold]showclear serve --store postgresql://studio@db/showclear --keys DIR[/bold]
+
+    Alerts by e-mail: [bold]showclear serve --db set.db --smtp-host mail.example.org
+    --smtp-security starttls --smtp-from showclear@example.org --smtp-user showclear[/bold]
+    with SHOWCLEAR_SMTP_PASSWORD in the environment.
     """
     from showclear.web.app import create_app  # the web stack loads only for this command
     from showclear.web.background import serve
@@ -64,7 +159,21 @@ def serve(
         err.print("[red]Give either --db (a set node) or --store (the studio), not both.[/red]")
         raise typer.Exit(2)
     where = studio_store(store) if store is not None else db or Path("showclear.db")
-    app = create_app(open_node(where, threaded=True, keys=keys), secure_cookies=secure_cookies)
+    security: Security = smtp_security.value
+    port_default = {"ssl": 465, "starttls": 587}.get(security, 25)
+    settings = AlertSettings(
+        mode=alerts.value,
+        smtp_host=smtp_host or None,
+        smtp_port=smtp_port or port_default,
+        smtp_from=smtp_from,
+        smtp_security=security,
+        smtp_user=smtp_user or None,
+        smtp_password=os.environ.get("SHOWCLEAR_SMTP_PASSWORD") or None,
+        retry=RetryPolicy(max_attempts=alert_attempts, first_backoff=alert_backoff),
+    )
+    app = create_app(
+        open_node(where, threaded=True, keys=keys), secure_cookies=secure_cookies, alerts=settings
+    )
     ctx = app.state.ctx
     url = f"http://{host}:{port}"
     if demo:
@@ -81,6 +190,10 @@ def serve(
         )
     else:
         console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(where)})")
+    sent_by = f"e-mail via {shown(smtp_host)}" if smtp_host else "no e-mail (no --smtp-host)"
+    console.print(
+        f"Alerts: {alerts.value}" + (f", {sent_by}, Apprise URLs" if alerts.value == "send" else "")
+    )
     serve(app, host, port)
 
 

@@ -17,6 +17,7 @@ from showclear.domain.values import (
     AmmoKind,
     BreakKind,
     Call,
+    Channel,
     CheckMethod,
     ContainerKind,
     CredentialKind,
@@ -422,4 +423,17 @@ class Correct(Command):
     changes: dict[str, Any]
 
 
-EXTRA_COMMANDS: dict[str, type[Command]] = {"correct": Correct}
+@dataclass(frozen=True, kw_only=True)
+class SetContact(Command):
+    """Where a person is told of alerts. The node turns the `address` a person sends into its
+    fingerprint and masked form before this command is made (`domain.contacts`), so no address
+    ever reaches a command, an event or a refusal; no fingerprint: the address is removed."""
+
+    TYPE: ClassVar[str] = "set_contact"
+    person: PersonId
+    channel: Channel
+    fingerprint: str | None = None
+    shown: str | None = None
+
+
+EXTRA_COMMANDS: dict[str, type[Command]] = {"correct": Correct, "set_contact": SetContact}

@@ -13,6 +13,7 @@ from typing import Any
 
 from showclear.domain import commands as c
 from showclear.domain import events as ev
+from showclear.domain.contacts import CHANNEL_WORDS, is_fingerprint
 from showclear.domain.events import Event, alert_event
 from showclear.domain.rules import alert_rule
 from showclear.domain.rules.stopwork import missing_signoffs, signoff_roles
@@ -513,6 +514,21 @@ def correct(s: State, cmd: c.Correct) -> Outcome:
                 changes=cmd.changes)  # fmt: skip
 
 
+def set_contact(s: State, cmd: c.SetContact) -> Outcome:
+    what = CHANNEL_WORDS[cmd.channel]
+    if cmd.fingerprint is None:
+        if cmd.channel not in s.contacts.get(cmd.person, {}):
+            return Nonsense(f"{cmd.person} has no {what} address to remove.")
+        message = f"Removed {cmd.person}'s {what} address: no more alerts go there."
+    elif not is_fingerprint(cmd.fingerprint) or not cmd.shown:
+        return Nonsense("Send the address itself (address); the node records its fingerprint.")
+    else:
+        message = (f"Alerts routed to {cmd.person}'s roles now also go to {cmd.shown} "
+                   f"({what}).")  # fmt: skip
+    return _one(cmd, ev.CONTACT_SET, message, person=cmd.person, channel=cmd.channel,
+                fingerprint=cmd.fingerprint, shown=cmd.shown)  # fmt: skip
+
+
 EFFECTS: dict[str, Callable[[State, Any], Outcome]] = {
     "open_production": open_production,
     "add_person": add_person,
@@ -553,4 +569,5 @@ EFFECTS: dict[str, Callable[[State, Any], Outcome]] = {
     "record_notification": record_notification,
     "close_production": close_production,
     "correct": correct,
+    "set_contact": set_contact,
 }

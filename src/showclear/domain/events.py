@@ -70,6 +70,11 @@ PIN_LOCKED_OUT = "pin_locked_out"
 # ... a person's first PIN was set / a PIN was replaced, ending their sessions (never the PIN).
 PIN_SET = "pin_set"
 PIN_RESET = "pin_reset"
+# Where a person is told of alerts (a fingerprint and a masked form, never the address).
+CONTACT_SET = "contact_set"
+# Recorded by the node's delivery worker: an alert reached a person, or could not.
+ALERT_DELIVERED = "alert_delivered"
+ALERT_DELIVERY_FAILED = "alert_delivery_failed"
 
 
 def alert_event(

@@ -22,16 +22,19 @@ from showclear.domain.state import (
     Alert,
     Break,
     Concern,
+    ContactRef,
     Container,
     Correction,
     Credential,
     Day,
+    DeliveryKey,
     Disposal,
     Firearm,
     Frozen,
     Incident,
     Lot,
     Notification,
+    PendingDelivery,
     Person,
     ReturnWatch,
     Setup,
@@ -41,7 +44,7 @@ from showclear.domain.state import (
     put,
     without,
 )
-from showclear.domain.values import Policy, container, person
+from showclear.domain.values import EVERYONE, Policy, container, person
 
 # What every event does to the state: (its time, the state's new version). A plain pair, not
 # a named one: it is built once per event of a rebuild.
@@ -438,8 +441,47 @@ def _alert_raised(s: State, e: Event, t: Stamp) -> State:
     d = e.data
     alert = Alert(s.version + 1, d["rule"], tuple(d["to"]), d["message"], e.at)
     return s._replace(
-        alerts=(*s.alerts[-(RECENT_ALERTS - 1) :], alert), alert_count=s.alert_count + 1
+        alerts=(*s.alerts[-(RECENT_ALERTS - 1) :], alert),
+        alert_count=s.alert_count + 1,
+        outbox=_queue_deliveries(s, alert),
     )
+
+
+def _queue_deliveries(s: State, alert: Alert) -> Frozen[DeliveryKey, PendingDelivery]:
+    """The outbox with one entry per person the alert is routed to, per address they have."""
+    if not s.contacts:
+        return s.outbox
+    everyone = EVERYONE in alert.to
+    new = dict(s.outbox)
+    for pid, channels in s.contacts.items():
+        if not (everyone or s.has_role(pid, *alert.to) or
+                ("armorer" in alert.to and s.is_armorer(pid))):  # fmt: skip
+            continue
+        for channel in channels:
+            new[(alert.number, pid, channel)] = PendingDelivery(
+                alert.number, alert.rule, pid, channel, alert.message, alert.at
+            )
+    return Frozen(new)
+
+
+def _contact_set(s: State, e: Event, t: Stamp) -> State:
+    d = e.data
+    held = dict(s.contacts.get(d["person"], EMPTY))
+    if d.get("fingerprint"):
+        held[d["channel"]] = ContactRef(d["fingerprint"], d["shown"])
+    else:
+        held.pop(d["channel"], None)
+    if held:
+        return s._replace(contacts=put(s.contacts, d["person"], Frozen(held)))
+    if d["person"] in s.contacts:
+        return s._replace(contacts=without(s.contacts, d["person"]))
+    return s
+
+
+def _delivery_done(s: State, e: Event, t: Stamp) -> State:
+    d = e.data
+    key = (d["alert"], d["person"], d["channel"])
+    return s._replace(outbox=without(s.outbox, key)) if key in s.outbox else s
 
 
 def _command_refused(s: State, e: Event, t: Stamp) -> State:
@@ -505,6 +547,9 @@ HANDLERS: dict[str, Handler] = {
     ev.PIN_LOCKED_OUT: _nothing,  # a record for investigators; sign-in state lives elsewhere
     ev.PIN_SET: _nothing,
     ev.PIN_RESET: _nothing,
+    ev.CONTACT_SET: _contact_set,
+    ev.ALERT_DELIVERED: _delivery_done,
+    ev.ALERT_DELIVERY_FAILED: _delivery_done,
 }
 
 

@@ -21,6 +21,8 @@ MAX_TEXT_CHARS = 2_000  # a note, a reason, a name: a few paragraphs at most
 MAX_ID_CHARS = 100  # an ID of a production, person, firearm, lot, setup, command ...
 MAX_DEPTH = 8  # nesting of a whole JSON document, the command object itself counting as 1
 MAX_ITEMS = 1_000  # elements of one list, members of one object
+MAX_EMAIL_CHARS = 254  # an e-mail address (RFC 5321's path limit, less the brackets)
+MAX_URL_CHARS = 2_000  # a notification URL (Apprise), as long as free text
 MAX_SAFE_INTEGER = 2**53 - 1  # every number must survive a round trip through JSON (RFC 8785)
 
 # Character classes as regex source, valid both in Python's `re` and as JSON Schema patterns

@@ -212,6 +212,33 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactRef:
+    """What the record holds of one of a person's addresses (never the address itself)."""
+
+    fingerprint: str
+    shown: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDelivery:
+    """The outbox: an alert to tell one person on one channel, until its outcome is recorded.
+
+    Derived from the committed `alert_raised` event itself (evolve), so what must be sent is
+    known in the very transaction that recorded the alert, and survives any crash with it.
+    """
+
+    alert: int  # the alert event's seq
+    rule: str
+    person: str
+    channel: str
+    message: str
+    at: str  # when the alert was raised
+
+
+DeliveryKey = tuple[int, str, str]  # (alert seq, person, channel)
+
+
+@dataclass(frozen=True, slots=True)
 class Vendor:
     """SC-V01: a licensed dealer a producer approved, with an armorer agreeing."""
 
@@ -298,6 +325,8 @@ class State(NamedTuple):
     vendors: Frozen[str, Vendor] = EMPTY
     notifications: tuple[Notification, ...] = ()
     rentals_due: Frozen[str, date] = EMPTY  # SC-V04: firearm -> due_back, until alerted/disposed
+    contacts: Frozen[str, Frozen[str, ContactRef]] = EMPTY  # person -> channel -> address
+    outbox: Frozen[DeliveryKey, PendingDelivery] = EMPTY  # alerts not yet delivered or failed
     next_due_back: date | None = None  # the earliest of rentals_due, so most events skip them
     closed: bool = False  # close_production: nothing more is accepted
     now: datetime | None = None

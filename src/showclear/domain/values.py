@@ -27,6 +27,7 @@ BreakKind = Literal["meal", "other"]
 FirearmClass = Literal["handgun", "rifle", "shotgun", "automatic", "short_barrel"]
 DisposeHow = Literal["returned", "transferred", "destroyed"]
 Agency = Literal["police", "fire", "film_office"]
+Channel = Literal["email", "apprise"]  # where a person is told of alerts (contacts.py)
 Call = Literal["cold", "dummies", "hot"]  # what the armorer calls out at a handover (SC-F01)
 
 FIRING_CAPABLE: frozenset[str] = frozenset({"real_firing", "blank_firing"})

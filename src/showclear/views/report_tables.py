@@ -59,6 +59,7 @@ LABELS: dict[str, str] = {
     "break_called": "Break called",
     "break_ended": "Break ended",
     "alert_raised": "Alert",
+    "contact_set": "Alert address set",
     "command_refused": "Refused",
     "record_corrected": "Correction",
     "day_wrapped": "Day wrapped",
@@ -182,6 +183,18 @@ def describe(state: State, env: Env) -> dict[str, Any]:
         subject = d.get("subject") or {}
         item = subject.get("firearm") or subject.get("lot") or ""
         flag = "alert"
+    elif t in ("alert_delivered", "alert_delivery_failed"):
+        told = t == "alert_delivered"
+        event = f"Alert {d.get('rule', '')} {'delivered' if told else 'NOT delivered'}"
+        people = "to " + person_text(state, d.get("person"))
+        how = f"{d.get('channel')} {d.get('shown') or ''}".strip()
+        tries = f"attempt {d.get('attempts')}" if told else f"{d.get('attempts')} attempt(s)"
+        details = f"alert #{d.get('alert')} by {how}; {tries}"
+        details += f" (via {d.get('transport')})" if told else f": {d.get('error')}"
+        flag = "" if told else "alert"
+    elif t == "contact_set":
+        people = person_text(state, d.get("person"))
+        details = f"{d.get('channel')}: {d.get('shown') or 'removed'}"
     elif t in ("incident_filed", "incident_opened"):
         item = d.get("incident", "")
         details = f"cause: {d.get('cause') or '(none stated)'}"

@@ -26,13 +26,14 @@ from fastapi.templating import Jinja2Templates
 
 from showclear import __version__
 from showclear.app.clock import Clock, local_now
-from showclear.bootstrap import Node, StoreUrl, open_node
+from showclear.bootstrap import AlertSettings, Node, StoreUrl, open_node
 from showclear.reports.pdf import TEMPLATES as REPORT_TEMPLATES
 from showclear.web import errors, words
 from showclear.web.dependencies import Ctx
 from showclear.web.guards import Guards
 from showclear.web.problems import openapi_components
 from showclear.web.routes import api as routes_api
+from showclear.web.routes import contacts as routes_contacts
 from showclear.web.routes import pages as routes_pages
 from showclear.web.routes import reports as routes_reports
 from showclear.web.routes import studio as routes_studio
@@ -56,9 +57,11 @@ def create_app(
     secure_cookies: bool = False,
     clock: Clock = local_now,
     pin_hasher: PasswordHasher | None = None,
+    alerts: AlertSettings | None = None,
 ) -> FastAPI:
     """The web app on `node` (or on a node opened here on a store URL); it closes the node
-    when it shuts down."""
+    when it shuts down. With `alerts`, it runs the watchdogs' timer and the alert delivery
+    worker from its start to its end (`showclear serve`)."""
     if not isinstance(node, Node):
         node = open_node(node, threaded=True, clock=clock, pin_hasher=pin_hasher)
     assert node.auth is not None, "the web app needs sign-in"
@@ -75,6 +78,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         broker.bind(asyncio.get_running_loop())
+        if alerts is not None:
+            await asyncio.to_thread(running.start_alerts, alerts)
         try:
             yield
         finally:
@@ -110,5 +115,6 @@ def create_app(
     if node.studio is not None:  # a node on PostgreSQL: the studio dashboard
         app.state.studio = node.studio
         app.include_router(routes_studio.router)
+    app.include_router(routes_contacts.router)  # alert addresses on the People screen
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

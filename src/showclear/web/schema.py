@@ -159,6 +159,17 @@ def command_schema(cls: type[Command]) -> dict[str, Any]:
         "properties": props,
         "additionalProperties": False,
     }
+    if cls.TYPE == "set_contact":  # the node turns the address into what the record holds
+        del props["fingerprint"], props["shown"]
+        props["address"] = _nullable(
+            {
+                "type": "string",
+                "maxLength": limits.MAX_URL_CHARS,
+                "description": "An e-mail address (channel email) or an Apprise URL (channel "
+                "apprise); null or absent removes the person's address on that channel. Kept "
+                "by the node; the record holds its fingerprint and a masked form only",
+            }
+        )
     if cls.TYPE == "issue":
         props["witness_pins"] = {
             "type": "object",

@@ -9,46 +9,14 @@ atomic across threads and processes.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from showclear.adapters.sqlite.store import BUSY_TIMEOUT_MS, translate_errors
+from showclear.adapters.sqlite.shared import SharedConnection
 from showclear.ports import Session
 
 
-class SQLiteSignInStore:
-    def __init__(self, path: str | Path) -> None:
-        self._label = str(path)
-        with translate_errors(self._label):
-            self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, translate_errors(self._label):
-            yield self._conn
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (SQLite's write lock taken up front), under our lock."""
-        with self._lock, translate_errors(self._label):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
+class SQLiteSignInStore(SharedConnection):
+    """(`SharedConnection`: one connection, our own lock, IMMEDIATE write transactions.)"""
 
     # -- PINs -----------------------------------------------------------------------------------
 

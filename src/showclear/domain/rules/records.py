@@ -11,6 +11,7 @@ from showclear.domain.commands import (
     CloseProduction,
     Command,
     OpenProduction,
+    SetContact,
     SetPolicy,
     StartDay,
 )
@@ -54,6 +55,8 @@ WHO: dict[str, tuple[str, ...]] = {
     "record_notification": ("producer", "first_ad", "armorer"),
     "close_production": ("producer",),
     "correct": ("armorer", "producer", "safety_supervisor"),
+    # ... and each person for themselves (actor_holds_a_role_allowed)
+    "set_contact": ("producer", "armorer"),
 }
 
 
@@ -94,6 +97,8 @@ def actor_holds_a_role_allowed(state: State, cmd: Command) -> Finding | None:
     if cmd.actor not in state.people:  # SC-R02's (the opener adding the first people too)
         return _extra_people_checks(state, cmd)
     roles = WHO[cmd.TYPE]
+    if isinstance(cmd, SetContact) and cmd.person == cmd.actor:
+        return None  # where I am told of alerts is my own business
     if not may_act_as(state, cmd.actor, roles):
         return Finding(
             f"{cmd.actor} may not {cmd.TYPE.replace('_', ' ')}: only {words(roles)} may.",
