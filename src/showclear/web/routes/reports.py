@@ -5,6 +5,8 @@ GET /p/{production}/reports/daily.pdf|.csv?day=YYYY-MM-DD
 GET /p/{production}/reports/reconciliation.pdf|.csv?day=YYYY-MM-DD
 GET /p/{production}/reports/incident.pdf|.csv?incident=ID&window=60
 GET /p/{production}/reports/firearm.pdf|.csv?firearm=ID
+GET /p/{production}/reports/inventory.pdf|.csv
+GET /p/{production}/reports/prep.pdf|.csv?day=YYYY-MM-DD
 GET /p/{production}/labels.pdf?paper=a4|letter&kind=firearm|lot|container|person|all
 """
 
@@ -75,8 +77,10 @@ def _download(data: bytes, fmt: str, stem: str) -> Response:
 def _params(kind: str, query: Mapping[str, str]) -> dict[str, Any]:
     """The report's parameters from the query string (the same for the page and the files)."""
     params: dict[str, Any] = {}
-    if kind in ("daily", "reconciliation"):
+    if kind in ("daily", "reconciliation", "prep"):
         params["day"] = query.get("day") or None
+    elif kind == "inventory":
+        pass
     elif kind == "incident":
         params["incident"] = scanned(query.get("incident", ""))
         window = query.get("window", "60")
@@ -112,7 +116,7 @@ async def report_page(request: Request, production: str, kind: str) -> Response:
     params = _params(kind, request.query_params)
     page.update(kind=kind, params=params, doc=None, error=None, query="")
     status = 200
-    asked = kind in ("daily", "reconciliation") or any(params.values())
+    asked = kind in ("daily", "reconciliation", "inventory", "prep") or any(params.values())
     if asked:
         source = await _source(request, production)
         try:
