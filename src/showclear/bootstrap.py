@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from argon2 import PasswordHasher
 
+from showclear.adapters.attachments import FileAttachments, files_dir
 from showclear.adapters.keys import VERIFIER_KEY_FILE, KeyDirectory, keys_dir, load_verifier
 from showclear.adapters.sqlite.signin import SQLiteSignInStore
 from showclear.adapters.sqlite.store import SQLiteEventStore
@@ -33,13 +34,14 @@ from showclear.app.service import Service
 from showclear.app.signin import Auth
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.note import NoteVerifier
-from showclear.ports import Backend, LedgerBackend
+from showclear.ports import Attachments, Backend, LedgerBackend
 
 __all__ = [
     "Audit",
     "Node",
     "StoreUrl",
     "StoreUrlError",
+    "attachments_for",
     "ledger_for",
     "load_key_file",
     "open_audit",
@@ -263,6 +265,15 @@ def open_audit(db: str | os.PathLike[str] | StoreUrl) -> Audit:
         backend.close()
         raise
     return Audit(backend, origin, keys_dir(path) / VERIFIER_KEY_FILE, url)
+
+
+def attachments_for(node: Node) -> Attachments | None:
+    """Where `node` keeps uploaded documents: ``<db>.files/`` next to a SQLite store; None on
+    a store that is not a file (PostgreSQL keeps no documents yet)."""
+    url = node.url
+    if url is None or url.path is None:
+        return None
+    return FileAttachments(files_dir(url.path))
 
 
 def load_key_file(path: str | os.PathLike[str]) -> NoteVerifier:

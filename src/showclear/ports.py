@@ -16,6 +16,7 @@ database, driver or file holds the record.
     LedgerBackend      Backend + TreeState + AuditReads: what a full set node runs on
     SigningKeys        this node's Ed25519 key pair (load or create; the verifier)
     SignInStore        PIN hashes, failure counts and lockouts, sessions
+    Attachments        documents kept next to the store, named by their SHA-256
 
 Every event is stored as the exact canonical bytes (RFC 8785) that the ledger hashes, so
 verification never re-serialises anything.
@@ -347,3 +348,16 @@ class SignInStore(Protocol):
     def end_session(self, token_hash: bytes) -> None: ...
 
     def close(self) -> None: ...
+
+
+class Attachments(Protocol):
+    """Documents (a setup's written risk assessment) stored by content: the name is the
+    SHA-256 of the bytes, which the event records."""
+
+    def put(self, data: bytes) -> str:
+        """Store `data` (once); its SHA-256, lower-case hex."""
+        ...
+
+    def get(self, sha256: str) -> bytes | None:
+        """The document with that SHA-256, or None."""
+        ...

@@ -67,7 +67,7 @@ def test_inventory_pdf_lists_every_item_and_its_disposition(tmp_path: Path) -> N
 
 
 def test_inventory_csv_cells_cannot_start_a_formula(tmp_path: Path) -> None:
-    hostile = "=HYPERLINK(\"http://x\",\"y\")"
+    hostile = '=HYPERLINK("http://x","y")'
     lines = []
     for line in (DRILLS / "rental-production.jsonl").read_text(encoding="utf-8").splitlines():
         if not line.strip():

@@ -133,7 +133,8 @@ def prep(source: Source, day: str | None = None) -> Document:
 
 
 def build(kind: str, source: Source, **params: Any) -> Document:
-    """The document `kind` (daily, reconciliation, incident, firearm, inventory, prep) with its parameters."""
+    """The document `kind` (daily, reconciliation, incident, firearm, inventory, prep) with its
+    parameters."""
     if kind == "daily":
         return daily(source, params.get("day"))
     if kind == "reconciliation":

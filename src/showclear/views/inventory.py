@@ -11,6 +11,7 @@ acquisition and disposition in the ledger is found exactly once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from showclear.domain import State
@@ -116,3 +117,62 @@ def inventory_summary(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
         ("Lots", f"{len(lots)} acquired, {len(lots) - held_l} disposed, {held_l} on hand"),
         ("Count differences", str(diffs) if diffs else "none"),
     ]  # fmt: skip
+
+
+# -- the armory's inventory screen -----------------------------------------------------------
+
+
+def due_text(due: date | None, today: date) -> tuple[str, bool]:
+    """A rental's due date as shown, and whether it is overdue (SC-V04: by the end of it)."""
+    if due is None:
+        return "", False
+    return due.isoformat(), due < today
+
+
+def inventory_screen(state: State, today: date) -> dict[str, Any]:
+    """What the inventory screen lists: vendors, firearms with their due-back date, lots."""
+    vendors = [
+        {
+            "id": v.id,
+            "name": v.name,
+            "licence": v.licence,
+            "expires": v.licence_expires.isoformat(),
+            "valid": v.valid_on(today),
+            "approved_by": v.approved_by,
+            "agreed_by": v.agreed_by,
+        }
+        for v in sorted(state.vendors.values(), key=lambda v: v.id)
+    ]
+    firearms = []
+    for f in sorted(state.firearms.values(), key=lambda f: f.id):
+        due, overdue = due_text(f.due_back, today)
+        firearms.append(
+            {
+                "id": f.id,
+                "what": ", ".join(
+                    p for p in (f.kind.replace("_", " "), f.caliber, f.firearm_class) if p
+                ),
+                "serial": f.serial or "",
+                "vendor": f.vendor or "",
+                "invoice": f.invoice or "",
+                "due_back": due,
+                "overdue": overdue and f.disposed is None,
+                "disposed": f.disposed,
+                "loaded": f.rounds,
+            }
+        )
+    lots = [
+        {
+            "id": lot.id,
+            "what": f"{lot.kind} {lot.caliber}",
+            "vendor": lot.vendor,
+            "invoice": lot.invoice or "",
+            "received": lot.received,
+            "on_hand": lot.on_hand,
+            "disposed": lot.disposed,
+        }
+        for lot in sorted(state.lots.values(), key=lambda x: x.id)
+    ]
+    open_items = sum(1 for f in state.firearms.values() if f.disposed is None)
+    open_items += sum(1 for x in state.lots.values() if x.disposed is None and x.on_hand > 0)
+    return {"vendors": vendors, "firearms": firearms, "lots": lots, "open_items": open_items}

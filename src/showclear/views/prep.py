@@ -120,8 +120,9 @@ def _notices(state: State, setups: list[Setup], on: date) -> list[dict[str, Any]
     mine = [n for n in state.notifications if n.day == on]
     for n in mine:
         officer = f", officer {n.officer}" if n.officer else ""
-        rows.append(_row("Notices", n.agency, f"notified {n.at.isoformat(timespec='minutes')}",
-                         f"reference {n.reference}{officer}; by {person_text(state, n.by)}"))  # fmt: skip
+        what = f"notified {n.at.isoformat(timespec='minutes')}"
+        detail = f"reference {n.reference}{officer}; by {person_text(state, n.by)}"
+        rows.append(_row("Notices", n.agency, what, detail))
     fires = any(s.action == BLANK_SETUP for s in setups)
     required = state.policy.police_notice_minutes
     if (fires or required is not None) and not any(n.agency == "police" for n in mine):

@@ -32,7 +32,9 @@ from showclear.web.dependencies import Ctx
 from showclear.web.guards import Guards
 from showclear.web.problems import openapi_components
 from showclear.web.routes import api as routes_api
+from showclear.web.routes import inventory as routes_inventory
 from showclear.web.routes import pages as routes_pages
+from showclear.web.routes import readiness as routes_readiness
 from showclear.web.routes import reports as routes_reports
 from showclear.web.sse import Broker
 
@@ -103,5 +105,7 @@ def create_app(
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_reports.router)  # report and label downloads
+    app.include_router(routes_inventory.router)  # vendors, due-back dates, dispositions
+    app.include_router(routes_readiness.router)  # setup form with its file, the day's notices
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

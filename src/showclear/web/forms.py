@@ -60,6 +60,19 @@ TITLES: dict[str, tuple[str, str]] = {
     "tick": ("Check the clocks", "Raises any alerts that have fallen due."),
     "correct": ("Correct a record", "A new event names the one it corrects (SC-R01)."),
     "issue": ("Hand over", "Show clear or show load, witnesses confirm with their PIN."),
+    "approve_vendor": ("Approve a vendor", "Producer, with an armorer agreeing (SC-V01)."),
+    "dispose": (
+        "Dispose of a firearm or lot",
+        "Returned, transferred or destroyed before a witness; unloaded, in the armory (SC-V02).",
+    ),
+    "record_notification": (
+        "Record a notice",
+        "Police, fire or film office, before blanks are loaded (SC-F02).",
+    ),
+    "close_production": (
+        "Close the production",
+        "Every firearm and lot disposed of first (SC-V02). Nothing is accepted after it.",
+    ),
 }
 
 LABELS = {
@@ -259,6 +272,7 @@ GROUPS: dict[str, tuple[str, list[str]]] = {
             "report_misfire",
             "register_firearm",
             "register_container",
+            "dispose",
         ],
     ),
     "ammo": ("Ammunition", ["receive_ammo", "inspect_lot", "verify_rounds", "report_live_round"]),
@@ -274,6 +288,7 @@ GROUPS: dict[str, tuple[str, list[str]]] = {
             "end_break",
             "wrap_day",
             "assign_task",
+            "record_notification",
             "tick",
         ],
     ),

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from showclear.domain import Malformed
 from showclear.domain.limits import MAX_ID_CHARS
+from showclear.domain.rules.readiness import CALL_FOR
 from showclear.domain.rules.records import WHO
 from showclear.domain.state import State
 from showclear.errors import CommandIdReused, NotFound, classify
@@ -23,6 +24,7 @@ from showclear.web.rendering import answer_status, page_context, render_page
 from showclear.web.witnesses import witness_checks, witness_failures
 
 router = APIRouter(include_in_schema=False)
+CALLS = ("cold", "dummies", "hot")
 PRE_CSRF = "sc_signin_csrf"
 
 # -- productions and sign-in ---------------------------------------------------------------
@@ -198,6 +200,8 @@ def _handover_view(state: State, firearm: str, to: str) -> dict[str, Any]:
         "loaded_text": ", ".join(f"{n} {f.loaded_kind} from {lot}" for lot, n in f.loaded)
         if f is not None
         else "",
+        "calls": CALLS,
+        "actual_call": CALL_FOR[f.loaded_kind] if f is not None else None,  # SC-F01
     }
 
 
@@ -231,6 +235,7 @@ async def handover(request: Request, production: str) -> Response:
         "to": to,
         "setup": str(form.get("setup", "")),
         "shown": form.get("shown") == "on",
+        **({"call": str(form["call"])} if form.get("call") else {}),  # SC-F01
         "witnesses": [w for w in (to, supervisor) if w],
         "witness_pins": {
             to: str(form.get("pin_performer", "")),
