@@ -45,8 +45,8 @@ def test_inventory_csv_round_trips_every_acquisition_and_disposition_once(tmp_pa
     by_id = {(r["item"], r["id"]): r for r in rows}
     rev = by_id[("firearm", "rev-1")]
     assert rev["acquired"] == "2025-02-03" and rev["serial"] == "C100231"
-    assert "licence FFL 9-95-037-01-2D-04418" in rev["source"]
-    assert rev["how"] == "returned" and "Acme Prop House (acme-props)" in rev["to"]
+    assert rev["source"] == "acme-props · FFL 9-95-037-01-2D-04418"  # the licence that day
+    assert rev["how"] == "returned" and rev["to"] == "acme-props"
     assert rev["invoice"] == "ACME-7001" and rev["reference"] == "ACME-7001 return slip"
     b38 = by_id[("lot", "b38")]
     assert b38["how"] == "destroyed" and "Ruth Adebayo" in b38["to"]
@@ -64,6 +64,8 @@ def test_inventory_pdf_lists_every_item_and_its_disposition(tmp_path: Path) -> N
         assert ident in text
     assert "destroyed" in text and "returned" in text
     assert "3 acquired, 3 disposed, 0 on hand" in text
+    # The vendors named in the summary, with their licences: the lines carry their IDs.
+    assert "Vendor acme-props: Acme Prop House, licence FFL 9-95-037-01-2D-04418" in text
 
 
 def test_inventory_csv_cells_cannot_start_a_formula(tmp_path: Path) -> None:

@@ -90,6 +90,6 @@ def test_rent_refuse_a_cold_call_return_and_find_both_movements(browser: Any, li
     page.goto(f"{live.url}/p/demo/reports/inventory")
     row = page.locator("table.report tr", has_text="rent45")
     expect(row).to_have_count(1)
-    for text in ("ACME-9001", "Acme Prop House", "R45-9001", "returned", "RET-9001"):
+    for text in ("ACME-9001", "acme-props · FFL", "R45-9001", "returned", "RET-9001"):
         expect(row).to_contain_text(text)
     page.close()

@@ -257,6 +257,14 @@ def register(bench_app: typer.Typer) -> None:
 
     @bench_app.command("report")
     def report_cmd(
+        kind: Annotated[
+            str,
+            typer.Option("--kind", help="daily (the day's log) or inventory (the bound book)."),
+        ] = "daily",
+        firearms: Annotated[
+            int, typer.Option("--firearms", min=1, help="--kind inventory: firearms.")
+        ] = 2000,
+        lots: Annotated[int, typer.Option("--lots", min=1, help="--kind inventory: lots.")] = 5000,
         events: Annotated[
             int, typer.Option("--events", min=1, help="Events on the day of the log.")
         ] = 2000,
@@ -272,7 +280,9 @@ def register(bench_app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Daily firearms log PDF of a day of EVENTS events: from the command line (a fresh
-        process) and from the web app, each next to the same log as CSV.
+        process) and from the web app, each next to the same log as CSV. With --kind inventory:
+        the acquisition and disposition record of FIREARMS firearms and LOTS lots, each
+        acquired and disposed of, from the command line next to the same record as CSV.
 
         Example: [bold]showclear bench report --events 2000 --json[/bold]
         """
@@ -287,6 +297,25 @@ def register(bench_app: typer.Typer) -> None:
             if not json_out:
                 err.print(f"[dim]{message}[/dim]")
 
+        if kind not in ("daily", "inventory"):
+            err.print("[red]--kind must be daily or inventory.[/red]")
+            raise typer.Exit(2)
+        if kind == "inventory":
+            from showclear.bench import report_inventory
+
+            found = report_inventory.run(firearms, lots, rounds, directory, progress=say)
+            if json_out:
+                print(json.dumps(found))
+                return
+            title = f"bench report --kind inventory: {found['rows']:,} rows, {found['pages']} "
+            table = Table(title=title + f"pages ({rounds} rounds: median, min..max)")
+            table.add_column("measure")
+            table.add_column("seconds", justify="right")
+            add_spread_rows(table, found, report_inventory.ROWS)
+            met = "[green]met[/green]" if found["target_met"] else "[red]missed[/red]"
+            table.add_row(f"target: CLI < {TARGET_SECONDS:.0f} s (median)", met)
+            Console(highlight=False).print(table)
+            return
         result = run(events, rounds, directory, progress=say)
         if json_out:
             print(json.dumps(result))

@@ -47,7 +47,7 @@ def _source(db: Path, production: str | None) -> Source:
 
 def _write(kind: str, db: Path, production: str | None, out: Path, **params: Any) -> None:
     from showclear.reports.csv_out import to_csv_bytes
-    from showclear.reports.pdf import render_pdf
+    from showclear.reports.render import render_pdf
     from showclear.views import documents as document
     from showclear.views.report_tables import ReportError
 

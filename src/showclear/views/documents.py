@@ -11,6 +11,7 @@ from showclear.views.inventory import (
     INVENTORY_HEADERS,
     inventory_rows,
     inventory_summary,
+    vendor_legend,
 )
 from showclear.views.prep import PREP_COLUMNS, PREP_HEADERS, day_numbers, prep_rows, prep_summary
 from showclear.views.source import Seal, Source
@@ -118,7 +119,7 @@ def inventory(source: Source) -> Document:
     rows = inventory_rows(source.state, source.envs)
     return Document("inventory", "Acquisition and disposition record", source.title,
                     INVENTORY_COLUMNS, INVENTORY_HEADERS, rows, source.seal, source.title,
-                    inventory_summary(rows),
+                    inventory_summary(rows) + vendor_legend(source.state),
                     stem=f"inventory-{source.production}")  # fmt: skip
 
 

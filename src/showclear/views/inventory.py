@@ -15,30 +15,30 @@ from datetime import date
 from typing import Any
 
 from showclear.domain import State
-from showclear.views.report_tables import person_text
 
 Env = dict[str, Any]
 
 INVENTORY_COLUMNS = ("seq", "acquired", "source", "invoice", "item", "id", "description",
                      "serial", "count", "disposed_seq", "disposed", "how", "to", "left",
                      "reference", "flag")  # fmt: skip
-INVENTORY_HEADERS = ("#", "Received", "From (licence)", "Invoice", "Item", "ID",
+INVENTORY_HEADERS = ("#", "Received", "From · licence", "Invoice", "Item", "ID",
                      "Make / model / class or kind / caliber", "Serial", "Count", "Out #",
-                     "Disposed", "How", "To / witness (licence)", "Left", "Reference",
+                     "Disposed", "How", "To / witness", "Left", "Reference",
                      "Flag")  # fmt: skip
 ACQUIRED = ("firearm_registered", "ammo_received")
 DISPOSED = "item_disposed"
 
 
 def _vendor_text(vendors: dict[str, dict[str, Any]], vendor: str | None) -> str:
-    """A vendor as the papers name it: "Acme Props (acme), licence FFL-1 to 2026-12-31"; free
-    text (vendors not required to be approved) as it was written."""
+    """A vendor on a line of the book: its ID and licence number as they stood that day
+    ("acme · FFL 9-95-037"; the summary names each vendor); free text (vendors not required
+    to be approved) as it was written."""
     if not vendor:
         return ""
     v = vendors.get(vendor)
     if v is None:
         return vendor
-    return f"{v['name']} ({vendor}), licence {v['licence']} to {v['licence_expires']}"
+    return f"{vendor} · {v['licence']}"
 
 
 def _description(d: dict[str, Any], firearm: bool) -> str:
@@ -89,9 +89,10 @@ def inventory_rows(state: State, envs: Sequence[Env]) -> list[dict[str, Any]]:
             if row is None:  # a disposal the record never acquired: cannot happen; shown anyway
                 continue
             if d["how"] == "destroyed":
-                to = "destroyed before " + person_text(state, d.get("witness"))
-            else:
-                to = _vendor_text(vendors, d.get("to"))
+                witness = state.people.get(d.get("witness") or "")
+                to = f"witness {witness.name} ({witness.id})" if witness else "witness ?"
+            else:  # the vendor's ID: the summary names it, with its licence
+                to = d.get("to") or ""
             row.update(
                 disposed_seq=env["seq"],
                 disposed=str(env["at"])[:10],
@@ -103,6 +104,14 @@ def inventory_rows(state: State, envs: Sequence[Env]) -> list[dict[str, Any]]:
             if d["item"] == "lot" and d.get("count") != d.get("on_hand"):
                 row["flag"] = "DIFFERENCE"  # SC-V03: the papers and the count disagree
     return sorted(rows.values(), key=lambda r: r["seq"])
+
+
+def vendor_legend(state: State) -> list[tuple[str, str]]:
+    """Each approved vendor as the summary names it: ID, name, licence and its expiry."""
+    return [
+        (f"Vendor {v.id}", f"{v.name}, licence {v.licence} valid through {v.licence_expires}")
+        for v in sorted(state.vendors.values(), key=lambda v: v.id)
+    ]
 
 
 def inventory_summary(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -24,7 +24,8 @@ from fastapi.responses import HTMLResponse, Response
 from showclear.errors import MalformedInput, NotFound, ReportNotFound
 from showclear.reports.csv_out import to_csv_bytes
 from showclear.reports.labels import LABEL_KINDS, LAYOUTS, render_labels
-from showclear.reports.pdf import NUMERIC, render_pdf
+from showclear.reports.pdf import NUMERIC
+from showclear.reports.render import render_pdf
 from showclear.views import documents as document
 from showclear.views.report_tables import MAX_WINDOW
 from showclear.views.source import Source, signed_source
