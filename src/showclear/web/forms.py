@@ -13,7 +13,13 @@ from typing import Any, Literal, get_args, get_origin
 
 from starlette.datastructures import FormData
 
-from showclear.domain.commands import COMMANDS, EXTRA_COMMANDS, Command, PolicyPatch
+from showclear.domain.commands import (
+    COMMANDS,
+    EXTRA_COMMANDS,
+    Command,
+    PolicyPatch,
+    RiskAssessment,
+)
 from showclear.domain.parsing import FieldSpec, Malformed, _strip, read_json, schema
 from showclear.domain.rules.records import WHO, may_act_as
 from showclear.domain.state import State
@@ -181,7 +187,8 @@ def fields_for(type_name: str, state: State, me: str) -> list[Field]:
     cls = command_class(type_name)
     if cls is None:
         raise KeyError(type_name)
-    return [_field(spec, state, me) for spec in schema(cls)]
+    # A risk assessment is a file: uploaded on the setup page (routes/readiness.py), not typed.
+    return [_field(spec, state, me) for spec in schema(cls) if spec.tp is not RiskAssessment]
 
 
 def _number(text: str) -> Any:

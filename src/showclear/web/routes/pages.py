@@ -10,17 +10,17 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from showclear.domain import Malformed
 from showclear.domain.limits import MAX_ID_CHARS
 from showclear.domain.rules.readiness import CALL_FOR
 from showclear.domain.rules.records import WHO
 from showclear.domain.state import State
-from showclear.errors import CommandIdReused, NotFound, classify
+from showclear.errors import NotFound
 from showclear.views.envelopes import envelopes
 from showclear.views.history import history
 from showclear.web.dependencies import SESSION_COOKIE, ctx_of, state_of
 from showclear.web.forms import GROUPS, GUARDED, TITLES, fields_for, form_to_raw, may_issue, scanned
-from showclear.web.rendering import answer_status, page_context, render_page
+from showclear.web.outcome import run_and_show
+from showclear.web.rendering import page_context, render_page
 from showclear.web.witnesses import witness_checks, witness_failures
 
 router = APIRouter(include_in_schema=False)
@@ -256,29 +256,7 @@ async def handover(request: Request, production: str) -> Response:
     if failures:
         page.update(result="pin", messages=failures, answer=None)
         return render_page(request, "_result.html", page, 403)
-    return await _run_and_show(request, page, production, raw)
-
-
-async def _run_and_show(
-    request: Request, page: dict[str, Any], production: str, raw: dict[str, Any]
-) -> Response:
-    ctx = page["ctx"]
-    try:
-        answer = await ctx.app.aexecute(production, raw, actor=page["me"])
-    except (Malformed, CommandIdReused) as exc:
-        # Malformed (422), naming what the production lacks or a reused ID (409): the form's
-        # result box says which field; anything else is rendered by web.errors.
-        err = classify(exc)
-        assert err is not None
-        field = err.extra.get("field")
-        page.update(
-            result="malformed",
-            messages=[f"{field}: {err.detail}" if field else err.detail],
-            answer=None,
-        )
-        return render_page(request, "_result.html", page, err.status)
-    page.update(result=answer.verdict, answer=answer, messages=[answer.message])
-    return render_page(request, "_result.html", page, answer_status(answer))
+    return await run_and_show(request, page, production, raw)
 
 
 @router.post("/p/{production}/do/{type_name}", response_class=HTMLResponse)
@@ -287,7 +265,7 @@ async def do_command(request: Request, production: str, type_name: str) -> Respo
     if type_name == "issue" or (type_name not in TITLES and type_name not in WHO):
         raise NotFound(f"No command form {type_name!r}.")
     raw = form_to_raw(type_name, await request.form())
-    return await _run_and_show(request, page, production, raw)
+    return await run_and_show(request, page, production, raw)
 
 
 @router.post("/p/{production}/people/{person}/pin", response_class=HTMLResponse)

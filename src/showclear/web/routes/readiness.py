@@ -28,14 +28,13 @@ from showclear.web.rendering import page_context, render_page
 from showclear.web.uploads import FIELD, checked_document, media_type_of
 
 router = APIRouter(include_in_schema=False)
-FORM_FIELDS_ELSEWHERE = {"risk_assessment"}  # drawn by hand: a file and its controls
 
 
 @router.get("/p/{production}/setup", response_class=HTMLResponse)
 async def setup_page(request: Request, production: str) -> Response:
     page = await page_context(request, production)
     state, me = page["state"], page["me"]
-    fields = [f for f in fields_for("plan_setup", state, me) if f.name not in FORM_FIELDS_ELSEWHERE]
+    fields = fields_for("plan_setup", state, me)  # the risk assessment is drawn by hand: a file
     known = sorted(
         {(s.id, s.risk_assessment.sha256) for s in state.setups.values() if s.risk_assessment}
     )
