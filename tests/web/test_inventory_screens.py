@@ -159,3 +159,26 @@ def test_handover_preselects_the_call_for_what_the_firearm_holds(live: Live) -> 
     html = arm.get("/p/demo/handover/preview", params={"firearm": "colt45", "to": "lead"}).text
     assert re.search(r'<option value="cold" selected>COLD \(what it holds\)', html)
     assert '<option value="hot">' in html and '<option value="dummies">' in html
+
+
+def test_inventory_and_prep_reports_download_behind_sign_in(live: Live) -> None:
+    stranger = httpx.Client(base_url=live.url, timeout=10)
+    for url in ("/p/demo/reports/inventory.pdf", "/p/demo/reports/prep.csv"):
+        r = stranger.get(url, follow_redirects=False)
+        assert r.status_code in (303, 401), (url, r.status_code)
+        assert not r.content.startswith(b"%PDF")
+    arm = live.client("arm", PINS["arm"])
+    pdf = arm.get("/p/demo/reports/inventory.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert pdf.headers["content-disposition"] == (
+        "attachment; filename=\"inventory-demo.pdf\"; filename*=UTF-8''inventory-demo.pdf"
+    )
+    today = date.today().isoformat()
+    prep = arm.get("/p/demo/reports/prep.csv", params={"day": today})
+    assert prep.status_code == 200 and prep.headers["content-type"].startswith("text/csv")
+    assert f"prep-demo-{today}.csv" in prep.headers["content-disposition"]
+    sections = {line.split(",")[0] for line in prep.text.splitlines()[1:]}
+    assert {"Pull", "Verify", "Notices", "Readiness"} <= sections
+    page = arm.get("/p/demo/reports/prep", params={"day": today})
+    assert page.status_code == 200 and "prep sheet" in page.text and "sc12-saloon" in page.text
+    assert arm.get("/p/demo/reports/prep", params={"day": "31/12"}).status_code == 404
