@@ -3,6 +3,7 @@ called "cold" while it holds dummies, returned to its vendor, and found in the b
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from playwright.sync_api import expect
@@ -92,4 +93,36 @@ def test_rent_refuse_a_cold_call_return_and_find_both_movements(browser: Any, li
     expect(row).to_have_count(1)
     for text in ("ACME-9001", "acme-props · FFL", "R45-9001", "returned", "RET-9001"):
         expect(row).to_contain_text(text)
+    page.close()
+
+
+def test_setup_form_uploads_the_risk_assessment_from_the_browser(browser: Any, live: Live) -> None:
+    pdf = b"%PDF-1.4\n% signed risk assessment, scene 30\n%%EOF\n"
+    page = browser.new_page(viewport=TABLET)
+    sign_in(page, live, "ad", PINS["ad"])
+    page.goto(f"{live.url}/p/demo/screen/day")
+    page.click("text=Plan a setup with PPE, medic and the risk assessment file")
+    page.wait_for_url(f"{live.url}/p/demo/setup")
+    page.fill("#setup-setup", "sc30-yard")
+    page.fill("#setup-scene", "30")
+    page.locator("#form-setup input[name=firearms][value=g17]").check()
+    page.locator("#form-setup input[name=performers][value=villain]").check()
+    page.select_option("#setup-action", "fire_blanks")
+    page.check("#setup-ppe")
+    page.check("#setup-shields")
+    page.fill("#setup-medic", "medic")
+    page.set_input_files("#setup-file", files=[
+        {"name": "RA scene 30.pdf", "mimeType": "application/pdf", "buffer": pdf}
+    ])  # fmt: skip
+    page.fill("#setup-controls", "Quarter loads; shield for camera; medic on set.")
+    page.click("#setup-submit")
+    expect(page.locator("#result-setup .result.accepted")).to_contain_text("sc30-yard")
+    planned = [e for e in live.events() if e["type"] == "setup_planned"][-1]["data"]
+    assert planned["risk_assessment"]["sha256"] == hashlib.sha256(pdf).hexdigest()
+    # The same form refuses a file that is not what it says it is, and names the field.
+    page.set_input_files("#setup-file", files=[
+        {"name": "ra.pdf", "mimeType": "application/pdf", "buffer": b"<html>no</html>"}
+    ])  # fmt: skip
+    page.click("#setup-submit")
+    expect(page.locator("#result-setup .result.malformed")).to_contain_text("risk_assessment_file")
     page.close()
