@@ -22,7 +22,6 @@ Figures are medians with min and max; the target is report_cli_s under 3 s.
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from showclear.bench.stats import add_spread_rows, spread
+from showclear.bench.stats import add_spread_rows, rotating_rounds
 from showclear.bench.workload import PRODUCTION, HandoverWorkload
 
 if TYPE_CHECKING:
@@ -223,17 +222,9 @@ def run(
             ("report_inprocess_s", inprocess),
             ("read_s", partial(_read, path)),
         ]
-        per_round: list[dict[str, float]] = []
-        for r in range(rounds):
-            shift = r % len(steps)
-            row = {name: measure() for name, measure in steps[shift:] + steps[:shift]}
-            per_round.append(row)
-            say(f"round {r + 1}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
+        result = rotating_rounds(steps, rounds, say, ("report_cli_s", TARGET_SECONDS))
     finally:
         web.close()
-    figures = {key: [row[key] for row in per_round] for key in per_round[0]}
-    result: dict[str, Any] = {key: statistics.median(v) for key, v in figures.items()}
-    worst = max(figures["report_cli_s"])
     result.update(
         events=events,
         day=day,
@@ -241,12 +232,6 @@ def run(
         rows=rows,
         pages=pages,
         pdf_over_csv_cli_s=result["report_cli_s"] - result["csv_cli_s"],
-        target_s=TARGET_SECONDS,
-        target_met=result["report_cli_s"] < TARGET_SECONDS,
-        target_met_every_round=worst < TARGET_SECONDS,
-        rounds=rounds,
-        spread={key: spread(values) for key, values in figures.items()},
-        per_round=per_round,
         pdf=str(base / "cli.pdf"),
     )
     return result

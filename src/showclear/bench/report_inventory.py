@@ -17,7 +17,6 @@ Figures are medians with min and max; the target is report_cli_s under 3 s.
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from showclear.bench.stats import spread
+from showclear.bench.stats import rotating_rounds
 
 PRODUCTION = "prophouse"
 TARGET_SECONDS = 3.0
@@ -159,14 +158,7 @@ def run(
         ("csv_cli_s", partial(_cli, path, base / "cli.csv")),
         ("report_inprocess_s", partial(_inprocess, path, base / "inprocess.pdf", sizes)),
     ]
-    per_round: list[dict[str, float]] = []
-    for r in range(rounds):
-        shift = r % len(steps)
-        row = {name: measure() for name, measure in steps[shift:] + steps[:shift]}
-        per_round.append(row)
-        say(f"round {r + 1}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
-    figures = {key: [row[key] for row in per_round] for key in per_round[0]}
-    result: dict[str, Any] = {key: statistics.median(v) for key, v in figures.items()}
+    result = rotating_rounds(steps, rounds, say, ("report_cli_s", TARGET_SECONDS))
     result.update(
         events=events,
         firearms=firearms,
@@ -174,12 +166,6 @@ def run(
         rows=sizes.get("rows", 0),
         pages=sizes.get("pages", 0),
         pdf_over_csv_cli_s=result["report_cli_s"] - result["csv_cli_s"],
-        target_s=TARGET_SECONDS,
-        target_met=result["report_cli_s"] < TARGET_SECONDS,
-        target_met_every_round=max(figures["report_cli_s"]) < TARGET_SECONDS,
-        rounds=rounds,
-        spread={key: spread(values) for key, values in figures.items()},
-        per_round=per_round,
         pdf=str(base / "cli.pdf"),
     )
     return result
