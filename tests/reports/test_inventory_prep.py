@@ -117,3 +117,29 @@ def test_prep_sheet_of_a_rental_day_lists_notices_and_no_gap(tmp_path: Path) -> 
     assert "prep sheet" in text and "MPS-FILM-20250203-17" in text
     bad = showclear("report", "prep", "--db", db, "--day", "03/02/2025", "-o", out)
     assert bad.returncode == 2 and "day must be a date" in bad.stderr
+
+
+def test_a_corrected_acquisition_keeps_its_line_and_is_flagged(tmp_path: Path) -> None:
+    from showclear.bootstrap import ledger_for, open_node
+    from showclear.views.inventory import inventory_rows
+    from showclear.views.source import load_source
+
+    db = drill_store(tmp_path, "inventory-rentals-overdue")
+    events = _events(db, "copper-road")
+    rev1 = next(e for e in events if e["type"] == "firearm_registered")
+    producer = next(e["actor"] for e in events if e["type"] == "production_opened")
+    with open_node(db, signin=False) as node:
+        answer = node.app.execute("copper-road", {
+            "type": "correct", "corrects": rev1["seq"], "reason": "serial misread",
+            "changes": {"serial": "C100291"},
+        }, actor=producer)  # fmt: skip
+        assert answer.verdict == "accepted", answer.message
+    store = SQLiteEventStore(db)
+    try:
+        source = load_source(store, "copper-road", ledger_for(db, store).key_fingerprint)
+    finally:
+        store.close()
+    rows = {r["id"]: r for r in inventory_rows(source.state, source.envs)}
+    assert rows[rev1["data"]["firearm"]]["flag"] == "CORRECTED"
+    assert rows[rev1["data"]["firearm"]]["serial"] == (rev1["data"].get("serial") or "")
+    assert all(r["flag"] == "" for k, r in rows.items() if k != rev1["data"]["firearm"])

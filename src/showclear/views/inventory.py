@@ -103,7 +103,11 @@ def inventory_rows(state: State, envs: Sequence[Env]) -> list[dict[str, Any]]:
             )
             if d["item"] == "lot" and d.get("count") != d.get("on_hand"):
                 row["flag"] = "DIFFERENCE"  # SC-V03: the papers and the count disagree
-    return sorted(rows.values(), key=lambda r: r["seq"])
+    out = sorted(rows.values(), key=lambda r: r["seq"])
+    for r in out:  # SC-R01: the line stays as recorded; the correction is in the history
+        if r["seq"] in state.corrections or r["disposed_seq"] in state.corrections:
+            r["flag"] = (r["flag"] + " CORRECTED").strip()
+    return out
 
 
 def vendor_legend(state: State) -> list[tuple[str, str]]:
