@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from argon2 import PasswordHasher
 
+from showclear.adapters.attachments import FileAttachments, files_dir
 from showclear.adapters.keys import VERIFIER_KEY_FILE, KeyDirectory, keys_dir, load_verifier
 from showclear.adapters.notify import Security, SmtpSender, senders
 from showclear.adapters.sqlite.outbox import SQLiteAlertOutbox
@@ -40,7 +41,7 @@ from showclear.app.studio_board import StudioBoard, signin_hooks
 from showclear.app.timer import DEFAULT_INTERVAL, WatchdogTimer
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.note import NoteVerifier
-from showclear.ports import AlertOutbox, Backend, LedgerBackend, SignInStore
+from showclear.ports import AlertOutbox, Attachments, Backend, LedgerBackend, SignInStore
 
 __all__ = [
     "KEYS_ENV",
@@ -52,6 +53,7 @@ __all__ = [
     "Security",
     "StoreUrl",
     "StoreUrlError",
+    "attachments_for",
     "keys_for",
     "ledger_for",
     "load_key_file",
@@ -430,6 +432,15 @@ def open_audit(
         backend.close()
         raise
     return Audit(backend, origin, key_file, url)
+
+
+def attachments_for(node: Node) -> Attachments | None:
+    """Where `node` keeps uploaded documents: ``<db>.files/`` next to a SQLite store; None on
+    a store that is not a file (PostgreSQL keeps no documents yet)."""
+    url = node.url
+    if url is None or url.path is None:
+        return None
+    return FileAttachments(files_dir(url.path))
 
 
 def load_key_file(path: str | os.PathLike[str]) -> NoteVerifier:

@@ -20,6 +20,7 @@ database, driver or file holds the record.
                        last sync and co-signed tree, refused pushes, studio staff (PostgreSQL)
     AlertOutbox        contact addresses under their fingerprints, alert send attempts
     AlertSender        one channel's way out (SMTP, Apprise, the log)
+    Attachments        documents kept next to the store, named by their SHA-256
 
 Every event is stored as the exact canonical bytes (RFC 8785) that the ledger hashes, so
 verification never re-serialises anything.
@@ -496,3 +497,16 @@ class AlertSender(Protocol):
     or raises DeliveryError."""
 
     def send(self, alert: OutgoingAlert) -> str: ...
+
+
+class Attachments(Protocol):
+    """Documents (a setup's written risk assessment) stored by content: the name is the
+    SHA-256 of the bytes, which the event records."""
+
+    def put(self, data: bytes) -> str:
+        """Store `data` (once); its SHA-256, lower-case hex."""
+        ...
+
+    def get(self, sha256: str) -> bytes | None:
+        """The document with that SHA-256, or None."""
+        ...

@@ -52,7 +52,7 @@ def test_formula_payloads_in_ids_and_vendor_fields_are_neutralised(live: Live) -
                    "invoice": f})  # fmt: skip
         post(arm, {"type": "receive_ammo", "lot": f"@{fid}", "kind": "dummy", "caliber": f,
                    "count": 10, "vendor": fid, "invoice": f})  # fmt: skip
-    for report in ("daily", "reconciliation"):
+    for report in ("daily", "reconciliation", "inventory"):
         r = arm.get(f"/p/demo/reports/{report}.csv")
         assert r.status_code == 200, r.text
         rows = cells(r.text)

@@ -1,4 +1,4 @@
-"""`showclear report daily|reconciliation|incident|firearm` and `showclear labels`.
+"""`showclear report daily|reconciliation|incident|firearm|inventory|prep` and `showclear labels`.
 
 Registered on the main app by showclear.cli (``register(app)``). The output format follows the
 file's extension: ``.pdf`` or ``.csv``.
@@ -47,7 +47,7 @@ def _source(db: Path, production: str | None) -> Source:
 
 def _write(kind: str, db: Path, production: str | None, out: Path, **params: Any) -> None:
     from showclear.reports.csv_out import to_csv_bytes
-    from showclear.reports.pdf import render_pdf
+    from showclear.reports.render import render_pdf
     from showclear.views import documents as document
     from showclear.views.report_tables import ReportError
 
@@ -127,6 +127,30 @@ def firearm_cmd(
     Example: [bold]showclear report firearm --db set.db --firearm colt45 -o colt45.pdf[/bold]
     """
     _write("firearm", db, production, output, firearm=firearm)
+
+
+@report_app.command("inventory")
+def inventory_cmd(db: DbOption, output: OutOption,
+                  production: ProductionOption = None) -> None:  # fmt: skip
+    """Acquisition and disposition record, in the order of a bound book: for every firearm and
+    lot, when it came in, from whom (with the vendor's licence), the invoice and what it is;
+    when it left, how, to whom (or destroyed before whom) and the reference.
+
+    Example: [bold]showclear report inventory --db set.db -o inventory.pdf[/bold]
+    """
+    _write("inventory", db, production, output)
+
+
+@report_app.command("prep")
+def prep_cmd(db: DbOption, output: OutOption, day: DayOption = None,
+             production: ProductionOption = None) -> None:  # fmt: skip
+    """The armorer's prep sheet for a day: firearms to pull by setup, lots to verify, performers
+    missing training, missing notices, setups without PPE, medic or risk assessment, firearms
+    without the day's barrel check, rentals due back.
+
+    Example: [bold]showclear report prep --db set.db --day 2025-03-14 -o prep.pdf[/bold]
+    """
+    _write("prep", db, production, output, day=day)
 
 
 def labels_cmd(

@@ -17,6 +17,8 @@ import re
 from typing import Any
 
 MAX_BODY_BYTES = 64 * 1024  # one request body, form post or drill line
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # one uploaded document (a setup's risk assessment)
+MAX_UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + MAX_BODY_BYTES  # the document and its form
 MAX_TEXT_CHARS = 2_000  # a note, a reason, a name: a few paragraphs at most
 MAX_ID_CHARS = 100  # an ID of a production, person, firearm, lot, setup, command ...
 MAX_DEPTH = 8  # nesting of a whole JSON document, the command object itself counting as 1

@@ -27,11 +27,13 @@ from showclear.views.source import Seal
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Column widths (percent) per report kind; numeric columns are right-aligned.
-WIDTHS: dict[str, list[int]] = {
+WIDTHS: dict[str, list[float]] = {
     "daily": [4, 7, 11, 9, 15, 22, 26, 6],  # Flag: wide enough for "override" unbroken
     "incident": [4, 7, 11, 9, 15, 20, 28, 6],
     "firearm": [4, 13, 10, 14, 19, 21, 13, 6],
     "reconciliation": [14, 8, 12, 9, 9, 9, 9, 9, 9, 12],
+    "inventory": [3, 7, 12, 6, 4.5, 6, 11, 6.5, 4, 3, 7, 5.5, 11, 3.5, 5.5, 4.5],
+    "prep": [10, 12, 22, 36, 20],
 }
 # Long logs (a busy day runs to thousands of rows) print as pre-wrapped monospace rows, one
 # box per row instead of one per cell: WeasyPrint lays out and draws them several times faster
@@ -44,8 +46,9 @@ MIN_WRAP_WIDTH = 12
 GAP = 2  # spaces between columns
 WRAP_SLACK = 4  # word wrapping leaves a line a few characters short of its column
 NUMERIC = frozenset(
-    {"seq", "received", "expended", "in_firearms", "on_hand", "reported", "difference"}
-)
+    {"seq", "received", "expended", "in_firearms", "on_hand", "reported", "difference",
+     "count", "disposed_seq", "left"}
+)  # fmt: skip
 
 
 @functools.cache

@@ -6,9 +6,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from showclear.views import report_tables as t
+from showclear.views.inventory import (
+    INVENTORY_COLUMNS,
+    INVENTORY_HEADERS,
+    inventory_rows,
+    inventory_summary,
+    vendor_legend,
+)
+from showclear.views.prep import PREP_COLUMNS, PREP_HEADERS, day_numbers, prep_rows, prep_summary
 from showclear.views.source import Seal, Source
 
-KINDS = ("daily", "reconciliation", "incident", "firearm")
+KINDS = ("daily", "reconciliation", "incident", "firearm", "inventory", "prep")
 
 
 @dataclass(frozen=True)
@@ -107,8 +115,27 @@ def firearm(source: Source, firearm_id: str) -> Document:
                     summary, stem=f"firearm-{source.production}-{firearm_id}")  # fmt: skip
 
 
+def inventory(source: Source) -> Document:
+    rows = inventory_rows(source.state, source.envs)
+    return Document("inventory", "Acquisition and disposition record", source.title,
+                    INVENTORY_COLUMNS, INVENTORY_HEADERS, rows, source.seal, source.title,
+                    inventory_summary(rows) + vendor_legend(source.state),
+                    stem=f"inventory-{source.production}")  # fmt: skip
+
+
+def prep(source: Source, day: str | None = None) -> Document:
+    day = day or t.default_day(source.envs)
+    rows = prep_rows(source.state, source.envs, day)
+    started = bool(day_numbers(source.envs, day))
+    return Document("prep", "Armorer's prep sheet", f"{source.title} — {day}", PREP_COLUMNS,
+                    PREP_HEADERS, rows, source.seal, source.title,
+                    prep_summary(rows, day, started),
+                    stem=f"prep-{source.production}-{day}")  # fmt: skip
+
+
 def build(kind: str, source: Source, **params: Any) -> Document:
-    """The document `kind` (daily, reconciliation, incident, firearm) with its parameters."""
+    """The document `kind` (daily, reconciliation, incident, firearm, inventory, prep) with its
+    parameters."""
     if kind == "daily":
         return daily(source, params.get("day"))
     if kind == "reconciliation":
@@ -117,4 +144,8 @@ def build(kind: str, source: Source, **params: Any) -> Document:
         return incident(source, params["incident"], int(params.get("window", 60)))
     if kind == "firearm":
         return firearm(source, params["firearm"])
+    if kind == "inventory":
+        return inventory(source)
+    if kind == "prep":
+        return prep(source, params.get("day"))
     raise t.ReportError(f"unknown report {kind!r}; one of {', '.join(KINDS)}")

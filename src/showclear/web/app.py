@@ -34,7 +34,9 @@ from showclear.web.guards import Guards
 from showclear.web.problems import openapi_components
 from showclear.web.routes import api as routes_api
 from showclear.web.routes import contacts as routes_contacts
+from showclear.web.routes import inventory as routes_inventory
 from showclear.web.routes import pages as routes_pages
+from showclear.web.routes import readiness as routes_readiness
 from showclear.web.routes import reports as routes_reports
 from showclear.web.routes import studio as routes_studio
 from showclear.web.sse import Broker
@@ -116,5 +118,7 @@ def create_app(
         app.state.studio = node.studio
         app.include_router(routes_studio.router)
     app.include_router(routes_contacts.router)  # alert addresses on the People screen
+    app.include_router(routes_inventory.router)  # vendors, due-back dates, dispositions
+    app.include_router(routes_readiness.router)  # setup form with its file, the day's notices
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app

@@ -14,7 +14,13 @@ from typing import Any, Literal, get_args, get_origin
 
 from starlette.datastructures import FormData
 
-from showclear.domain.commands import COMMANDS, EXTRA_COMMANDS, Command, PolicyPatch
+from showclear.domain.commands import (
+    COMMANDS,
+    EXTRA_COMMANDS,
+    Command,
+    PolicyPatch,
+    RiskAssessment,
+)
 from showclear.domain.parsing import FieldSpec, Malformed, _strip, read_json, schema
 from showclear.domain.rules.records import WHO, may_act_as
 from showclear.domain.state import State
@@ -61,6 +67,19 @@ TITLES: dict[str, tuple[str, str]] = {
     "tick": ("Check the clocks", "Raises any alerts that have fallen due."),
     "correct": ("Correct a record", "A new event names the one it corrects (SC-R01)."),
     "issue": ("Hand over", "Show clear or show load, witnesses confirm with their PIN."),
+    "approve_vendor": ("Approve a vendor", "Producer, with an armorer agreeing (SC-V01)."),
+    "dispose": (
+        "Dispose of a firearm or lot",
+        "Returned, transferred or destroyed before a witness; unloaded, in the armory (SC-V02).",
+    ),
+    "record_notification": (
+        "Record a notice",
+        "Police, fire or film office, before blanks are loaded (SC-F02).",
+    ),
+    "close_production": (
+        "Close the production",
+        "Every firearm and lot disposed of first (SC-V02). Nothing is accepted after it.",
+    ),
 }
 
 LABELS = {
@@ -200,7 +219,10 @@ def fields_for(type_name: str, state: State, me: str) -> list[Field]:
     if cls is None:
         raise KeyError(type_name)
     skip = KNOWN_FIELDS.get(type_name, set())
-    specs = [spec for spec in schema(cls) if spec.wire not in skip]
+    # A risk assessment is a file: uploaded on the setup page (routes/readiness.py), not typed.
+    specs = [
+        spec for spec in schema(cls) if spec.wire not in skip and spec.tp is not RiskAssessment
+    ]
     order = FIELD_ORDER.get(type_name, ())
     specs.sort(key=lambda spec: order.index(spec.wire) if spec.wire in order else len(order))
     return [_field(spec, state, me) for spec in specs]
@@ -294,6 +316,7 @@ GROUPS: dict[str, tuple[str, list[str]]] = {
             "report_misfire",
             "register_firearm",
             "register_container",
+            "dispose",
         ],
     ),
     "ammo": ("Ammunition", ["receive_ammo", "inspect_lot", "verify_rounds", "report_live_round"]),
@@ -309,6 +332,7 @@ GROUPS: dict[str, tuple[str, list[str]]] = {
             "end_break",
             "wrap_day",
             "assign_task",
+            "record_notification",
             "tick",
         ],
     ),

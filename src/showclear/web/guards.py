@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from showclear.domain.limits import MAX_BODY_BYTES
+from showclear.domain.limits import MAX_BODY_BYTES, MAX_UPLOAD_BODY_BYTES
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -112,7 +112,7 @@ class Guards:
         if refusal is not None:
             await _answer(send_with_headers, *refusal)
             return
-        await self.app(scope, _limited(receive), send_with_headers)
+        await self.app(scope, _limited(receive, body_limit(scope)), send_with_headers)
 
     @staticmethod
     def _refusal(scope: Scope) -> tuple[int, bytes] | None:
@@ -126,20 +126,29 @@ class Guards:
         length = _header(scope, b"content-length")
         if length is not None:
             try:
-                too_big = int(length) > MAX_BODY_BYTES
+                too_big = int(length) > body_limit(scope)
             except ValueError:
                 return _problem(400, "malformed", "Malformed command", "Bad Content-Length.")
             if too_big:
-                return _too_large()
+                return _too_large(body_limit(scope))
         return None
 
 
-def _too_large() -> tuple[int, bytes]:
+def body_limit(scope: Scope) -> int:
+    """The largest body a request may send: a document upload (a setup with its risk
+    assessment, POST /p/{production}/setup) may carry a file; everything else is a command."""
+    path = str(scope.get("path", ""))
+    if scope.get("method") == "POST" and path.startswith("/p/") and path.endswith("/setup"):
+        return MAX_UPLOAD_BODY_BYTES
+    return MAX_BODY_BYTES
+
+
+def _too_large(limit: int = MAX_BODY_BYTES) -> tuple[int, bytes]:
     return _problem(
         413,
         "too-large",
         "Request too large",
-        f"The body is larger than {MAX_BODY_BYTES} bytes; nothing was recorded.",
+        f"The body is larger than {limit} bytes; nothing was recorded.",
     )
 
 
@@ -147,7 +156,7 @@ class BodyTooLarge(Exception):
     """A streamed body passed the limit (the app answers 413)."""
 
 
-def _limited(receive: Receive) -> Receive:
+def _limited(receive: Receive, limit: int = MAX_BODY_BYTES) -> Receive:
     seen = 0
 
     async def receive_limited() -> Message:
@@ -155,7 +164,7 @@ def _limited(receive: Receive) -> Receive:
         message = await receive()
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
-            if seen > MAX_BODY_BYTES:
+            if seen > limit:
                 raise BodyTooLarge()
         return message
 

@@ -17,11 +17,11 @@ from fastapi.responses import (
     Response,
 )
 
-from showclear.domain import Malformed
 from showclear.domain.limits import MAX_ID_CHARS
+from showclear.domain.rules.readiness import CALL_FOR
 from showclear.domain.rules.records import WHO
 from showclear.domain.state import State
-from showclear.errors import CommandIdReused, NotFound, classify
+from showclear.errors import NotFound
 from showclear.views.envelopes import envelopes
 from showclear.views.history import history
 from showclear.web.dependencies import SESSION_COOKIE, ctx_of, state_of
@@ -35,11 +35,13 @@ from showclear.web.forms import (
     may_issue,
     scanned,
 )
-from showclear.web.rendering import answer_status, page_context, render_page
+from showclear.web.outcome import run_and_show
+from showclear.web.rendering import page_context, render_page
 from showclear.web.witnesses import count_only_confirmed, witness_checks, witness_failures
 
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parents[1] / "static"
+CALLS = ("cold", "dummies", "hot")
 PRE_CSRF = "sc_signin_csrf"
 
 # -- productions and sign-in ---------------------------------------------------------------
@@ -226,6 +228,8 @@ def _handover_view(state: State, firearm: str, to: str) -> dict[str, Any]:
         "loaded_text": ", ".join(f"{n} {f.loaded_kind} from {lot}" for lot, n in f.loaded)
         if f is not None
         else "",
+        "calls": CALLS,
+        "actual_call": CALL_FOR[f.loaded_kind] if f is not None else None,  # SC-F01
     }
 
 
@@ -259,6 +263,7 @@ async def handover(request: Request, production: str) -> Response:
         "to": to,
         "setup": str(form.get("setup", "")),
         "shown": form.get("shown") == "on",
+        **({"call": str(form["call"])} if form.get("call") else {}),  # SC-F01
         "witnesses": [w for w in (to, supervisor) if w],
         "witness_pins": {
             to: str(form.get("pin_performer", "")),
@@ -279,29 +284,7 @@ async def handover(request: Request, production: str) -> Response:
     # recorded (SC-R03); the result box says which PIN, and that the PINs were cleared.
     page.update(pin_failures=witness_failures(checks), pins_cleared=True)
     count_only_confirmed(raw, checks)
-    return await _run_and_show(request, page, production, raw)
-
-
-async def _run_and_show(
-    request: Request, page: dict[str, Any], production: str, raw: dict[str, Any]
-) -> Response:
-    ctx = page["ctx"]
-    try:
-        answer = await ctx.app.aexecute(production, raw, actor=page["me"])
-    except (Malformed, CommandIdReused) as exc:
-        # Malformed (422), naming what the production lacks or a reused ID (409): the form's
-        # result box says which field; anything else is rendered by web.errors.
-        err = classify(exc)
-        assert err is not None
-        field = err.extra.get("field")
-        page.update(
-            result="malformed",
-            messages=[f"{field}: {err.detail}" if field else err.detail],
-            answer=None,
-        )
-        return render_page(request, "_result.html", page, err.status)
-    page.update(result=answer.verdict, answer=answer, messages=[answer.message])
-    return render_page(request, "_result.html", page, answer_status(answer))
+    return await run_and_show(request, page, production, raw)
 
 
 @router.post("/p/{production}/do/{type_name}", response_class=HTMLResponse)
@@ -311,7 +294,7 @@ async def do_command(request: Request, production: str, type_name: str) -> Respo
         raise NotFound(f"No command form {type_name!r}.")
     raw = form_to_raw(type_name, await request.form())
     fill_known(type_name, raw, page["state"])
-    return await _run_and_show(request, page, production, raw)
+    return await run_and_show(request, page, production, raw)
 
 
 @router.post("/p/{production}/people/{person}/pin", response_class=HTMLResponse)

@@ -5,6 +5,8 @@ GET /p/{production}/reports/daily.pdf|.csv?day=YYYY-MM-DD
 GET /p/{production}/reports/reconciliation.pdf|.csv?day=YYYY-MM-DD
 GET /p/{production}/reports/incident.pdf|.csv?incident=ID&window=60
 GET /p/{production}/reports/firearm.pdf|.csv?firearm=ID
+GET /p/{production}/reports/inventory.pdf|.csv
+GET /p/{production}/reports/prep.pdf|.csv?day=YYYY-MM-DD
 GET /p/{production}/labels.pdf?paper=a4|letter&kind=firearm|lot|container|person|all
 """
 
@@ -22,7 +24,8 @@ from fastapi.responses import HTMLResponse, Response
 from showclear.errors import MalformedInput, NotFound, ReportNotFound
 from showclear.reports.csv_out import to_csv_bytes
 from showclear.reports.labels import LABEL_KINDS, LAYOUTS, render_labels
-from showclear.reports.pdf import NUMERIC, render_pdf
+from showclear.reports.pdf import NUMERIC
+from showclear.reports.render import render_pdf
 from showclear.views import documents as document
 from showclear.views.report_tables import MAX_WINDOW
 from showclear.views.source import Source, signed_source
@@ -75,8 +78,10 @@ def _download(data: bytes, fmt: str, stem: str) -> Response:
 def _params(kind: str, query: Mapping[str, str]) -> dict[str, Any]:
     """The report's parameters from the query string (the same for the page and the files)."""
     params: dict[str, Any] = {}
-    if kind in ("daily", "reconciliation"):
+    if kind in ("daily", "reconciliation", "prep"):
         params["day"] = query.get("day") or None
+    elif kind == "inventory":
+        pass
     elif kind == "incident":
         params["incident"] = scanned(query.get("incident", ""))
         window = query.get("window", "60")
@@ -113,7 +118,7 @@ async def report_page(request: Request, production: str, kind: str) -> Response:
     page.update(kind=kind, params=params, doc=None, error=None, query="")
     status = 200
     # An incident or a firearm report waits for its ID (no 404 before anything is chosen).
-    asked = kind in ("daily", "reconciliation") or bool(
+    asked = kind in ("daily", "reconciliation", "inventory", "prep") or bool(
         params.get("incident") or params.get("firearm")
     )
     if asked:

@@ -251,6 +251,11 @@
       document.getElementById("ho-firearm").focus();
     }
   });
+  // An answer is read where it appears: a result box swapped in is brought into view.
+  body.addEventListener("htmx:afterSwap", function (e) {
+    var t = e.detail.target, r = t && t.querySelector && t.querySelector(".result");
+    if (r && r.scrollIntoView) r.scrollIntoView({ block: "nearest" });
+  });
   // htmx 2 does not swap error responses by default; ours carry the red refusal screen.
   body.addEventListener("htmx:beforeSwap", function (e) {
     var s = e.detail.xhr.status;
