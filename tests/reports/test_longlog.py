@@ -7,6 +7,7 @@ import dataclasses
 import io
 import re
 import shutil
+import subprocess
 
 import pytest
 from pypdf import PdfReader
@@ -104,3 +105,53 @@ def test_fontconfig_finds_the_fonts_outside_debian_paths(monkeypatch: pytest.Mon
     monkeypatch.setattr(longlog, "FONT_DIRS", ())
     for file in longlog.FONTS.values():
         assert longlog._font_file(file).name == file
+
+
+def producer(data: bytes) -> str:
+    meta = PdfReader(io.BytesIO(data)).metadata
+    return str(meta.producer if meta is not None else "")
+
+
+def pdftotext(data: bytes) -> list[str]:
+    """Each page's text as poppler reads it (pypdf loses WeasyPrint's pages that fall back to
+    a missing glyph)."""
+    out = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    return out.split("\f")[:-1]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "山田 花子",  # wide characters, not in DejaVu Sans Mono
+        "ليلى حداد",  # right to left, joined letters
+        "Zoe\u0301 Ng",  # a combining accent
+        "Kim \u202eevil",  # a bidi override
+    ],
+)
+def test_text_a_canvas_cannot_draw_as_it_prints_goes_through_weasyprint(
+    action_day_log: Document, name: str
+) -> None:
+    rows = [dict(r) for r in action_day_log.rows]
+    rows[7]["people"] = f"to {name} (p9; performer)"
+    doc = dataclasses.replace(action_day_log, rows=rows)
+    assert "ReportLab" in producer(pdf.render_pdf(action_day_log))
+    data, pages = pdf.render_pdf_counted(doc)
+    assert "WeasyPrint" in producer(data)
+    texts = pdftotext(data)
+    assert len(texts) == pages
+    for i, text in enumerate(texts, start=1):
+        assert f"Page {i} of {pages}" in text
+        assert f"root hash {doc.seal.root_hash}" in text
+    assert squeeze(pdf.compact_log(doc).rows[0]) in squeeze(texts[0])
+
+
+def test_latin_accents_and_punctuation_stay_on_the_canvas(action_day_log: Document) -> None:
+    rows = [dict(r) for r in action_day_log.rows]
+    rows[7]["people"] = "to Zoë Ødegård-Müller «Łukasz» (p9; performer) — 50 % ±2"
+    doc = dataclasses.replace(action_day_log, rows=rows)
+    data = pdf.render_pdf(doc)
+    assert "ReportLab" in producer(data)
+    assert "Zoë Ødegård-Müller «Łukasz»" in " ".join(page_texts(data))

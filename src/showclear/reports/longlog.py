@@ -15,7 +15,8 @@ import functools
 import io
 import shutil
 import subprocess
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +92,32 @@ def _registered() -> dict[str, str]:
         pdfmetrics.registerFont(TTFont(name, str(_font_file(file))))
         names[key] = name
     return names
+
+
+# Bidirectional classes that a layout engine would reorder or shape (right-to-left scripts,
+# explicit embeddings and isolates); a canvas draws characters left to right as they come.
+REORDERED = frozenset({"R", "AL", "AN", "NSM", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI",
+                       "FSI", "PDI"})  # fmt: skip
+
+
+def drawable(texts: Iterable[str]) -> bool:
+    """Whether every character can be drawn here as it would print: one cell of DejaVu Sans
+    Mono (regular and bold) and DejaVu Sans each, left to right, no combining or wide ones.
+
+    Anything else (a name in Arabic or Japanese, an accent typed as a combining mark, a bidi
+    control) needs a text-shaping engine and font fallback: the log then goes through WeasyPrint.
+    """
+    chars = set().union(*map(set, texts))
+    fonts = _registered()
+    maps = [pdfmetrics.getFont(fonts[key]).face.charToGlyph for key in FONTS]
+    return all(
+        all(ord(ch) in m for m in maps)
+        and unicodedata.bidirectional(ch) not in REORDERED
+        and not unicodedata.combining(ch)
+        and unicodedata.east_asian_width(ch) not in ("W", "F")
+        for ch in chars
+        if ch != "\n"
+    )
 
 
 def _baseline(top: float, size: float, leading: float) -> float:
@@ -302,4 +329,4 @@ def _draw_summary(canvas: Canvas, page: _Page, fonts: dict[str, str]) -> None:
             y -= len(lines) * BODY_LEADING
 
 
-__all__ = ["FontMissingError", "render_long_log"]
+__all__ = ["FontMissingError", "drawable", "render_long_log"]

@@ -13,12 +13,13 @@ import textwrap
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from showclear.views.documents import Document
 from showclear.views.source import Seal
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -45,6 +46,9 @@ NUMERIC = frozenset(
 
 @functools.cache
 def environment() -> Environment:
+    # Imported here: a long log (reports/longlog.py) needs no template.
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html"]),
@@ -192,8 +196,8 @@ def compact_log(doc: Document, widths: list[int] | None = None) -> CompactLog:
     return CompactLog(header, out)
 
 
-def render_html(doc: Document) -> str:
-    """The report's HTML (short reports; long logs are drawn by reports/longlog.py)."""
+def render_html(doc: Document, compact: CompactLog | None = None) -> str:
+    """The report's HTML: a table, or the monospace rows of `compact` for a long log."""
     offsets = {str(r.get("at", ""))[19:] for r in doc.rows if r.get("at")}
     offset = ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
     template = environment().get_template("report.html")
@@ -206,7 +210,8 @@ def render_html(doc: Document) -> str:
         widths=WIDTHS.get(doc.kind),
         numeric=NUMERIC,
         offset=offset,
-        compact=None,
+        compact=compact.rows if compact is not None else None,
+        compact_header=compact.header if compact is not None else "",
     )
 
 
@@ -223,15 +228,18 @@ def render_pdf(doc: Document) -> bytes:
 
 def render_pdf_counted(doc: Document) -> tuple[bytes, int]:
     """The PDF and its number of pages."""
-    if len(doc.rows) > COMPACT_ABOVE:
-        from showclear.reports.longlog import render_long_log
+    compact = compact_log(doc) if len(doc.rows) > COMPACT_ABOVE else None
+    if compact is not None:
+        from showclear.reports import longlog
 
-        log = compact_log(doc)
         footer = footer_lines(doc.seal, doc.production_title)
-        return render_long_log(doc, log.header, log.rows, footer)
+        texts = [compact.header, *compact.rows, doc.title, doc.subtitle, *footer]
+        texts += [f"{label}: {value}" for label, value in doc.summary]
+        if longlog.drawable(texts):
+            return longlog.render_long_log(doc, compact.header, compact.rows, footer)
     from weasyprint import HTML
 
-    rendered = HTML(string=render_html(doc), base_url=str(TEMPLATES)).render()
+    rendered = HTML(string=render_html(doc, compact), base_url=str(TEMPLATES)).render()
     pages: int = len(rendered.pages)
     return bytes(rendered.write_pdf()), pages
 
