@@ -2,7 +2,8 @@
 # Debian packages the test suite needs: Chromium for the browser tests (driven by Playwright
 # through executable_path; Playwright never downloads a browser of its own); pango for WeasyPrint
 # (PDF reports and label sheets); zbar-tools (zbarimg) to decode QR codes on rendered labels;
-# poppler-utils (pdftoppm, pdftotext) to rasterise and read PDFs; DejaVu fonts for stable rendering;
+# poppler-utils (pdftoppm, pdftotext) to rasterise and read PDFs; DejaVu fonts for stable rendering
+# (embedded in every PDF; reports/longlog.py reads their files);
 # libharfbuzz-subset0, which WeasyPrint uses to subset fonts (its fontTools fallback is about
 # ten times slower); PostgreSQL 15 or newer, whose binaries (initdb, pg_ctl) the store tests run as
 # a throwaway server of their own (tests/pg.py), never as the system service.
