@@ -2,9 +2,9 @@
 
 A long log (more than ``pdf.COMPACT_ABOVE`` rows) is printed as monospace lines whose every
 character's place is fixed before drawing (``pdf.compact_log``). WeasyPrint, which lays out the
-short reports, measured and shaped each of those lines again in Python (about 1.5 ms of CPU a
-printed line: 4 s for a day of 2,000 events, plus 0.4 s to import it). Here each line is one
-text-show operation on a canvas. The page is the one report.css describes: A4 landscape, the
+short reports, measured and shaped each of those lines again, glyph by glyph, in Python
+(bench/RESULTS.md, 2026-12-07: six times the CPU of the whole command now). Here each line is
+one text-show operation on a canvas. The page is the one report.css describes: A4 landscape, the
 title top left, "Page X of Y" top right, the production, tree size, signing key and root hash
 of the signed checkpoint at the foot of every page, the DejaVu fonts embedded as subsets.
 """
@@ -48,6 +48,8 @@ ASCENT, DESCENT = 1901 / 2048, 483 / 2048
 
 LOG_SIZE, LOG_LEADING = 6.4, 6.4 * 1.2  # div.compact: 6.4pt/1.2 DejaVu Sans Mono
 BODY_SIZE, BODY_LEADING = 7.5, 7.5 * 1.25
+HEAD_SIZE, HEAD_LEADING = 8, 8 * 1.25  # @top-left, @top-right
+FOOT_SIZE, FOOT_LEADING = 6.5, 6.5 * 1.2  # @bottom-center
 GREY, INK, FOOT_INK = HexColor("#444444"), HexColor("#000000"), HexColor("#222222")
 HEADER_FILL = HexColor("#dddddd")
 FILLS = {
@@ -188,7 +190,8 @@ def _summary_columns(doc: Document, fonts: dict[str, str]) -> list[list[tuple[st
     return [items[:split], items[split:]]
 
 
-def _paginate(doc: Document, header: str, rows: list[str], fonts: dict[str, str]) -> list[_Page]:
+def _paginate(doc: Document, header: str, rows: list[str], offset: str,
+              fonts: dict[str, str]) -> list[_Page]:  # fmt: skip
     """Blocks placed on pages; a row moves whole to the next page unless it is taller than one."""
     height = PAGE_H - TOP - BOTTOM - 2 * BODY_MARGIN
     title = _Block([doc.title], fonts["sans-bold"], 14, 14 * 1.25)
@@ -208,13 +211,13 @@ def _paginate(doc: Document, header: str, rows: list[str], fonts: dict[str, str]
     seal = (
         f"Produced from the signed checkpoint of {doc.seal.production}: tree size "
         f"{doc.seal.tree_size}, root hash {doc.seal.root_hash}, signing key "
-        f"{doc.seal.key_fingerprint}. Times are local to the set ({_offset(doc)}). Check with: "
+        f"{doc.seal.key_fingerprint}. Times are local to the set ({offset}). Check with: "
         "showclear verify --db STORE"
     )
     pending.append(_Block(_wrap(seal, fonts["mono"], 7, WIDTH), fonts["mono"], 7, 7 * 1.2,
                           space_before=4 * mm))  # fmt: skip
     for block in pending:
-        if used + block.height > height and used > 0:
+        if used + block.height > height:
             room = int((height - used - block.space_before) // block.leading)
             if block.height > height and room > 0:  # taller than a page: split it where it falls
                 first, block = _split(block, room)
@@ -240,11 +243,6 @@ def _split(block: _Block, n: int) -> tuple[_Block, _Block]:
     return head, tail
 
 
-def _offset(doc: Document) -> str:
-    offsets = {str(r.get("at", ""))[19:] for r in doc.rows if r.get("at")}
-    return ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
-
-
 def _lines_of(blocks: list[_Block]) -> Iterator[tuple[_Block, float]]:
     """Each block with the y of its top edge."""
     y = PAGE_H - TOP - BODY_MARGIN
@@ -254,13 +252,12 @@ def _lines_of(blocks: list[_Block]) -> Iterator[tuple[_Block, float]]:
         y -= len(block.lines) * block.leading
 
 
-def render_long_log(doc: Document, header: str, rows: list[str], footer: list[str]) -> tuple[
-    bytes, int
-]:  # fmt: skip
-    """The PDF of a long log (its header line and each row's lines, from compact_log) and its
-    number of pages."""
+def render_long_log(doc: Document, header: str, rows: list[str], footer: list[str],
+                    offset: str) -> tuple[bytes, int]:  # fmt: skip
+    """The PDF of a long log and its number of pages: `header` and `rows` are compact_log's
+    lines, `footer` the lines under every page, `offset` the set's UTC offsets."""
     fonts = _registered()
-    pages = _paginate(doc, header, rows, fonts)
+    pages = _paginate(doc, header, rows, offset, fonts)
     out = io.BytesIO()
     # invariant: no creation date or random ID, so the same log makes the same bytes.
     canvas = Canvas(out, pagesize=(PAGE_W, PAGE_H), invariant=True, pageCompression=1)
@@ -279,18 +276,20 @@ def render_long_log(doc: Document, header: str, rows: list[str], footer: list[st
 
 def _margins(canvas: Canvas, title: str, numbering: str, footer: list[str],
              fonts: dict[str, str]) -> None:  # fmt: skip
+    """The margin boxes, each line box centred in its margin as WeasyPrint centres them."""
     canvas.setFillColor(GREY)
-    canvas.setFont(fonts["sans"], 8)
-    y = _baseline(PAGE_H - TOP / 2 + 5, 8, 10)
+    canvas.setFont(fonts["sans"], HEAD_SIZE)
+    y = _baseline(PAGE_H - (TOP - HEAD_LEADING) / 2, HEAD_SIZE, HEAD_LEADING)
     canvas.drawString(LEFT, y, title)
     canvas.drawRightString(PAGE_W - RIGHT, y, numbering)
     canvas.setFillColor(FOOT_INK)
-    canvas.setFont(fonts["mono"], 6.5)
+    canvas.setFont(fonts["mono"], FOOT_SIZE)
     width = PAGE_W - LEFT - RIGHT
-    lines = [part for line in footer for part in _wrap(line, fonts["mono"], 6.5, width)]
-    top = BOTTOM / 2 + len(lines) * 6.5 * 1.2 / 2
+    lines = [part for line in footer for part in _wrap(line, fonts["mono"], FOOT_SIZE, width)]
+    top = (BOTTOM + len(lines) * FOOT_LEADING) / 2
     for i, line in enumerate(lines):
-        canvas.drawCentredString(PAGE_W / 2, _baseline(top - i * 7.8, 6.5, 7.8), line)
+        y = _baseline(top - i * FOOT_LEADING, FOOT_SIZE, FOOT_LEADING)
+        canvas.drawCentredString(PAGE_W / 2, y, line)
 
 
 def _draw_block(canvas: Canvas, block: _Block, top: float) -> None:

@@ -196,10 +196,14 @@ def compact_log(doc: Document, widths: list[int] | None = None) -> CompactLog:
     return CompactLog(header, out)
 
 
+def utc_offsets(doc: Document) -> str:
+    """The set's UTC offsets in the report's times, for the note under the last row."""
+    offsets = {str(r.get("at", ""))[19:] for r in doc.rows if r.get("at")}
+    return ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
+
+
 def render_html(doc: Document, compact: CompactLog | None = None) -> str:
     """The report's HTML: a table, or the monospace rows of `compact` for a long log."""
-    offsets = {str(r.get("at", ""))[19:] for r in doc.rows if r.get("at")}
-    offset = ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
     template = environment().get_template("report.html")
     return template.render(
         doc=doc,
@@ -209,7 +213,7 @@ def render_html(doc: Document, compact: CompactLog | None = None) -> str:
         footer_css=footer_css(doc.seal, doc.production_title),
         widths=WIDTHS.get(doc.kind),
         numeric=NUMERIC,
-        offset=offset,
+        offset=utc_offsets(doc),
         compact=compact.rows if compact is not None else None,
         compact_header=compact.header if compact is not None else "",
     )
@@ -236,7 +240,9 @@ def render_pdf_counted(doc: Document) -> tuple[bytes, int]:
         texts = [compact.header, *compact.rows, doc.title, doc.subtitle, *footer]
         texts += [f"{label}: {value}" for label, value in doc.summary]
         if longlog.drawable(texts):
-            return longlog.render_long_log(doc, compact.header, compact.rows, footer)
+            return longlog.render_long_log(
+                doc, compact.header, compact.rows, footer, utc_offsets(doc)
+            )
     from weasyprint import HTML
 
     rendered = HTML(string=render_html(doc, compact), base_url=str(TEMPLATES)).render()
