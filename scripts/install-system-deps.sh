@@ -2,7 +2,8 @@
 # Debian packages ShowClear needs, in two sets:
 #   demo  what the app itself uses (`make demo`): pango for WeasyPrint (PDF reports and label
 #         sheets); libharfbuzz-subset0, which WeasyPrint uses to subset fonts (its fontTools
-#         fallback is about ten times slower); DejaVu fonts for stable rendering.
+#         fallback is about ten times slower); DejaVu fonts for stable rendering
+#         (embedded in every PDF; reports/longlog.py reads their files).
 #   test  the demo's packages and what only the test suite uses (`make test`): Chromium for the
 #         browser tests (driven by Playwright through executable_path; Playwright never
 #         downloads a browser of its own); zbar-tools (zbarimg) to decode QR codes on rendered

@@ -1,7 +1,6 @@
 """When ShowClear may fork a helper process onto the second core, and what to do first.
 
-Two places do: a long PDF log is laid out in two halves (reports/pdf.py), and a long ledger is
-verified in two halves (ledger/parallel.py).
+A long ledger is verified in two halves (ledger/parallel.py).
 """
 
 from __future__ import annotations

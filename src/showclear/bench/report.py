@@ -9,7 +9,7 @@ Each round (at least 5 for figures; the order rotates), on the same file:
 
 - report_cli_s: `showclear report daily --db FILE --day DAY -o log.pdf` in a fresh process,
   start to exit: what a person at the command line waits for (interpreter, imports, reading,
-  folding, the document, WeasyPrint's layout and drawing, writing the file). Its baseline,
+  folding, the document, drawing the PDF, writing the file). Its baseline,
   csv_cli_s: the same command writing the same log as CSV: everything but the PDF.
 - report_web_s: the same PDF downloaded from the web app (`/p/{production}/reports/daily.pdf`,
   signed in, the server in its own process, started and warmed before the rounds). Its

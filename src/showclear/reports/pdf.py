@@ -1,4 +1,5 @@
-"""PDF reports: Jinja2 templates (src/showclear/reports/templates) rendered with WeasyPrint.
+"""PDF reports: Jinja2 templates (src/showclear/reports/templates) rendered with WeasyPrint;
+long logs as monospace lines drawn by reports/longlog.py.
 
 Every page footer carries the production, the ledger tree size and root hash of the checkpoint
 the report was produced from, and the signing key fingerprint.
@@ -6,23 +7,19 @@ the report was produced from, and the signing key fingerprint.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from showclear.forking import flush_before_fork
-from showclear.forking import fork_available as _can_fork
-from showclear.forking import single_threaded as _forking_is_safe
 from showclear.views.documents import Document
 from showclear.views.source import Seal
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -35,11 +32,10 @@ WIDTHS: dict[str, list[float]] = {
     "inventory": [3, 7, 12, 6, 4.5, 6, 11, 6.5, 4, 3, 7, 5.5, 11, 3.5, 5.5, 4.5],
     "prep": [10, 12, 22, 36, 20],
 }
-# Long logs (a busy day runs to thousands of rows) print as pre-wrapped monospace rows, one
-# box per row instead of one per cell: WeasyPrint lays out and draws them several times faster
-# than a table. Its cost is per printed line, so the columns are fitted to the day's content
-# (see compact_widths) to wrap as few rows as possible. Gaps are spaces, not tabs: WeasyPrint
-# rounds tab stops to whole pixels, which drifted the columns out of line.
+# Long logs (a busy day runs to thousands of rows) print as pre-wrapped monospace rows, drawn
+# line by line onto the page (reports/longlog.py) rather than laid out as an HTML table. The
+# columns are fitted to the day's content (see compact_widths) to wrap as few rows as possible,
+# which also keeps the log short on paper.
 COMPACT_ABOVE = 300
 LINE_CHARS = 204  # DejaVu Sans Mono at 6.4 pt across A4 landscape less the margins
 MIN_WRAP_WIDTH = 12
@@ -53,6 +49,9 @@ NUMERIC = frozenset(
 
 @functools.cache
 def environment() -> Environment:
+    # Imported here: a long log (reports/longlog.py) needs no template.
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html"]),
@@ -200,27 +199,25 @@ def compact_log(doc: Document, widths: list[int] | None = None) -> CompactLog:
     return CompactLog(header, out)
 
 
-def render_html(
-    doc: Document, part: str = "whole", rows: slice | None = None, compact: CompactLog | None = None
-) -> str:
-    """The report's HTML; ``part`` "first"/"rest" with ``rows`` is one chunk of a long log."""
+def utc_offsets(doc: Document) -> str:
+    """The set's UTC offsets in the report's times, for the note under the last row."""
     offsets = {str(r.get("at", ""))[19:] for r in doc.rows if r.get("at")}
-    offset = ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
-    if compact is None and len(doc.rows) > COMPACT_ABOVE:
-        compact = compact_log(doc)
-    window = rows or slice(None)
+    return ", ".join(sorted(o for o in offsets if o)) or "UTC offsets as recorded"
+
+
+def render_html(doc: Document, compact: CompactLog | None = None) -> str:
+    """The report's HTML: a table, or the monospace rows of `compact` for a long log."""
     template = environment().get_template("report.html")
     return template.render(
         doc=doc,
-        part=part,
-        rows=doc.rows[window],
+        part="whole",
+        rows=doc.rows,
         css=stylesheet(),
         footer_css=footer_css(doc.seal, doc.production_title),
-        title_css=css_string(doc.title),
         widths=WIDTHS.get(doc.kind),
         numeric=NUMERIC,
-        offset=offset,
-        compact=compact.rows[window] if compact is not None else None,
+        offset=utc_offsets(doc),
+        compact=compact.rows if compact is not None else None,
         compact_header=compact.header if compact is not None else "",
     )
 
@@ -238,110 +235,22 @@ def render_pdf(doc: Document) -> bytes:
 
 def render_pdf_counted(doc: Document) -> tuple[bytes, int]:
     """The PDF and its number of pages."""
-    if len(doc.rows) > PARALLEL_ABOVE and _can_fork() and _forking_is_safe():
-        return _render_split(doc)
+    compact = compact_log(doc) if len(doc.rows) > COMPACT_ABOVE else None
+    if compact is not None:
+        from showclear.reports import longlog
+
+        footer = footer_lines(doc.seal, doc.production_title)
+        texts = [compact.header, *compact.rows, doc.title, doc.subtitle, *footer]
+        texts += [f"{label}: {value}" for label, value in doc.summary]
+        if longlog.drawable(texts):
+            return longlog.render_long_log(
+                doc, compact.header, compact.rows, footer, utc_offsets(doc)
+            )
     from weasyprint import HTML
 
-    rendered = HTML(string=render_html(doc), base_url=str(TEMPLATES)).render()
+    rendered = HTML(string=render_html(doc, compact), base_url=str(TEMPLATES)).render()
     pages: int = len(rendered.pages)
     return bytes(rendered.write_pdf()), pages
-
-
-# Long logs are laid out in two halves at once, one in a forked process: the second half starts
-# on a new page. The halves swap their page counts when WeasyPrint makes the margin boxes (after
-# pagination, before drawing), so "Page X of Y" runs on across both; pypdf then joins them.
-PARALLEL_ABOVE = 1000
-
-
-@contextlib.contextmanager
-def _page_numbers(exchange: Callable[[int], tuple[int, int]]) -> Iterator[None]:
-    """While active, the margin boxes number pages from the offset `exchange(pages)` gives."""
-    import weasyprint.layout as wl
-
-    original = wl.make_margin_boxes
-    agreed: list[tuple[int, int]] = []
-
-    def numbered(context: Any, page: Any, state: Any) -> Any:
-        counters = state[1]
-        if not agreed:
-            agreed.append(exchange(counters["pages"][0]))
-        first, total = agreed[0]
-        values = dict(counters)
-        values["page"] = [counters["page"][-1] + first]
-        values["pages"] = [total]
-        return original(context, page, (state[0], values, *state[2:]))
-
-    wl.make_margin_boxes = numbered
-    try:
-        yield
-    finally:
-        wl.make_margin_boxes = original
-
-
-def _render_part(html: str, exchange: Callable[[int], tuple[int, int]]) -> bytes:
-    from weasyprint import HTML
-
-    with _page_numbers(exchange):
-        rendered = HTML(string=html, base_url=str(TEMPLATES)).render()
-    return bytes(rendered.write_pdf())
-
-
-def _render_split(doc: Document) -> tuple[bytes, int]:
-    import io
-    import multiprocessing
-
-    import weasyprint  # noqa: F401  (imported once, before the fork)
-    from pypdf import PdfReader, PdfWriter
-
-    compact = compact_log(doc) if len(doc.rows) > COMPACT_ABOVE else None
-    half = len(doc.rows) // 2
-    first = render_html(doc, "first", slice(None, half), compact)
-    rest = render_html(doc, "rest", slice(half, None), compact)
-    ctx = multiprocessing.get_context("fork")
-    mine, theirs = ctx.Pipe()
-    flush_before_fork()
-
-    def child(conn: Any) -> None:
-        mine.close()  # the parent's end, inherited: closed so either side sees EOF on a failure
-
-        def exchange(pages: int) -> tuple[int, int]:
-            conn.send(pages)
-            offset: tuple[int, int] = conn.recv()
-            return offset
-
-        try:
-            conn.send(("ok", _render_part(rest, exchange)))
-        except BaseException as exc:  # reported to the parent, which raises
-            conn.send(("error", repr(exc)))
-        finally:
-            conn.close()
-
-    proc = ctx.Process(target=child, args=(theirs,), daemon=True)
-    proc.start()
-    theirs.close()
-    try:
-
-        def exchange(pages: int) -> tuple[int, int]:
-            other = mine.recv()
-            if not isinstance(other, int):
-                raise RuntimeError(f"report part failed: {other}")
-            mine.send((pages, pages + other))
-            return 0, pages + other
-
-        head = _render_part(first, exchange)
-        status, tail = mine.recv()
-        if status != "ok":
-            raise RuntimeError(f"report part failed: {tail}")
-    finally:
-        mine.close()
-        proc.join(timeout=60)
-        if proc.is_alive():
-            proc.terminate()
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(head)))
-    writer.append(PdfReader(io.BytesIO(tail)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), len(writer.pages)
 
 
 __all__ = ["css_string", "footer_css", "footer_lines", "render_html", "render_pdf"]
