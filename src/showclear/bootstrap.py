@@ -10,11 +10,16 @@ adapters (import-linter keeps it so).
     open_node(url)      -> Node                 backend + keys + ledger + service + application
                                                 + sign-in, closed in order by Node.close()
     open_audit(url)     -> Audit                what verify, export and proof read; never signs
+    studio_init(url)    -> StudioInit           the studio's schema and co-signing key
+    open_studio(url)    -> StudioWitness        the sync endpoint's witness (PostgreSQL)
+    open_syncer(db, to) -> Syncer, close        a set node's push to the studio
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +36,10 @@ from showclear.app.clock import Clock, local_now
 from showclear.app.ledger import ORIGIN_META_KEY, LedgerNode, open_ledger
 from showclear.app.service import Service
 from showclear.app.signin import Auth
+from showclear.app.studio import StudioWitness
+from showclear.app.sync import KeptCosignatures, Syncer, trusted_studio_key
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
+from showclear.ledger.cosignature import CosignatureVerifier
 from showclear.ledger.note import NoteVerifier
 from showclear.ports import Backend, LedgerBackend
 
@@ -40,13 +48,21 @@ __all__ = [
     "Node",
     "StoreUrl",
     "StoreUrlError",
+    "StudioInit",
+    "close_studio",
+    "kept_cosignatures",
     "ledger_for",
     "load_key_file",
+    "load_studio_key_file",
     "open_audit",
     "open_backend",
     "open_node",
     "open_store",
+    "open_studio",
+    "open_syncer",
     "parse_store_url",
+    "studio_init",
+    "studio_keys_dir",
 ]
 
 
@@ -268,3 +284,139 @@ def open_audit(db: str | os.PathLike[str] | StoreUrl) -> Audit:
 def load_key_file(path: str | os.PathLike[str]) -> NoteVerifier:
     """A verifier key file a person trusts (--key), or the key in a bundle or key directory."""
     return load_verifier(path)
+
+
+# -- the studio's witness and a set node's sync ---------------------------------------------------
+
+STUDIO_KEYS_ENV = "SHOWCLEAR_STUDIO_KEYS"
+
+
+def studio_keys_dir(db: str | os.PathLike[str] | StoreUrl) -> Path:
+    """Where the studio's own co-signing key lives for the store at `db` (a PostgreSQL URL).
+
+    `$SHOWCLEAR_STUDIO_KEYS` if set; otherwise a folder named after the database (host, port
+    and database name: never the password) under ``~/.local/share/showclear/``. Never in the
+    database itself: every replica and every backup of it would hold the studio's private key.
+    """
+    configured = os.environ.get(STUDIO_KEYS_ENV)
+    if configured:
+        return Path(configured)
+    from showclear.adapters.postgres.store import describe
+
+    url = parse_store_url(db)
+    label = describe(url.conninfo) if url.conninfo is not None else str(url.path)
+    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:16]
+    return Path.home() / ".local" / "share" / "showclear" / f"studio-{digest}.keys"
+
+
+def _studio_conninfo(db: str | os.PathLike[str] | StoreUrl) -> str:
+    url = parse_store_url(db)
+    if url.conninfo is None:
+        raise StoreUrlError(
+            f"{db}: the studio runs on PostgreSQL; give its store as postgresql://..."
+        )
+    return url.conninfo
+
+
+@dataclass(frozen=True)
+class StudioInit:
+    verifier: CosignatureVerifier
+    keys: Path
+    created: bool
+    schema_version: int
+
+
+def studio_init(db: str | os.PathLike[str] | StoreUrl, keys: Path | None = None) -> StudioInit:
+    """Create (or upgrade) the studio's schema, and its co-signing key when it has none."""
+    from showclear.adapters.keys import (
+        WITNESS_VERIFIER_KEY_FILE,
+        generate_witness_key,
+        load_witness_key,
+    )
+    from showclear.adapters.postgres import PostgresEventStore
+
+    folder = keys if keys is not None else studio_keys_dir(db)
+    with PostgresEventStore(_studio_conninfo(db)) as store:
+        version = store.schema_version()
+    if (folder / WITNESS_VERIFIER_KEY_FILE).exists():
+        return StudioInit(load_witness_key(folder).verifier, folder, False, version)
+    name = f"showclear.studio/{secrets.token_hex(4)}"
+    return StudioInit(generate_witness_key(folder, name).verifier, folder, True, version)
+
+
+def open_studio(
+    db: str | os.PathLike[str] | StoreUrl,
+    keys: Path | None = None,
+    *,
+    clock: Callable[[], float] | None = None,
+) -> StudioWitness:
+    """The studio's witness on its PostgreSQL store (the key from `keys` or
+    `studio_keys_dir`). Close it with `close_studio`."""
+    from showclear.adapters.keys import load_witness_key
+    from showclear.adapters.postgres import PostgresEventStore
+    from showclear.adapters.postgres.studio import PostgresStudioRecords
+
+    conninfo = _studio_conninfo(db)
+    cosigner = load_witness_key(keys if keys is not None else studio_keys_dir(db))
+    store = PostgresEventStore(conninfo)
+    try:
+        records = PostgresStudioRecords(conninfo)
+    except BaseException:
+        store.close()
+        raise
+    if clock is None:
+        return StudioWitness(store, records, cosigner)
+    return StudioWitness(store, records, cosigner, clock=clock)
+
+
+def close_studio(witness: StudioWitness) -> None:
+    try:
+        witness.records.close()
+    finally:
+        witness.store.close()
+
+
+def load_studio_key_file(path: str | os.PathLike[str]) -> CosignatureVerifier:
+    """The studio's published co-signing key (``witness_ed25519.vkey``), as a node trusts it."""
+    from showclear.adapters.keys import load_witness_verifier
+
+    return load_witness_verifier(path)
+
+
+def open_syncer(
+    db: str | os.PathLike[str] | StoreUrl,
+    to: str,
+    studio_key: CosignatureVerifier | None = None,
+) -> tuple[Syncer, Callable[[], None]]:
+    """A set node's sync to the studio at `to` (http://HOST:PORT): the syncer and how to close
+    it. The studio key is `studio_key` at the first sync, the one stored since then after."""
+    from showclear.adapters.studio_http import HttpStudioLink
+
+    url = parse_store_url(db)
+    if not url.exists():
+        raise _missing(url)
+    link = HttpStudioLink(to)
+    store = SQLiteEventStore(_sqlite(url))
+    try:
+        ledger = ledger_for(url, store)
+    except BaseException:
+        store.close()
+        raise
+
+    def close() -> None:
+        try:
+            ledger.close()
+        finally:
+            store.close()
+
+    try:
+        trusted = trusted_studio_key(store, studio_key)
+    except BaseException:
+        close()
+        raise
+    return Syncer(store, ledger, link, trusted), close
+
+
+def kept_cosignatures(backend: LedgerBackend | None) -> KeptCosignatures | None:
+    """The co-signatures a set node keeps in its store (None: a store that keeps none)."""
+    return backend if isinstance(backend, SQLiteEventStore) else None

@@ -5,6 +5,7 @@ One module per command group, registered here in the order --help lists them:
     store.py    init, events, status          web.py      serve, pin set
     demo.py     demo                          ledger.py   verify, export, proof, verify-proof
     reports.py  report ..., labels            drill.py    drill run
+    sync.py     sync, writer move             studio.py   studio init, enroll, ...
     showclear.bench.cli                       bench ...
 
 Shared options, the consoles and the one error boundary live in options.py.
@@ -18,7 +19,7 @@ import typer
 
 from showclear import __version__
 from showclear.bench.cli import bench_app
-from showclear.cli import demo, drill, ledger, reports, store, web
+from showclear.cli import demo, drill, ledger, reports, store, studio, sync, web
 from showclear.cli.help import _reflow, reflow_help
 from showclear.cli.options import console, debug, exit_on_failure
 
@@ -75,4 +76,6 @@ demo.register(app)  # demo
 web.register(app)  # serve, pin
 ledger.register(app)  # verify, export, proof, verify-proof
 reports.register(app)  # report, labels
+sync.register(app)  # sync, writer move
+studio.register(app)  # studio init, enroll, move-writer, alerts, serve-sync
 reflow_help(app)
