@@ -410,11 +410,11 @@ def open_syncer(
             store.close()
 
     try:
-        trusted = trusted_studio_key(store, studio_key)
+        trusted, new = trusted_studio_key(store, studio_key)
     except BaseException:
         close()
         raise
-    return Syncer(store, ledger, link, trusted), close
+    return Syncer(store, ledger, link, trusted, new_key=new), close
 
 
 def kept_cosignatures(backend: LedgerBackend | None) -> KeptCosignatures | None:

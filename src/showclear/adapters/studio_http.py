@@ -9,12 +9,13 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from showclear.domain.limits import MAX_SYNC_BODY_BYTES
 from showclear.ports import StudioLinkError
 
 __all__ = ["HttpStudioLink"]
 
 TIMEOUT_S = 60.0  # a long push verifies and commits before it answers
-MAX_ANSWER_BYTES = 1024 * 1024
+MAX_ANSWER_BYTES = 2 * MAX_SYNC_BODY_BYTES  # a pull's events, as JSON text
 
 
 class HttpStudioLink:

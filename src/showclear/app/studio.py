@@ -27,17 +27,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate, islice
 from typing import Any
 
 from showclear.app.projection import rebuild
 from showclear.app.sync_wire import (
     MOVE_HEADER,
+    PULL_HEADER,
     SYNC_FORMAT,
     WireError,
     decode_answer,
     decode_push,
     parse_object,
+    statement_fields,
 )
+from showclear.domain.limits import MAX_PUSH_EVENTS, MAX_PUSH_PAYLOAD_BYTES
 from showclear.ledger.cosignature import Cosigner
 from showclear.ledger.divergence import Descent, EvidenceError, ProbeAnswer
 from showclear.ledger.hashing import EMPTY_ROOT
@@ -74,6 +78,8 @@ ALERT_REASONS = frozenset(
 SESSION_TTL_S = 300.0
 MAX_SESSIONS = 64
 MAX_MOVE_CHARS = 4_000
+PULL_WINDOW_S = 600
+MAX_PULL_BYTES = MAX_PUSH_PAYLOAD_BYTES
 
 
 class WriterMoveError(ValueError):
@@ -142,6 +148,12 @@ class StudioWitness:
             "writer_version": writer.version if writer else 0,
             "studio_key": self.cosigner.verifier.vkey(),
         }
+
+    def written_by(self, node_key: str) -> tuple[int, dict[str, Any]]:
+        """The productions the node holding `node_key` writes (a new node learns its own)."""
+        with self._lock:
+            held = [w.production for w in self.records.writers() if w.node_key == node_key]
+        return 200, {"productions": held}
 
     def about(self) -> dict[str, Any]:
         return {"format": SYNC_FORMAT, "studio_key": self.cosigner.verifier.vkey()}
@@ -309,6 +321,59 @@ class StudioWitness:
         writer = self.records.writer(refused.production)
         return _refusal_body(refused, writer.node_key if writer else None)
 
+    # -- the writer's pull of what the studio holds (a node that took over a production) --
+
+    def pull(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        """Events of a production after `after`, for its current writer only (a pull request
+        signed with the writer's key, dated within `PULL_WINDOW_S` of the studio's clock),
+        up to a checkpoint the studio co-signed, whose note comes with them."""
+        try:
+            request = parse_object(body).get("request")
+            if not isinstance(request, str) or len(request) > MAX_MOVE_CHARS:
+                raise WireError("request must be a signed pull request")
+            fields = statement_fields(parse_note(request)[0], PULL_HEADER)
+            production, after, at = fields["production"], int(fields["after"]), int(fields["time"])
+        except (WireError, NoteError, ValueError, KeyError) as e:
+            return _problem(400, "Malformed pull", f"not a pull request: {e}")
+        with self._lock:
+            writer = self.records.writer(production)
+            if writer is None:
+                return _problem(409, "Not enrolled", f"production {production!r} has no writer")
+            try:
+                open_note(request, NoteVerifier.from_vkey(writer.node_key))
+            except NoteError:
+                return _problem(
+                    409,
+                    "Not the writer",
+                    f"the pull is not signed by node {_node_name(writer.node_key)}, the writer "
+                    f"of {production!r}; only the writer may pull its production",
+                )
+            if abs(at - self._clock()) > PULL_WINDOW_S:
+                return _problem(409, "Stale pull", "the pull request is too old; sign a new one")
+            held = self._ledger(production).accepted_size
+            if not 0 <= after <= held:
+                return _problem(409, "Outside the log", f"the studio holds {held} events")
+            rows = list(islice(self.store.read_payloads(production, after), MAX_PUSH_EVENTS))
+            prefix = list(accumulate((len(p) for _, p in rows), initial=0))
+            end = None  # the largest co-signed tree within the limits (or the first one)
+            for checkpoint in self.store.checkpoints(production):
+                n = checkpoint.tree_size - after
+                if n <= 0:
+                    continue
+                if n >= len(prefix) or prefix[n] > MAX_PULL_BYTES:
+                    end = end or (checkpoint if n < len(prefix) else None)
+                    break
+                end = checkpoint
+            if end is None:
+                return 200, {"status": "pulled", "production": production, "events": []}
+            rows = rows[: end.tree_size - after]
+        return 200, {
+            "status": "pulled",
+            "production": production,
+            "note": end.note,
+            "events": [[seq, payload.decode("utf-8")] for seq, payload in rows],
+        }
+
     # -- who writes each production ------------------------------------------------------
 
     def enroll(self, production: str, node_key: NoteVerifier) -> WriterRecord:
@@ -347,15 +412,13 @@ class StudioWitness:
         """A move signed by the production's current writer (`move_statement`)."""
         try:
             body, _ = parse_note(statement)
-            fields = dict(line.split(" ", 1) for line in body.splitlines()[1:])
+            fields = statement_fields(body, MOVE_HEADER)
             production = fields["production"]
             version = int(fields["from-version"])
             tree = int(fields["tree"])
             to_key = NoteVerifier.from_vkey(fields["to"])
         except (NoteError, ValueError, KeyError) as e:
             raise WriterMoveError(f"not a writer move statement: {e}") from None
-        if not body.startswith(MOVE_HEADER + "\n"):
-            raise WriterMoveError(f"not a writer move statement (it must open {MOVE_HEADER!r})")
         with self._lock:
             current = self.records.writer(production)
             if current is None:

@@ -30,18 +30,21 @@ from urllib.parse import quote
 import orjson
 
 from showclear.app.ledger import LedgerNode
-from showclear.app.sync_wire import encode_answer, encode_push, move_statement
+from showclear.app.sync_wire import encode_answer, encode_push, move_statement, pull_request
 from showclear.domain.limits import MAX_PUSH_EVENTS, MAX_PUSH_PAYLOAD_BYTES
-from showclear.ledger.cosignature import MAX_TIMESTAMP, CosignatureVerifier
+from showclear.ledger.canonical import leaf_hash
+from showclear.ledger.cosignature import MAX_TIMESTAMP, CosignatureVerifier, open_cosignatures
 from showclear.ledger.divergence import EvidenceError, Probe, answer_probe
-from showclear.ledger.note import NoteVerifier, sign_note
+from showclear.ledger.note import NoteError, NoteVerifier, sign_note
 from showclear.ledger.proof import consistency_proof
 from showclear.ledger.tiles import StoredTree
 from showclear.ledger.witness import CosignatureRefused, Push, check_cosigned
 from showclear.ports import (
     LedgerBackend,
+    NewEvent,
     NodeCosignatures,
     StoredCheckpoint,
+    StoredEvent,
     StudioLink,
     StudioLinkError,
 )
@@ -96,8 +99,9 @@ class SyncResult:
 
 def trusted_studio_key(
     store: LedgerBackend, given: CosignatureVerifier | None
-) -> CosignatureVerifier:
-    """The studio key this node trusts: stored at the first sync from `given`; a different
+) -> tuple[CosignatureVerifier, bool]:
+    """The studio key this node trusts, and whether it is new: the stored one, or at the first
+    sync `given` (kept once the studio's first co-signature by it checks out). A different
     `given` later is refused (a studio's key does not change behind a node's back)."""
     stored = store.get_meta(STUDIO_KEY_META)
     if stored is None:
@@ -106,8 +110,7 @@ def trusted_studio_key(
                 "this node does not know the studio's key yet: give the studio's verifier key "
                 "file once, `--studio-key studio.vkey` (printed by `showclear studio init`)"
             )
-        store.set_meta(STUDIO_KEY_META, given.vkey())
-        return given
+        return given, True
     trusted = CosignatureVerifier.from_vkey(stored)
     if given is not None and given != trusted:
         raise SyncError(
@@ -115,7 +118,7 @@ def trusted_studio_key(
             f"{given.name}+{given.key_id.hex()}; a studio's key does not change. If it really "
             "did, re-initialise the node's trust by hand (meta key studio_key)"
         )
-    return trusted
+    return trusted, False
 
 
 def _path(production: str) -> str:
@@ -133,16 +136,31 @@ class Syncer:
         studio_key: CosignatureVerifier,
         *,
         clock: Callable[[], float] = time.time,
+        max_events: int = MAX_PUSH_EVENTS,
+        new_key: bool = False,
     ) -> None:
         self.store = store
         self.ledger = ledger
         self.link = link
         self.studio_key = studio_key
         self._clock = clock
+        self.max_events = max_events  # per push (a long backlog goes in several)
+        self._new_key = new_key  # keep the studio key once a co-signature by it checks out
 
     def sync_all(self) -> list[SyncResult]:
+        """Every production this node holds, and those the studio says it writes (a node that
+        took a production over pulls its history first)."""
         self.ledger.sign_unsigned()
-        return [self.sync_production(p) for p in self.store.productions()]
+        productions = self.store.productions()
+        mine = quote(self.ledger.verifier.vkey(), safe="")
+        try:
+            status, body = self.link.get(f"/sync/v1/writers?key={mine}")
+        except StudioLinkError as e:
+            return [SyncResult(p, 0, 0, False, str(e)) for p in productions]
+        held = body.get("productions") if status == 200 else None
+        if isinstance(held, list):
+            productions += [p for p in held if isinstance(p, str) and p not in productions]
+        return [self.sync_production(p) for p in productions]
 
     def cosigned_size(self, production: str) -> int | None:
         kept = self.store.cosignatures(production)
@@ -164,6 +182,8 @@ class Syncer:
                     f"({self.studio_key.vkey()}); nothing was pushed",
                 )  # fmt: skip
             accepted = _whole(body.get("accepted_size"))
+            if body.get("writer") == self.ledger.verifier.vkey():
+                self._pull(production, accepted)  # a production this node took over
             latest = self.store.latest_checkpoint(production)
             signed = latest.tree_size if latest else 0
             if accepted > signed:
@@ -197,6 +217,50 @@ class Syncer:
         except (StudioLinkError, CosignatureRefused) as e:
             return SyncResult(production, pushed, tree_size, cosigned, str(e))
 
+    def _pull(self, production: str, accepted: int) -> None:
+        """Fetch the events the studio holds past this node's own, each batch checked against
+        a checkpoint the studio co-signed, and store them as this node's (signed by it)."""
+        for _ in range(MAX_ROUNDS):
+            head = self.store.head(production)
+            if head >= accepted:
+                return
+            request = sign_note(
+                pull_request(production, head, int(self._clock())), self.ledger.signer
+            )
+            status, body = self.link.post("/sync/v1/pull", orjson.dumps({"request": request}))
+            rows, note = body.get("events"), body.get("note")
+            if status != 200 or not isinstance(rows, list) or not rows:
+                raise SyncError(f"cannot pull {production!r}: {body.get('message') or body}")
+            self._store_pulled(production, head, rows, note)
+        raise SyncError(f"pulling {production!r} did not finish")
+
+    def _store_pulled(self, production: str, head: int, rows: list[Any], note: Any) -> None:
+        try:
+            checkpoint, cosignatures = open_cosignatures(str(note), self.studio_key)
+            payloads = [str(row[1]).encode("utf-8") for row in rows]
+            seqs = [row[0] for row in rows]
+        except (NoteError, TypeError, IndexError, KeyError) as e:
+            raise SyncError(f"the studio's answer to a pull is malformed: {e}") from None
+        if not cosignatures:
+            raise SyncError("the pulled events come without the studio's co-signature")
+        tree = StoredTree(self.store, production, head).compact()
+        tree.extend(leaf_hash(p) for p in payloads)
+        if seqs != list(range(head + 1, head + len(rows) + 1)) or (
+            (tree.size, tree.root()) != (checkpoint.size, checkpoint.root_hash)
+        ):
+            raise SyncError(
+                f"the events pulled for {production!r} do not extend this node's {head} events "
+                "to the tree the studio co-signed; nothing was stored"
+            )
+        events = [_new_event(p) for p in payloads]
+
+        def sign(name: str, stored: list[StoredEvent]) -> tuple[int, bytes, str] | None:
+            if [e.payload for e in stored] != payloads:
+                raise SyncError("the pulled events would be stored as other bytes")
+            return self.ledger.checkpoint_hook(name, stored)
+
+        self.store.append(production, head, events, checkpoint=sign)
+
     def move_writer(self, production: str, to_key: NoteVerifier) -> dict[str, Any]:
         """Hand `production` on to the node holding `to_key`: sign the move with this node's
         key (it must be the production's writer, with every event pushed) and send it."""
@@ -229,7 +293,7 @@ class Syncer:
         within the limits, or one signed for it now."""
         cap = accepted
         budget = MAX_PUSH_PAYLOAD_BYTES
-        for _, payload in islice(self.store.read_payloads(production, accepted), MAX_PUSH_EVENTS):
+        for _, payload in islice(self.store.read_payloads(production, accepted), self.max_events):
             budget -= len(payload)
             if budget < 0 and cap > accepted:
                 break
@@ -259,6 +323,9 @@ class Syncer:
             self.studio_key,
             not_after=int(self._clock()) + CLOCK_SKEW_S,
         )
+        if self._new_key:
+            self.store.set_meta(STUDIO_KEY_META, self.studio_key.vkey())
+            self._new_key = False
         self.store.add_cosignature(
             production, size, note, self.studio_key.vkey(), cosignature.timestamp
         )
@@ -401,3 +468,10 @@ def check_kept_cosignatures(
         largest = max(largest or 0, row.tree_size)
     name = f"{studio.name}+{studio.key_id.hex()}"
     return CosignedTrees(production, name, len(kept), largest, tuple(problems))
+
+
+def _new_event(payload: bytes) -> NewEvent:
+    envelope = orjson.loads(payload)
+    return NewEvent(
+        envelope["type"], envelope["actor"], envelope["at"], envelope["data"], envelope["v"]
+    )

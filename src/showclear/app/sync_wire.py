@@ -32,6 +32,7 @@ from showclear.ledger.witness import Push
 
 __all__ = [
     "MOVE_HEADER",
+    "PULL_HEADER",
     "SYNC_FORMAT",
     "WireError",
     "decode_answer",
@@ -40,10 +41,12 @@ __all__ = [
     "encode_push",
     "move_statement",
     "parse_object",
+    "pull_request",
 ]
 
 SYNC_FORMAT = "showclear-sync/1"
 MOVE_HEADER = "showclear writer-move/v1"
+PULL_HEADER = "showclear sync-pull/v1"
 MAX_NOTE_CHARS = 8_000  # a checkpoint note with a few signature lines
 MAX_PROOF_HASHES = 128  # an RFC 9162 consistency proof of a 64-bit tree is at most 2 * 64
 
@@ -150,3 +153,22 @@ def move_statement(production: str, from_version: int, tree_size: int, to_key: s
         f"{MOVE_HEADER}\nproduction {production}\nfrom-version {from_version}\n"
         f"tree {tree_size}\nto {to_key}\n"
     )
+
+
+def pull_request(production: str, after: int, timestamp: int) -> str:
+    """The body of a pull, for the production's writer to sign: the events after `after`."""
+    return f"{PULL_HEADER}\nproduction {production}\nafter {after}\ntime {timestamp}\n"
+
+
+def statement_fields(body: str, header: str) -> dict[str, str]:
+    """The "name value" lines of a signed statement's body (WireError if not one)."""
+    lines = body.splitlines()
+    if not lines or lines[0] != header:
+        raise WireError(f"not a {header!r} statement")
+    fields = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(" ")
+        if not sep or name in fields:
+            raise WireError(f"a {header!r} statement has one 'name value' per line")
+        fields[name] = value
+    return fields

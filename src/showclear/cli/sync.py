@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from showclear.app.sync import Syncer, SyncError
 from showclear.bootstrap import load_key_file, load_studio_key_file, open_syncer
 from showclear.cli.options import DbOption, JsonFlag, console, err, no_store, shown
+from showclear.ledger.cosignature import CosignatureVerifier
 from showclear.ports import StudioLinkError
 
 ToOption = Annotated[str, typer.Option("--to", help="The studio, http://HOST:PORT.")]
@@ -23,6 +26,15 @@ StudioKeyOption = Annotated[
         "the first sync only: the node keeps it and trusts no other.",
     ),
 ]
+
+
+def _open(db: Path, to: str, key: CosignatureVerifier | None) -> tuple[Syncer, Callable[[], None]]:
+    try:
+        return open_syncer(db, to, key)
+    except (SyncError, StudioLinkError) as e:
+        err.print(f"[red]{shown(e)}[/red]")
+        raise typer.Exit(2) from None
+
 
 writer_app = typer.Typer(help="Who writes a production at the studio.", no_args_is_help=True)
 
@@ -43,7 +55,7 @@ def sync(
     if not db.exists():
         raise no_store(db)
     key = load_studio_key_file(studio_key) if studio_key is not None else None
-    syncer, close = open_syncer(db, to, key)
+    syncer, close = _open(db, to, key)
     try:
         results = syncer.sync_all()
     finally:
@@ -79,12 +91,15 @@ def writer_move(
         raise no_store(db)
     new_key = load_key_file(key)
     trusted = load_studio_key_file(studio_key) if studio_key is not None else None
-    syncer, close = open_syncer(db, to, trusted)
+    syncer, close = _open(db, to, trusted)
     try:
         answer = syncer.move_writer(production, new_key)
     except StudioLinkError as e:
         err.print(f"[red]{shown(e)}[/red]")
         raise typer.Exit(1) from None
+    except SyncError as e:
+        err.print(f"[red]Writer not moved: {shown(e)}[/red]")
+        raise typer.Exit(2) from None
     finally:
         close()
     version = answer.get("writer_version")

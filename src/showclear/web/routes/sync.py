@@ -4,11 +4,14 @@ signature over it, checked against the production's enrolled writer.
 
 GET  /sync/v1                        the studio's co-signing key and the protocol
 GET  /sync/v1/productions/{p}        what the studio holds of p (where a node resumes)
+GET  /sync/v1/writers?key=VKEY       the productions the node holding that key writes
 POST /sync/v1/push                   one production's range: 200 accepted (with the co-signed
                                      note), 202 investigate (a probe to answer), 409 refused,
                                      400 malformed
 POST /sync/v1/probe                  the node's answer to a probe: 202 (next probe) or 409
 POST /sync/v1/writer                 a writer move signed by the production's current writer
+POST /sync/v1/pull                   the writer's signed request for events the studio holds
+                                     (a node that took a production over)
 
 Every answer is a JSON object; the studio's witness (`app.state.witness`) does the work in a
 worker thread, since verification and the database are blocking.
@@ -28,6 +31,7 @@ from showclear.domain.limits import MAX_ID_CHARS
 from showclear.ports import StoreError
 
 router = APIRouter(prefix="/sync/v1", include_in_schema=False)
+MAX_KEY_CHARS = 500
 log = logging.getLogger("showclear.web.sync")
 
 
@@ -84,3 +88,15 @@ async def probe(request: Request) -> JSONResponse:
 @router.post("/writer")
 async def writer_move(request: Request) -> JSONResponse:
     return await _run(_witness(request).writer_move, await request.body())
+
+
+@router.post("/pull")
+async def pull(request: Request) -> JSONResponse:
+    return await _run(_witness(request).pull, await request.body())
+
+
+@router.get("/writers")
+async def writers(request: Request, key: str = "") -> JSONResponse:
+    if not key or len(key) > MAX_KEY_CHARS:
+        return _answer(400, {"status": "error", "message": "give key=<the node's verifier key>"})
+    return await _run(_witness(request).written_by, key)
