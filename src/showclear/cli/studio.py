@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 
+from showclear.app.studio import WriterMoveError
 from showclear.bootstrap import close_studio, load_key_file, open_studio, studio_init
-from showclear.cli.options import JsonFlag, console, shown
+from showclear.cli.options import JsonFlag, console, err, shown
 
 studio_app = typer.Typer(
     help="The studio server's sync: its key, who writes each production, alerts.",
@@ -65,6 +66,9 @@ def enroll(
     witness = open_studio(store, keys)
     try:
         record = witness.enroll(production, node_key)
+    except WriterMoveError as e:
+        err.print(f"[red]Not enrolled: {shown(e)}[/red]")
+        raise typer.Exit(2) from None
     finally:
         close_studio(witness)
     console.print(f"Production [bold]{shown(production)}[/bold] is written by node "
@@ -90,6 +94,9 @@ def move_writer(
     witness = open_studio(store, keys)
     try:
         record = witness.move_writer_by_studio(production, node_key, admin, armorer, reason)
+    except WriterMoveError as e:
+        err.print(f"[red]Writer not moved: {shown(e)}[/red]")
+        raise typer.Exit(2) from None
     finally:
         close_studio(witness)
     console.print(f"Production [bold]{shown(production)}[/bold] is now written by node "
