@@ -13,6 +13,7 @@ adapters (import-linter keeps it so).
     studio_init(url)    -> StudioInit           the studio's schema and co-signing key
     open_studio(url)    -> StudioWitness        the sync endpoint's witness (PostgreSQL)
     open_syncer(db, to) -> Syncer, close        a set node's push to the studio
+    start_sync(db, to)  -> SyncLoop             the same, in the background (serve --studio)
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from showclear.app.ledger import ORIGIN_META_KEY, LedgerNode, open_ledger
 from showclear.app.service import Service
 from showclear.app.signin import Auth
 from showclear.app.studio import StudioWitness
-from showclear.app.sync import KeptCosignatures, Syncer, trusted_studio_key
+from showclear.app.sync import KeptCosignatures, Syncer, SyncLoop, trusted_studio_key
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.cosignature import CosignatureVerifier
 from showclear.ledger.note import NoteVerifier
@@ -61,6 +62,7 @@ __all__ = [
     "open_studio",
     "open_syncer",
     "parse_store_url",
+    "start_sync",
     "studio_init",
     "studio_keys_dir",
 ]
@@ -420,3 +422,20 @@ def open_syncer(
 def kept_cosignatures(backend: LedgerBackend | None) -> KeptCosignatures | None:
     """The co-signatures a set node keeps in its store (None: a store that keeps none)."""
     return backend if isinstance(backend, SQLiteEventStore) else None
+
+
+def start_sync(
+    db: str | os.PathLike[str] | StoreUrl,
+    to: str,
+    studio_key_file: str | os.PathLike[str] | None = None,
+    *,
+    interval: float = 30.0,
+) -> SyncLoop:
+    """`serve --studio URL`: sync in a background thread (its own store connection), after
+    checking here that the node knows which studio key to trust."""
+    key = load_studio_key_file(studio_key_file) if studio_key_file is not None else None
+    _, close = open_syncer(db, to, key)  # fails now, not in the thread, without a key
+    close()
+    loop = SyncLoop(lambda: open_syncer(db, to, key), interval=interval)
+    loop.start()
+    return loop

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from showclear.app.demo import DEMO, ensure_demo
 from showclear.app.signin import pin_problem
-from showclear.bootstrap import open_node
+from showclear.bootstrap import open_node, start_sync
 from showclear.cli.options import console, err, shown
 
 pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
@@ -35,6 +35,18 @@ def serve(
             "Secure only on https requests, so plain http on loopback works.",
         ),
     ] = False,
+    studio: Annotated[
+        str | None,
+        typer.Option(
+            "--studio",
+            help="Sync to this studio (http://HOST:PORT) in the background, retrying with "
+            "backoff while it cannot be reached.",
+        ),
+    ] = None,
+    studio_key: Annotated[
+        Path | None,
+        typer.Option("--studio-key", help="The studio's verifier key file (first sync only)."),
+    ] = None,
 ) -> None:
     """Run the tablet web app and REST API (FastAPI on uvicorn).
 
@@ -61,7 +73,12 @@ def serve(
         )
     else:
         console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(db)})")
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    loop = start_sync(db, studio, studio_key) if studio is not None else None
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    finally:
+        if loop is not None:
+            loop.stop()
 
 
 @pin_app.command("set")
