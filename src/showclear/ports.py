@@ -108,6 +108,9 @@ class NewEvent:
     at: str  # ISO 8601 with offset: the command clock, not the wall clock
     data: Mapping[str, Any]
     version: int = 1
+    # The envelope's canonical bytes when the caller already holds them, checked (a pushed
+    # event the studio verified): the store keeps them instead of writing them again.
+    canonical: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

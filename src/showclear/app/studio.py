@@ -252,7 +252,10 @@ class StudioWitness:
                     raise ValueError("the studio would store other bytes than the node signed")
                 return outcome.tree_size, outcome.checkpoint.root_hash, note
 
-            events = [NewEvent(e.type, e.actor, e.at, e.data, e.version) for e in outcome.events]
+            events = [
+                NewEvent(e.type, e.actor, e.at, e.data, e.version, e.payload)
+                for e in outcome.events
+            ]
             self.store.append(outcome.production, accepted, events, checkpoint=cosigned)
             extend_tiles(self.store, outcome.production, outcome.tree_size)
         self.records.note_push(

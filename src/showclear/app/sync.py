@@ -472,6 +472,5 @@ def check_kept_cosignatures(
 
 def _new_event(payload: bytes) -> NewEvent:
     envelope = orjson.loads(payload)
-    return NewEvent(
-        envelope["type"], envelope["actor"], envelope["at"], envelope["data"], envelope["v"]
-    )
+    fields = (envelope["type"], envelope["actor"], envelope["at"], envelope["data"])
+    return NewEvent(*fields, envelope["v"], payload)

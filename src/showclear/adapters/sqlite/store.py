@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from showclear.adapters.sqlite.schema import applied_migrations, migrate_sqlite
-from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
+from showclear.ledger.canonical import event_payload, leaf_hash
 from showclear.ports import (
     CheckpointHook,
     ConcurrencyError,
@@ -297,8 +297,8 @@ class SQLiteEventStore:
         prepared: list[tuple[int, NewEvent, bytes, bytes]] = []
         for offset, ev in enumerate(events, start=1):
             seq = expected_seq + offset
-            payload = canonical_bytes(
-                envelope(production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data)
+            payload = event_payload(
+                production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data, ev.canonical
             )
             prepared.append((seq, ev, payload, leaf_hash(payload)))
         conn = self._connection()
