@@ -92,3 +92,32 @@ def test_writer_moves_by_signed_event_and_by_studio_with_armorer(
     finally:
         for node in (old, new, spare):
             node.close()
+
+
+def test_studio_init_prints_its_key_and_keeps_it(postgres_database: str, tmp_path: Path) -> None:
+    from sync.support import store_url
+
+    url = store_url(postgres_database)
+    keys = tmp_path / "keys"
+    first = cli("studio", "init", "--store", url, "--keys", str(keys))
+    assert first.exit_code == 0, first.output
+    vkey = (keys / "witness_ed25519.vkey").read_text().strip()
+    assert f"Studio verifier key: {vkey}" in " ".join(first.stdout.split())
+    assert (keys / "witness_ed25519.pem").stat().st_mode & 0o077 == 0
+    again = cli("studio", "init", "--store", url, "--keys", str(keys))
+    assert again.exit_code == 0 and "already there" in again.stdout and vkey in again.stdout
+    refused = cli("studio", "init", "--store", str(tmp_path / "set.db"), "--keys", str(keys))
+    assert refused.exit_code != 0 and "PostgreSQL" in str(refused.exception)
+
+
+def test_background_sync_refuses_to_start_without_a_studio_key(tmp_path: Path) -> None:
+    from showclear.app.sync import SyncError
+    from showclear.bootstrap import start_sync
+
+    node = SetNode(tmp_path / "set.db")
+    try:
+        node.write(5)
+        with pytest.raises(SyncError, match="--studio-key"):
+            start_sync(node.path, "http://127.0.0.1:9")
+    finally:
+        node.close()
