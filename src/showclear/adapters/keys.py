@@ -135,11 +135,20 @@ def load_signer(directory: str | os.PathLike[str]) -> NoteSigner:
     folder = Path(directory)
     private_path = folder / PRIVATE_KEY_FILE
     verifier = load_verifier(folder / VERIFIER_KEY_FILE)
+    private_key = _load_private_key(private_path, "")
+    signer = NoteSigner(verifier.name, private_key)
+    if signer.verifier != verifier:
+        raise KeyFileError(f"{private_path} does not match {folder / VERIFIER_KEY_FILE}")
+    return signer
+
+
+def _load_private_key(private_path: Path, hint: str) -> Ed25519PrivateKey:
+    """An unencrypted Ed25519 PEM key that only its owner can read (as OpenSSH insists)."""
     try:
         info = private_path.stat()
         pem = private_path.read_bytes()
     except OSError as e:
-        raise KeyFileError(f"cannot read private key {private_path}: {e}") from e
+        raise KeyFileError(f"cannot read private key {private_path}: {e}{hint}") from e
     if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
         raise KeyFileError(
             f"{private_path} is accessible by others "
@@ -151,10 +160,7 @@ def load_signer(directory: str | os.PathLike[str]) -> NoteSigner:
         raise KeyFileError(f"{private_path} is not an unencrypted PEM private key") from e
     if not isinstance(private_key, Ed25519PrivateKey):
         raise KeyFileError(f"{private_path} is not an Ed25519 key")
-    signer = NoteSigner(verifier.name, private_key)
-    if signer.verifier != verifier:
-        raise KeyFileError(f"{private_path} does not match {folder / VERIFIER_KEY_FILE}")
-    return signer
+    return private_key
 
 
 def keys_dir(store_path: str | os.PathLike[str]) -> Path:
@@ -235,25 +241,7 @@ def load_witness_key(directory: str | os.PathLike[str]) -> Cosigner:
     folder = Path(directory)
     private_path = folder / WITNESS_PRIVATE_KEY_FILE
     verifier = load_witness_verifier(folder / WITNESS_VERIFIER_KEY_FILE)
-    try:
-        info = private_path.stat()
-        pem = private_path.read_bytes()
-    except OSError as e:
-        raise KeyFileError(
-            f"cannot read the studio's key {private_path}: {e}; create it with "
-            "`showclear studio init`"
-        ) from e
-    if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
-        raise KeyFileError(
-            f"{private_path} is accessible by others "
-            f"(mode {stat.S_IMODE(info.st_mode):04o}); run: chmod 600 {private_path}"
-        )
-    try:
-        private_key = load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError) as e:
-        raise KeyFileError(f"{private_path} is not an unencrypted PEM private key") from e
-    if not isinstance(private_key, Ed25519PrivateKey):
-        raise KeyFileError(f"{private_path} is not an Ed25519 key")
+    private_key = _load_private_key(private_path, "; create it with `showclear studio init`")
     cosigner = Cosigner(verifier.name, private_key)
     if cosigner.verifier != verifier:
         raise KeyFileError(f"{private_path} does not match {folder / WITNESS_VERIFIER_KEY_FILE}")
