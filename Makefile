@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install system-deps demo test lint typecheck arch unit mutate clean
+.PHONY: install system-deps demo studio test lint typecheck arch unit mutate clean
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	rm -rf demo.db demo.db-wal demo.db-shm demo.db.keys
 	$(BIN)/showclear serve --db demo.db --demo
+
+# The whole picture: a local PostgreSQL (installed by system-deps), the studio server with its
+# dashboard on http://127.0.0.1:8100/studio/, and two set nodes syncing to it (scripts/studio.py).
+# Ctrl-C stops everything. `make demo` needs none of it.
+studio: install system-deps
+	$(BIN)/python scripts/studio.py
 
 # bench/ holds scripts and results; lint it only when it is there.
 LINT_PATHS = src tests scripts $(wildcard bench)

@@ -33,11 +33,12 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import psycopg
 import pytest
 from psycopg import errors as pg_errors
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 PG_ENV = "SHOWCLEAR_TEST_PG"  # this session's server, as an admin connection string
 BINDIR_ENV = "SHOWCLEAR_PG_BINDIR"  # override the binaries' folder
@@ -384,3 +385,11 @@ def postgres_database(
     conninfo = postgres_server.create_database(name)
     yield conninfo
     postgres_server.drop_database(name)
+
+
+def store_url(conninfo: str) -> str:
+    """A libpq connection string of the session's server as the `postgresql://` URL the
+    composition root and the command line (`serve --store`) take."""
+    parts = conninfo_to_dict(conninfo)
+    query = urlencode({"host": parts["host"], "port": parts["port"]})
+    return f"postgresql://{parts['user']}@/{parts['dbname']}?{query}"

@@ -2,9 +2,11 @@
 adapters (import-linter keeps it so).
 
     sqlite:///abs/path.db, or a plain path     the embedded SQLite store (a set node)
-    postgresql://... (or postgres://...)      the PostgreSQL event store: its events and
-                                              checkpoints (`open_backend`); a full node on it
-                                              comes with the studio server
+    postgresql://... (or postgres://...)      PostgreSQL: the studio server's store
+
+    keys_for(url, keys) -> KeyDirectory        where the node's signing key pair lives: --keys
+                                              DIR, else (PostgreSQL) $SHOWCLEAR_KEYS, else
+                                              (SQLite) <db>.keys/ beside the file
 
     open_backend(url)   -> ports.Backend        events, checkpoints, node meta (contract tests)
     open_node(url)      -> Node                 backend + keys + ledger + service + application
@@ -18,7 +20,6 @@ adapters (import-linter keeps it so).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 from collections.abc import Callable
@@ -36,22 +37,26 @@ from showclear.app.application import Application
 from showclear.app.clock import Clock, local_now
 from showclear.app.ledger import ORIGIN_META_KEY, LedgerNode, open_ledger
 from showclear.app.service import Service
-from showclear.app.signin import Auth
+from showclear.app.signin import Auth, LockoutHook, PinSetHook
 from showclear.app.studio import StudioWitness
+from showclear.app.studio_board import StudioBoard, signin_hooks
 from showclear.app.sync import KeptCosignatures, Syncer, SyncLoop, trusted_studio_key
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.cosignature import CosignatureVerifier
 from showclear.ledger.note import NoteVerifier
-from showclear.ports import Backend, LedgerBackend
+from showclear.ports import Backend, LedgerBackend, SignInStore
 
 __all__ = [
+    "KEYS_ENV",
     "Audit",
+    "KeyLocationError",
     "Node",
     "StoreUrl",
     "StoreUrlError",
     "StudioInit",
     "close_studio",
     "kept_cosignatures",
+    "keys_for",
     "ledger_for",
     "load_key_file",
     "load_studio_key_file",
@@ -60,6 +65,8 @@ __all__ = [
     "open_node",
     "open_store",
     "open_studio",
+    "open_studio_board",
+    "open_sync_endpoint",
     "open_syncer",
     "parse_store_url",
     "start_sync",
@@ -70,6 +77,14 @@ __all__ = [
 
 class StoreUrlError(ValueError):
     """A store URL this ShowClear cannot open (yet)."""
+
+
+KEYS_ENV = "SHOWCLEAR_KEYS"
+"""The key directory of a node on PostgreSQL when no --keys DIR is given (the studio's)."""
+
+
+class KeyLocationError(StoreUrlError):
+    """A node on PostgreSQL was opened without saying where its signing keys live."""
 
 
 @dataclass(frozen=True)
@@ -112,13 +127,33 @@ def parse_store_url(db: str | os.PathLike[str] | StoreUrl) -> StoreUrl:
     return StoreUrl("sqlite", Path(text))  # "name:with-colon.db" is a file name too
 
 
-def _sqlite(url: StoreUrl) -> Path:
-    if url.path is None:
-        raise StoreUrlError(
-            "a full node on PostgreSQL (ledger tiles, sign-in) comes with the studio server; "
-            "for now `showclear` runs on a SQLite file (--db PATH or sqlite:///PATH)"
-        )
-    return url.path
+def keys_for(
+    db: str | os.PathLike[str] | StoreUrl, keys: str | os.PathLike[str] | None = None
+) -> KeyDirectory:
+    """The one place that decides where the node at `db` keeps its signing key pair.
+
+    1. `keys` (the `--keys DIR` option) when given, for either backend;
+    2. for a store on PostgreSQL, the folder named by $SHOWCLEAR_KEYS;
+    3. for a SQLite file, ``<db>.keys/`` beside it (what `showclear init` has always made).
+
+    A database on a server has no file for its keys to sit beside, and a key pair made by
+    accident in whatever folder a server was started from would sign under a second identity
+    that nothing trusts; so on PostgreSQL, with neither 1 nor 2, this refuses (naming both)
+    rather than guessing. The environment variable is not read for a SQLite store: a set node
+    started from the studio's shell must not pick up the studio's keys.
+    """
+    if keys is not None:
+        return KeyDirectory(Path(keys))
+    url = parse_store_url(db)
+    if url.path is not None:
+        return KeyDirectory(keys_dir(url.path))
+    from_env = os.environ.get(KEYS_ENV, "").strip()
+    if from_env:
+        return KeyDirectory(Path(from_env))
+    raise KeyLocationError(
+        "a store on PostgreSQL keeps its signing keys in a folder of their own: pass "
+        f"--keys DIR or set {KEYS_ENV}=DIR (`showclear studio init` creates the key pair there)"
+    )
 
 
 def _missing(url: StoreUrl) -> FileNotFoundError:
@@ -137,11 +172,31 @@ def open_backend(db: str | os.PathLike[str] | StoreUrl, *, must_exist: bool = Fa
         return PostgresEventStore(url.conninfo)
     if must_exist and not url.exists():
         raise _missing(url)
-    return SQLiteEventStore(_sqlite(url))
+    assert url.path is not None
+    return SQLiteEventStore(url.path)
 
 
 def _ledger_backend(url: StoreUrl) -> LedgerBackend:
-    return SQLiteEventStore(_sqlite(url))
+    if url.conninfo is not None:
+        from showclear.adapters.postgres import PostgresEventStore
+
+        return PostgresEventStore(url.conninfo)
+    assert url.path is not None
+    return SQLiteEventStore(url.path)
+
+
+def _signin_store(url: StoreUrl) -> SignInStore:
+    if url.conninfo is not None:
+        from showclear.adapters.postgres.signin import PostgresSignInStore
+
+        return PostgresSignInStore(url.conninfo)
+    assert url.path is not None
+    return SQLiteSignInStore(url.path)
+
+
+def _label(url: StoreUrl) -> str:
+    """The name the checkpointer thread and its messages go by."""
+    return url.path.name if url.path is not None else "studio"
 
 
 def open_store(db: str | os.PathLike[str] | StoreUrl) -> LedgerBackend:
@@ -150,12 +205,17 @@ def open_store(db: str | os.PathLike[str] | StoreUrl) -> LedgerBackend:
     return _ledger_backend(parse_store_url(db))
 
 
-def ledger_for(db: str | os.PathLike[str] | StoreUrl, store: LedgerBackend) -> LedgerNode:
-    """The ledger node of `store` (opened on `db`): keys created when missing, tiles stored,
-    an unsigned tail signed. Close it (it signs what is left) before closing the store."""
+def ledger_for(
+    db: str | os.PathLike[str] | StoreUrl,
+    store: LedgerBackend,
+    *,
+    keys: str | os.PathLike[str] | None = None,
+) -> LedgerNode:
+    """The ledger node of `store` (opened on `db`): keys (where `keys_for` says) created when
+    missing, tiles stored, an unsigned tail signed. Close it (it signs what is left) before
+    closing the store."""
     url = parse_store_url(db)
-    path = _sqlite(url)
-    return open_ledger(store, KeyDirectory(keys_dir(path)), lambda: _ledger_backend(url), path.name)
+    return open_ledger(store, keys_for(url, keys), lambda: _ledger_backend(url), _label(url))
 
 
 @dataclass
@@ -167,6 +227,7 @@ class Node:
     ledger: LedgerNode | None = None
     backend: LedgerBackend | None = None
     url: StoreUrl | None = None
+    studio: StudioBoard | None = None  # a node on PostgreSQL: the studio dashboard
 
     @property
     def service(self) -> Service:
@@ -176,6 +237,8 @@ class Node:
         """Sign what is committed and stop the checkpointer, then close sign-in, the store and
         the writer; every step runs, and the first error is raised after them."""
         steps: list[Callable[[], object]] = []
+        if self.studio is not None:
+            steps.append(self.studio.close)
         if self.ledger is not None:
             steps.append(self.ledger.close)
         if self.auth is not None:
@@ -209,29 +272,32 @@ def open_node(
     clock: Clock = local_now,
     pin_hasher: PasswordHasher | None = None,
     must_exist: bool = False,
+    keys: str | os.PathLike[str] | None = None,
 ) -> Node:
     """A node on the store at `db` (None: in memory, for drills without --db).
 
     `threaded`: a writer thread of its own opens the store and runs everything that touches it
     (the web app); otherwise the caller's thread does. `ledger`: sign a checkpoint after every
-    commit (the key pair in ``<db>.keys/`` is created when missing). `must_exist`: refuse to
-    create a new store.
+    commit (the key pair, in the folder `keys_for(db, keys)` names, is created when missing).
+    `must_exist`: refuse to create a new store (a SQLite file; a PostgreSQL database is the
+    server's to create).
     """
     writer: Writer = ThreadWriter() if threaded else InlineWriter()
     if db is None:
         return Node(Application(Service(), writer=writer, clock=clock))
     url = parse_store_url(db)
-    path = _sqlite(url)
     if must_exist and not url.exists():
         writer.close()
         raise _missing(url)
+    # Before anything is opened: a PostgreSQL node without a key folder is refused up front.
+    key_folder = keys_for(url, keys) if ledger else None
 
     def build() -> tuple[LedgerBackend, LedgerNode | None]:
         store = _ledger_backend(url)
         try:
             node = None
-            if ledger:
-                node = ledger_for(url, store)
+            if key_folder is not None:
+                node = open_ledger(store, key_folder, lambda: _ledger_backend(url), _label(url))
         except BaseException:
             store.close()
             raise
@@ -245,14 +311,40 @@ def open_node(
     service = Service(backend, ledger=ledger_node)
     app = Application(service, backend=backend, ledger=ledger_node, writer=writer, clock=clock)
     auth = None
-    if signin:
-        auth = Auth(
-            SQLiteSignInStore(path),
-            hasher=pin_hasher,
-            on_lockout=app.record_lockout,
-            on_pin_set=app.record_pin_set,
-        )
-    return Node(app, auth, ledger_node, backend, url)
+    studio = None
+    on_lockout: LockoutHook = app.record_lockout
+    on_pin_set: PinSetHook = app.record_pin_set
+    try:
+        if url.conninfo is not None and signin:
+            studio = _studio_board(url)
+            on_lockout, on_pin_set = signin_hooks(studio.reads, on_lockout, on_pin_set)
+        if signin:
+            auth = Auth(
+                _signin_store(url),
+                hasher=pin_hasher,
+                on_lockout=on_lockout,
+                on_pin_set=on_pin_set,
+            )
+    except BaseException:
+        Node(app, None, ledger_node, backend, url, studio).close()
+        raise
+    return Node(app, auth, ledger_node, backend, url, studio)
+
+
+def open_studio_board(db: str | os.PathLike[str] | StoreUrl) -> StudioBoard:
+    """The studio dashboard's read model on its PostgreSQL store alone (benchmarks, tools);
+    a node on PostgreSQL has one already (`Node.studio`). Close it when done."""
+    url = parse_store_url(db)
+    if url.conninfo is None:
+        raise StoreUrlError(f"{db}: the studio dashboard reads a PostgreSQL store")
+    return _studio_board(url)
+
+
+def _studio_board(url: StoreUrl) -> StudioBoard:
+    from showclear.adapters.postgres.dashboard import PostgresStudioReads
+
+    assert url.conninfo is not None
+    return StudioBoard(PostgresStudioReads(url.conninfo), lambda: _ledger_backend(url))
 
 
 @dataclass
@@ -261,26 +353,28 @@ class Audit:
 
     backend: LedgerBackend
     origin: str | None
-    key_file: Path  # the node's verifier key (``<db>.keys/ledger_ed25519.vkey``)
+    key_file: Path  # the node's verifier key (`keys_for`: ``<db>.keys/ledger_ed25519.vkey``)
     url: StoreUrl
 
     def close(self) -> None:
         self.backend.close()
 
 
-def open_audit(db: str | os.PathLike[str] | StoreUrl) -> Audit:
+def open_audit(
+    db: str | os.PathLike[str] | StoreUrl, *, keys: str | os.PathLike[str] | None = None
+) -> Audit:
     """The store at `db` for reading its ledger (it must exist)."""
     url = parse_store_url(db)
-    path = _sqlite(url)
     if not url.exists():
         raise _missing(url)
+    key_file = keys_for(url, keys).folder / VERIFIER_KEY_FILE
     backend = _ledger_backend(url)
     try:
         origin = backend.get_meta(ORIGIN_META_KEY)
     except BaseException:
         backend.close()
         raise
-    return Audit(backend, origin, keys_dir(path) / VERIFIER_KEY_FILE, url)
+    return Audit(backend, origin, key_file, url)
 
 
 def load_key_file(path: str | os.PathLike[str]) -> NoteVerifier:
@@ -290,25 +384,14 @@ def load_key_file(path: str | os.PathLike[str]) -> NoteVerifier:
 
 # -- the studio's witness and a set node's sync ---------------------------------------------------
 
-STUDIO_KEYS_ENV = "SHOWCLEAR_STUDIO_KEYS"
 
-
-def studio_keys_dir(db: str | os.PathLike[str] | StoreUrl) -> Path:
-    """Where the studio's own co-signing key lives for the store at `db` (a PostgreSQL URL).
-
-    `$SHOWCLEAR_STUDIO_KEYS` if set; otherwise a folder named after the database (host, port
-    and database name: never the password) under ``~/.local/share/showclear/``. Never in the
-    database itself: every replica and every backup of it would hold the studio's private key.
-    """
-    configured = os.environ.get(STUDIO_KEYS_ENV)
-    if configured:
-        return Path(configured)
-    from showclear.adapters.postgres.store import describe
-
-    url = parse_store_url(db)
-    label = describe(url.conninfo) if url.conninfo is not None else str(url.path)
-    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:16]
-    return Path.home() / ".local" / "share" / "showclear" / f"studio-{digest}.keys"
+def studio_keys_dir(
+    db: str | os.PathLike[str] | StoreUrl, keys: str | os.PathLike[str] | None = None
+) -> Path:
+    """Where the studio's own co-signing key lives: the studio node's key folder
+    (`keys_for`: --keys DIR, else $SHOWCLEAR_KEYS), beside its ledger key pair. Never in the
+    database itself: every replica and every backup of it would hold the studio's private key."""
+    return keys_for(db, keys).folder
 
 
 def _studio_conninfo(db: str | os.PathLike[str] | StoreUrl) -> str:
@@ -328,7 +411,9 @@ class StudioInit:
     schema_version: int
 
 
-def studio_init(db: str | os.PathLike[str] | StoreUrl, keys: Path | None = None) -> StudioInit:
+def studio_init(
+    db: str | os.PathLike[str] | StoreUrl, keys: str | os.PathLike[str] | None = None
+) -> StudioInit:
     """Create (or upgrade) the studio's schema, and its co-signing key when it has none."""
     from showclear.adapters.keys import (
         WITNESS_VERIFIER_KEY_FILE,
@@ -337,7 +422,7 @@ def studio_init(db: str | os.PathLike[str] | StoreUrl, keys: Path | None = None)
     )
     from showclear.adapters.postgres import PostgresEventStore
 
-    folder = keys if keys is not None else studio_keys_dir(db)
+    folder = studio_keys_dir(db, keys)
     with PostgresEventStore(_studio_conninfo(db)) as store:
         version = store.schema_version()
     if (folder / WITNESS_VERIFIER_KEY_FILE).exists():
@@ -348,18 +433,18 @@ def studio_init(db: str | os.PathLike[str] | StoreUrl, keys: Path | None = None)
 
 def open_studio(
     db: str | os.PathLike[str] | StoreUrl,
-    keys: Path | None = None,
+    keys: str | os.PathLike[str] | None = None,
     *,
     clock: Callable[[], float] | None = None,
 ) -> StudioWitness:
-    """The studio's witness on its PostgreSQL store (the key from `keys` or
-    `studio_keys_dir`). Close it with `close_studio`."""
+    """The studio's witness on its PostgreSQL store (its key from `studio_keys_dir`). Close it
+    with `close_studio`."""
     from showclear.adapters.keys import load_witness_key
     from showclear.adapters.postgres import PostgresEventStore
     from showclear.adapters.postgres.studio import PostgresStudioRecords
 
     conninfo = _studio_conninfo(db)
-    cosigner = load_witness_key(keys if keys is not None else studio_keys_dir(db))
+    cosigner = load_witness_key(studio_keys_dir(db, keys))
     store = PostgresEventStore(conninfo)
     try:
         records = PostgresStudioRecords(conninfo)
@@ -369,6 +454,18 @@ def open_studio(
     if clock is None:
         return StudioWitness(store, records, cosigner)
     return StudioWitness(store, records, cosigner, clock=clock)
+
+
+def open_sync_endpoint(
+    db: str | os.PathLike[str] | StoreUrl, keys: str | os.PathLike[str] | None = None
+) -> StudioWitness | None:
+    """The witness `serve --store` serves at /sync/v1, or None when the studio has no
+    co-signing key yet (`showclear studio init` makes it)."""
+    from showclear.adapters.keys import WITNESS_VERIFIER_KEY_FILE
+
+    if not (studio_keys_dir(db, keys) / WITNESS_VERIFIER_KEY_FILE).exists():
+        return None
+    return open_studio(db, keys)
 
 
 def close_studio(witness: StudioWitness) -> None:
@@ -397,8 +494,10 @@ def open_syncer(
     url = parse_store_url(db)
     if not url.exists():
         raise _missing(url)
+    if url.path is None:
+        raise StoreUrlError(f"{db}: sync pushes a set node's SQLite store to the studio")
     link = HttpStudioLink(to)
-    store = SQLiteEventStore(_sqlite(url))
+    store = SQLiteEventStore(url.path)
     try:
         ledger = ledger_for(url, store)
     except BaseException:

@@ -19,6 +19,8 @@ database, driver or file holds the record.
     NodeCosignatures   the studio's co-signatures a set node keeps (SQLite)
     StudioRecords      the studio's writers, sync alerts and last pushes (PostgreSQL)
     StudioLink         a set node's connection to the studio's sync endpoint (HTTP)
+    StudioReads        the studio dashboard's reads: every production's head, each set node's
+                       last sync and co-signed tree, refused pushes, studio staff (PostgreSQL)
 
 Every event is stored as the exact canonical bytes (RFC 8785) that the ledger hashes, so
 verification never re-serialises anything.
@@ -473,3 +475,74 @@ class StudioLink(Protocol):
     def post(self, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         """(HTTP status, body) of a POST of a JSON body; StudioLinkError when unreachable."""
         ...
+
+
+# -- the studio dashboard ------------------------------------------------------------------------
+
+STUDIO_ROLES = ("studio_admin", "studio_safety")
+"""Roles of the studio's own staff (not of any production): a studio administrator manages the
+studio (staff, nodes, writers); a studio safety officer watches every production's safety. Both
+see the studio dashboard."""
+
+
+@dataclass(frozen=True, slots=True)
+class StudioMember:
+    """A person of the studio's staff, signed in to the dashboard (never to a production)."""
+
+    person: str
+    name: str
+    role: str  # one of STUDIO_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSyncStatus:
+    """What the studio knows of one set node's pushes of one production."""
+
+    production: str
+    node: str  # the node's key name (or the origin its checkpoints carry)
+    last_sync_at: str | None  # ISO 8601 UTC: its last accepted push (or checkpoint stored)
+    tree_size: int  # the tree the studio holds from it
+    cosigned_size: int | None  # the tree the studio co-signed last (None: none yet)
+    cosigned_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedPush:
+    """A push the studio refused as a rewrite, a fork or a forgery: studio safety must see it."""
+
+    production: str
+    node: str
+    reason: str
+    first_diverging: int | None
+    message: str
+    at: str
+
+
+class StudioReads(Protocol):
+    """Everything the studio dashboard reads besides the productions' events."""
+
+    def heads(self) -> dict[str, int]:
+        """Every production's head sequence, in one query (an index look-up per production)."""
+        ...
+
+    def node_sync_status(self) -> list[NodeSyncStatus]:
+        """Each set node's last sync and last co-signed checkpoint, per production."""
+        ...
+
+    def refused_pushes(self, limit: int = 50) -> list[RefusedPush]:
+        """The newest refused pushes, newest first."""
+        ...
+
+    def member(self, person: str) -> StudioMember | None: ...
+
+    def members(self) -> list[StudioMember]: ...
+
+    def add_member(self, member: StudioMember, by: str) -> None:
+        """Add a person to the studio's staff, or change their name or role (recorded)."""
+        ...
+
+    def note_staff_event(self, person: str, kind: str, by: str, detail: str = "") -> None:
+        """Record what happened to a staff sign-in (PIN set or reset, lockout)."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,5 +1,6 @@
 """What every sign-in store must do (`showclear.ports.SignInStore`): PIN hashes, failure counts
-and lockouts, sessions. A backend's test subclasses SignInContract and implements `make`."""
+and lockouts, sessions. A backend's test subclasses SignInContract and implements `make`
+(called again with the same path, it opens another store object on the same database)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,32 @@ class SignInContract:
             t.start()
         for t in threads:
             t.join(30)
+        assert sorted(n for n in got if n) == [1, 2, 3, 4, 5] and got.count(0) == 15
+
+    def test_attempts_on_separate_connections_never_pass_the_limit(self, tmp_path: Path) -> None:
+        # Four store objects on one database (as four server processes would be), five threads
+        # each: the database, not a lock in this process, must serialise the attempts.
+        path = tmp_path / "shared.db"
+        stores = [self.make(path) for _ in range(4)]
+        got: list[int] = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(20)
+
+        def attempt(store: SignInStore) -> None:
+            barrier.wait(10)
+            n, _ = store.reserve_attempt("p", "arm", NOW, max_failures=5, lockout=LOCK)
+            with lock:
+                got.append(n)
+
+        threads = [threading.Thread(target=attempt, args=(stores[i % 4],)) for i in range(20)]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+        finally:
+            for s in stores:
+                s.close()
         assert sorted(n for n in got if n) == [1, 2, 3, 4, 5] and got.count(0) == 15
 
     def test_sessions_and_ending_them(self, store: SignInStore) -> None:

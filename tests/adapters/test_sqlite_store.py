@@ -202,7 +202,9 @@ def test_processes_creating_the_same_new_file_at_once(tmp_path: Path) -> None:
             assert store.head("p") == 1
 
 
-def test_a_plain_path_and_a_sqlite_url_open_the_same_store(tmp_path: Path) -> None:
+def test_a_plain_path_and_a_sqlite_url_open_the_same_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from showclear.bootstrap import StoreUrlError, open_backend, parse_store_url
 
     path = tmp_path / "same.db"
@@ -217,7 +219,9 @@ def test_a_plain_path_and_a_sqlite_url_open_the_same_store(tmp_path: Path) -> No
     assert parse_store_url("postgresql://u@/db").scheme == "postgresql"
     with pytest.raises(FileNotFoundError):
         open_backend(tmp_path / "missing.db", must_exist=True)
-    with pytest.raises(StoreUrlError, match="studio server"):
+    # A node on PostgreSQL is refused before it connects when nothing says where its keys live.
+    monkeypatch.delenv("SHOWCLEAR_KEYS", raising=False)
+    with pytest.raises(StoreUrlError, match="--keys DIR"):
         from showclear.bootstrap import open_node
 
         open_node("postgresql://nobody@/nothing")

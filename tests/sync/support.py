@@ -18,11 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-from psycopg.conninfo import conninfo_to_dict
 from typer.testing import CliRunner
 
+from pg import store_url
 from showclear.adapters.postgres import PostgresEventStore
 from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.bootstrap import close_studio, ledger_for, open_studio, studio_init
@@ -139,13 +138,6 @@ class Studio:
         )
         assert result.exit_code == 0, result.output
         return [json.loads(line) for line in result.stdout.splitlines()]
-
-
-def store_url(conninfo: str) -> str:
-    """The test server's key=value connection string as the postgresql:// URL a person types."""
-    params = conninfo_to_dict(conninfo)
-    dbname = params.pop("dbname")
-    return f"postgresql:///{dbname}?{urlencode(params)}"
 
 
 def make_studio(conninfo: str, where: Path) -> Studio:

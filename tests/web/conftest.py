@@ -1,4 +1,10 @@
-"""Fixtures for the web tests: a real SQLite file, the demo seed, uvicorn on a loopback port."""
+"""Fixtures for the web tests: a real store, the demo seed, uvicorn on a loopback port.
+
+`live` runs on a SQLite file; a test marked ``@pytest.mark.both_backends`` runs twice, the
+second time on a node on the session's PostgreSQL server (what `showclear serve --store`
+runs), with its signing keys in a folder named by $SHOWCLEAR_KEYS (set for the test), so a
+test that starts a second server on `live.db` opens the same database with the same keys.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +15,47 @@ from typing import Any
 
 import pytest
 
+from pg import database_for, database_name, store_url
 from showclear.app.demo import ensure_demo
+from showclear.bootstrap import KEYS_ENV
 from showclear.web.app import Ctx, create_app
 from showclear.web.background import BackgroundServer
 from web.support import CHROMIUM, CHROMIUM_ARGS, Live
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_backends") is not None:
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[Live]:
-    app = create_app(tmp_path / "web.db")
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def live_store(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> str | Path:
+    """The store the live server runs on: a SQLite file, or a PostgreSQL URL (dropped after)."""
+    if backend == "sqlite":
+        return tmp_path / "web.db"
+    server = request.getfixturevalue("postgres_server")
+    where = tmp_path / "studio"
+    request.addfinalizer(lambda: server.drop_database(database_name(where)))
+    monkeypatch.setenv(KEYS_ENV, str(tmp_path / "studio.keys"))
+    return store_url(database_for(where))
+
+
+@pytest.fixture
+def live(live_store: str | Path) -> Iterator[Live]:
+    app = create_app(live_store)
     ctx: Ctx = app.state.ctx
     ensure_demo(ctx.app, ctx.auth)
     with BackgroundServer(app) as url:
-        yield Live(url, ctx, tmp_path / "web.db")
+        yield Live(url, ctx, live_store, app.state.node)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from showclear.bootstrap import Node
 from showclear.views.envelopes import envelopes
 from showclear.web.app import Ctx
 
@@ -26,7 +27,8 @@ CHROMIUM_ARGS = [
 class Live:
     url: str
     ctx: Ctx
-    db: Path
+    db: Path | str  # a SQLite file, or the PostgreSQL URL of a studio node
+    node: Node | None = None  # the node behind the server
 
     def client(self, person: str | None = None, pin: str | None = None) -> httpx.Client:
         """An API client, signed in when `person` is given (CSRF header set)."""

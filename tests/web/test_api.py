@@ -7,6 +7,7 @@ import sqlite3
 import threading
 
 import httpx
+import pytest
 
 from showclear.web.app import create_app
 from showclear.web.background import BackgroundServer
@@ -24,6 +25,7 @@ ISSUE = {
 }
 
 
+@pytest.mark.both_backends
 def test_401_not_signed_in_and_403_role_not_allowed_are_distinct(live: Live) -> None:
     anon = live.client()
     r = anon.get("/api/productions/demo/board")
@@ -48,6 +50,7 @@ def test_401_not_signed_in_and_403_role_not_allowed_are_distinct(live: Live) -> 
     assert unknown.json()["type"] == real.json()["type"] == "/api/problems/not-signed-in"
 
 
+@pytest.mark.both_backends
 def test_csrf_token_is_required_for_cookie_posts(live: Live) -> None:
     arm = live.client("arm", "2002")
     token = arm.headers.pop("X-CSRF-Token")
@@ -59,6 +62,7 @@ def test_csrf_token_is_required_for_cookie_posts(live: Live) -> None:
     assert r.status_code == 200
 
 
+@pytest.mark.both_backends
 def test_actor_and_time_are_set_by_the_server(live: Live) -> None:
     crew = live.client("crew", "7007")
     r = crew.post(
@@ -76,6 +80,7 @@ def test_actor_and_time_are_set_by_the_server(live: Live) -> None:
     assert raised["actor"] == "crew" and not raised["at"].startswith("2000")
 
 
+@pytest.mark.both_backends
 def test_refusal_is_409_with_rules_reasons_and_next_steps(live: Live) -> None:
     arm = live.client("arm", "2002")
     r = arm.post("/api/productions/demo/commands", json={**ISSUE, "shown": False})
@@ -90,6 +95,7 @@ def test_refusal_is_409_with_rules_reasons_and_next_steps(live: Live) -> None:
     assert r.status_code == 409 and r.json()["rules"] == []
 
 
+@pytest.mark.both_backends
 def test_malformed_is_422_naming_the_field(live: Live) -> None:
     arm = live.client("arm", "2002")
     r = arm.post(
@@ -101,6 +107,7 @@ def test_malformed_is_422_naming_the_field(live: Live) -> None:
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
 
 
+@pytest.mark.both_backends
 def test_an_unknown_item_is_409_naming_the_field(live: Live) -> None:
     # Well formed (the schema allows it), but this production has no such firearm: a conflict
     # with the production's state, not a malformed request.
@@ -116,6 +123,7 @@ def test_an_unknown_item_is_409_naming_the_field(live: Live) -> None:
     assert len(live.events()) == head  # nothing recorded
 
 
+@pytest.mark.both_backends
 def test_malformed_new_fields_are_422_naming_the_field_and_record_nothing(live: Live) -> None:
     arm = live.client("arm", "2002")
     before = len(live.events())
@@ -147,6 +155,7 @@ def test_malformed_new_fields_are_422_naming_the_field_and_record_nothing(live: 
     assert [e["type"] for e in live.events()[before:]] == ["command_refused"]
 
 
+@pytest.mark.both_backends
 def test_duplicate_command_id_is_answered_once_and_recorded_once(live: Live) -> None:
     arm = live.client("arm", "2002")
     cmd = {**ISSUE, "command_id": "tablet-1-0001"}
@@ -201,6 +210,7 @@ def test_duplicate_command_id_is_answered_once_and_recorded_once(live: Live) -> 
     assert len(refusals) == 1
 
 
+@pytest.mark.both_backends
 def test_duplicates_are_recognised_after_a_restart(live: Live) -> None:
     arm = live.client("arm", "2002")
     cmd = {**ISSUE, "command_id": "before-restart"}
@@ -215,6 +225,7 @@ def test_duplicates_are_recognised_after_a_restart(live: Live) -> None:
         assert r.status_code == 409 and r.json()["type"] == "/api/problems/duplicate-id"
 
 
+@pytest.mark.both_backends
 def test_a_refusal_repeated_after_a_restart_gets_the_same_problem(live: Live) -> None:
     # Refused by several rules (SC-C01, SC-C03, ...): each with its reason and next step.
     ad = live.client("ad", "3003")
@@ -240,6 +251,7 @@ def test_a_refusal_repeated_after_a_restart_gets_the_same_problem(live: Live) ->
     assert len(live.events()) == head  # answered from the record, nothing recorded again
 
 
+@pytest.mark.both_backends
 def test_every_witness_confirms_with_their_own_pin(live: Live) -> None:
     arm = live.client("arm", "2002")
     head = len(live.events())
@@ -269,6 +281,7 @@ def test_pins_never_reach_the_ledger_or_the_logs(live: Live, capfd) -> None:  # 
     assert "5005" not in out + err and "2002" not in out + err
 
 
+@pytest.mark.both_backends
 def test_lockout_via_api_is_recorded_once(live: Live) -> None:
     anon = live.client()
     for _ in range(5):
@@ -285,6 +298,7 @@ def test_lockout_via_api_is_recorded_once(live: Live) -> None:
     assert [(e["actor"], e["data"]["where"]) for e in locks] == [("ad", "sign_in")]
 
 
+@pytest.mark.both_backends
 def test_only_a_producer_sets_pins(live: Live) -> None:
     arm = live.client("arm", "2002")
     r = arm.put("/api/productions/demo/people/crew/pin", json={"pin": "424242"})
@@ -297,6 +311,7 @@ def test_only_a_producer_sets_pins(live: Live) -> None:
     live.client("crew", "424242")  # signs in with the new PIN
 
 
+@pytest.mark.both_backends
 def test_queries(live: Live) -> None:
     arm = live.client("arm", "2002")
     assert {f["id"] for f in arm.get("/api/productions/demo/firearms").json()} >= {"colt45", "g17"}
@@ -319,6 +334,7 @@ def test_queries(live: Live) -> None:
     assert me["person"] == "arm" and me["roles"] == ["armorer"]
 
 
+@pytest.mark.both_backends
 def test_corrections_show_beside_the_original(live: Live) -> None:
     arm = live.client("arm", "2002")
     rows = arm.get("/api/productions/demo/history", params={"firearm": "g17"}).json()
@@ -338,6 +354,7 @@ def test_corrections_show_beside_the_original(live: Live) -> None:
     assert rows[0]["corrections"][0]["changes"] == {"serial": "GBK-0018"}
 
 
+@pytest.mark.both_backends
 def test_sse_stream_announces_each_commit(live: Live) -> None:
     arm = live.client("arm", "2002")
     with arm.stream("GET", "/api/productions/demo/stream") as stream:

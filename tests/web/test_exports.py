@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
+import pytest
 
 from showclear.app.demo import PINS
 from showclear.domain.commands import RegisterFirearm
@@ -36,6 +37,7 @@ def cells(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
+@pytest.mark.both_backends
 def test_formula_payloads_in_ids_and_vendor_fields_are_neutralised(live: Live) -> None:
     arm = live.client("arm", PINS["arm"])
     prod = live.client("prod", PINS["prod"])
@@ -65,6 +67,7 @@ def test_formula_payloads_in_ids_and_vendor_fields_are_neutralised(live: Live) -
     assert neutralise("=1+1") == "'=1+1" and neutralise(-3) == "-3" and neutralise("ok") == "ok"
 
 
+@pytest.mark.both_backends
 def test_download_names_from_ids_are_safe_headers(live: Live) -> None:
     arm = live.client("arm", PINS["arm"])
     odd = ["grün-中文-ü", 'say "cheese"', "semi;colon,comma"]

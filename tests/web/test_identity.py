@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from showclear.app.demo import PINS
 from web.support import Live
@@ -17,6 +18,7 @@ from web.test_api import ISSUE
 SHOWCLEAR = str(Path(sys.executable).with_name("showclear"))
 
 
+@pytest.mark.both_backends
 def test_a_pin_reset_is_recorded_and_ends_every_session_of_that_person(live: Live) -> None:
     crew_tablet, crew_phone = live.client("crew", PINS["crew"]), live.client("crew", PINS["crew"])
     assert crew_tablet.get("/api/productions/demo/board").status_code == 200
@@ -61,6 +63,7 @@ def test_pin_set_on_the_command_line_reaches_a_running_server(live: Live) -> Non
     assert [(e["actor"], e["data"]["person"]) for e in reset] == [("cli", "lead")]
 
 
+@pytest.mark.both_backends
 def test_the_sign_in_form_refuses_a_planted_token(live: Live) -> None:
     planted = httpx.Client(base_url=live.url, cookies={"sc_signin_csrf": "chosen-by-attacker"})
     form = {"csrf_token": "chosen-by-attacker", "person": "arm", "pin": PINS["arm"]}
@@ -74,6 +77,7 @@ def test_the_sign_in_form_refuses_a_planted_token(live: Live) -> None:
     assert r.status_code == 303 and "sc_session" in r.cookies
 
 
+@pytest.mark.both_backends
 def test_posts_from_another_origin_are_refused(live: Live) -> None:
     anon = httpx.Client(base_url=live.url)
     page = anon.get("/p/demo/signin")
@@ -93,6 +97,7 @@ def test_posts_from_another_origin_are_refused(live: Live) -> None:
     assert anon.post("/p/demo/signin", data=form, headers=own).status_code == 303
 
 
+@pytest.mark.both_backends
 def test_nothing_is_told_without_a_session(live: Live) -> None:
     anon = httpx.Client(base_url=live.url)
     assert anon.get("/api/productions").status_code == 401

@@ -12,7 +12,7 @@ round to round):
   durable transaction, extend the stored tiles. HTTP is not included (see sync-latency).
 - raw COPY: the same rows (the columns of `events`, payload and leaf hash included) written
   with COPY into a table shaped like `events`, one durable transaction per push
-  (`pg_baseline.RawCopy`).
+  (`pg_baselines.RawCopy`).
 
 Reported: events/s of each (medians over the rounds) and the median of the per-round ratios.
 Target: the studio at least 0.3x raw COPY.
@@ -40,7 +40,7 @@ import typer
 from rich.console import Console
 
 from showclear.app.sync_wire import encode_push
-from showclear.bench.pg_baseline import RawCopy
+from showclear.bench.pg_baselines import RawCopy
 from showclear.bench.stats import percentile, spread
 from showclear.bootstrap import (
     close_studio,

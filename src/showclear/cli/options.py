@@ -82,6 +82,18 @@ def audit_at(db: Path) -> Audit:
     return open_audit(db)
 
 
+def read_pin() -> str:
+    """Asked twice, hidden, on a terminal; from a script, the first line of stdin (and a
+    second line, when given, must repeat it)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("New PIN", hide_input=True, confirmation_prompt=True))
+    first, again = sys.stdin.readline().strip(), sys.stdin.readline().strip()
+    if again and again != first:
+        err.print("[red]The two PINs differ.[/red]")
+        raise typer.Exit(2)
+    return first
+
+
 def pick_production(known: list[str], production: str | None) -> str:
     """The production asked for, or the only one; otherwise one line and exit 2."""
     if production is not None:

@@ -26,8 +26,8 @@ KeysOption = Annotated[
     Path | None,
     typer.Option(
         "--keys",
-        help="Folder of the studio's co-signing key (default: $SHOWCLEAR_STUDIO_KEYS, or a "
-        "folder named after the database under ~/.local/share/showclear/).",
+        help="The studio's key folder, where its co-signing key is kept beside its ledger key "
+        "pair (default: $SHOWCLEAR_KEYS).",
     ),
 ]
 ProductionArg = Annotated[str, typer.Option("--production", "-p", help="Production ID.")]
@@ -39,7 +39,7 @@ def init(store: StoreOption, keys: KeysOption = None) -> None:
 
     Give the verifier key to every set node once (`showclear sync --studio-key FILE`).
 
-    Example: [bold]showclear studio init --store postgresql://showclear@db/showclear[/bold]
+    Example: [bold]showclear studio init --store postgresql://showclear@db/showclear --keys K[/bold]
     """
     done = studio_init(store, keys)
     state = "created" if done.created else "already there"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,16 +10,33 @@ from rich.table import Table
 
 from showclear.app.demo import DEMO, ensure_demo
 from showclear.app.signin import pin_problem
-from showclear.bootstrap import open_node, start_sync
-from showclear.cli.options import console, err, shown
+from showclear.bootstrap import open_node, open_sync_endpoint, start_sync
+from showclear.cli.options import console, err, read_pin, shown
 
 pin_app = typer.Typer(help="PINs for signing in to the web app (stored as argon2id hashes).")
 
 
 def serve(
     db: Annotated[
-        Path, typer.Option("--db", help="SQLite store file (created if missing).")
-    ] = Path("showclear.db"),
+        Path | None,
+        typer.Option("--db", help="SQLite store file (created if missing; default showclear.db)."),
+    ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Serve the studio from this PostgreSQL database instead (postgresql://...): "
+            "every production, the studio dashboard at /studio/, the same screens and API.",
+        ),
+    ] = None,
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys",
+            help="Folder of the node's signing keys (default: <db>.keys/; with --store, "
+            "$SHOWCLEAR_KEYS).",
+        ),
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option("--demo", help="Load the demo production `demo` and its documented PINs."),
@@ -50,13 +66,21 @@ def serve(
 ) -> None:
     """Run the tablet web app and REST API (FastAPI on uvicorn).
 
-    Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000
+    Example: [bold]showclear serve --db demo.db --demo[/bold], then open http://127.0.0.1:8000;
+    the studio: [bold]showclear serve --store postgresql://studio@db/showclear --keys DIR[/bold]
     """
     import uvicorn
 
     from showclear.web.app import create_app  # the web stack loads only for this command
 
-    app = create_app(db, secure_cookies=secure_cookies)
+    if store is not None and db is not None:
+        err.print("[red]Give either --db (a set node) or --store (the studio), not both.[/red]")
+        raise typer.Exit(2)
+    where = studio_store(store) if store is not None else db or Path("showclear.db")
+    witness = open_sync_endpoint(where, keys) if store is not None else None
+    app = create_app(
+        open_node(where, threaded=True, keys=keys), secure_cookies=secure_cookies, witness=witness
+    )
     ctx = app.state.ctx
     url = f"http://{host}:{port}"
     if demo:
@@ -72,8 +96,11 @@ def serve(
             "for the armorer's cart screen; witnesses confirm a handover with their own PIN."
         )
     else:
-        console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(db)})")
-    loop = start_sync(db, studio, studio_key) if studio is not None else None
+        console.print(f"ShowClear on [bold]{shown(url)}[/bold] (store {shown(where)})")
+    if store is not None and app.state.witness is None:
+        err.print("[yellow]No co-signing key in the studio's key folder: the sync endpoint is "
+                  "off. Create it with `showclear studio init`.[/yellow]")  # fmt: skip
+    loop = start_sync(where, studio, studio_key) if studio is not None else None
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
     finally:
@@ -101,7 +128,7 @@ def pin_set(
         if person not in state.people:
             err.print(f"[red]No person {shown(repr(person))} on {shown(production)}.[/red]")
             raise typer.Exit(2)
-        pin = _read_pin()
+        pin = read_pin()
         problem = pin_problem(pin)
         if problem:
             err.print(f"[red]{problem}[/red]")
@@ -111,16 +138,15 @@ def pin_set(
     console.print(f"PIN set for {shown(person)} on {shown(production)}.")
 
 
-def _read_pin() -> str:
-    """Asked twice, hidden, on a terminal; from a script, the first line of stdin (and a
-    second line, when given, must repeat it)."""
-    if sys.stdin.isatty():
-        return str(typer.prompt("New PIN", hide_input=True, confirmation_prompt=True))
-    first, again = sys.stdin.readline().strip(), sys.stdin.readline().strip()
-    if again and again != first:
-        err.print("[red]The two PINs differ.[/red]")
+def studio_store(store: str) -> str:
+    """A --store value: a PostgreSQL URL (a set node's file is given with --db)."""
+    if not store.lower().startswith(("postgresql://", "postgres://")):
+        err.print(
+            f"[red]--store takes a PostgreSQL URL (postgresql://...), not {shown(store)}.[/red] "
+            "A set node's SQLite file is given with --db."
+        )
         raise typer.Exit(2)
-    return first
+    return store
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ the composition root; this module adds the web parts and includes the route modu
     routes.reports (report pages and downloads); errors.install renders every error
     routes.sync (/sync/v1: set nodes push to the studio) when a studio witness is given;
     create_witness_app serves that endpoint alone
+    routes.studio (/studio/, /api/studio/board) on a node on PostgreSQL: the studio dashboard
     Guards (security headers, body size, origin check) around all of it
 """
 
@@ -29,7 +30,7 @@ from fastapi.templating import Jinja2Templates
 from showclear import __version__
 from showclear.app.clock import Clock, local_now
 from showclear.app.studio import StudioWitness
-from showclear.bootstrap import Node, StoreUrl, open_node
+from showclear.bootstrap import Node, StoreUrl, close_studio, open_node
 from showclear.reports.pdf import TEMPLATES as REPORT_TEMPLATES
 from showclear.web import errors
 from showclear.web.dependencies import Ctx
@@ -38,6 +39,7 @@ from showclear.web.problems import openapi_components
 from showclear.web.routes import api as routes_api
 from showclear.web.routes import pages as routes_pages
 from showclear.web.routes import reports as routes_reports
+from showclear.web.routes import studio as routes_studio
 from showclear.web.routes import sync as routes_sync
 from showclear.web.sse import Broker
 
@@ -81,7 +83,11 @@ def create_app(
             yield
         finally:
             broker.close_all()
-            running.close()
+            try:
+                running.close()
+            finally:
+                if witness is not None:
+                    close_studio(witness)
 
     app = FastAPI(
         title="ShowClear",
@@ -109,9 +115,12 @@ def create_app(
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_reports.router)  # report and label downloads
-    if witness is not None:
-        app.state.witness = witness
+    app.state.witness = witness
+    if witness is not None:  # the studio: set nodes push here
         app.include_router(routes_sync.router)
+    if node.studio is not None:  # a node on PostgreSQL: the studio dashboard
+        app.state.studio = node.studio
+        app.include_router(routes_studio.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     return app
 

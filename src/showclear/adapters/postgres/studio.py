@@ -1,4 +1,4 @@
-"""The studio's sync records on PostgreSQL (migration 0005): the writer of each production, the
+"""The studio's sync records on PostgreSQL (migration 0007): the writer of each production, the
 alerts for studio safety, and when each node last pushed. The tables live beside the events
 (`PostgresEventStore` migrates them); this object holds a connection of its own."""
 
