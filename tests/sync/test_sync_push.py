@@ -15,6 +15,7 @@ import pytest
 from showclear.adapters.keys import generate_witness_key
 from showclear.adapters.studio_http import HttpStudioLink
 from showclear.app.sync_wire import encode_answer, encode_push
+from showclear.bootstrap import open_studio_board
 from showclear.ledger.canonical import canonical_bytes
 from showclear.ledger.divergence import Probe, answer_probe
 from showclear.ledger.tiles import StoredTree
@@ -184,6 +185,19 @@ def test_forked_node_refused_at_the_first_diverging_event(
         assert studio.head() == 600
         assert studio.payloads() == list(node.store.read_payloads(PRODUCTION))
         assert ("forked", 451) in [(a["reason"], a["first_diverging"]) for a in studio.alerts()]
+        # The studio dashboard's reads show the node's last sync and the refused push.
+        board = open_studio_board(studio.conninfo)
+        try:
+            (synced,) = board.reads.node_sync_status()
+            assert (synced.production, synced.node, synced.cosigned_size) == (
+                PRODUCTION,
+                node.ledger.origin,
+                600,
+            )
+            refused = board.reads.refused_pushes()
+            assert ("forked", 451) in [(r.reason, r.first_diverging) for r in refused]
+        finally:
+            board.close()
     finally:
         snapshot.close()
 
@@ -228,3 +242,31 @@ def test_malformed_pushes_are_answered_not_crashed(studio: Studio) -> None:
     connection.endheaders()
     assert connection.getresponse().status == 413
     connection.close()
+
+
+def test_the_studio_server_serves_sync_beside_its_screens(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    """`serve --store URL --keys DIR`: the studio node's web app with /sync/v1 in it."""
+    from showclear.bootstrap import open_node, open_sync_endpoint
+    from showclear.web.app import create_app
+    from showclear.web.background import BackgroundServer
+
+    found = make_studio(postgres_database, tmp_path)
+    node = SetNode(tmp_path / "set.db")
+    try:
+        node.write(120)
+        found.enroll(node)
+        witness = open_sync_endpoint(found.conninfo, found.keys)
+        assert witness is not None
+        app = create_app(open_node(found.conninfo, threaded=True, keys=found.keys), witness=witness)
+        with BackgroundServer(app) as url:
+            status, results = sync_json(node.path, url, "--studio-key", str(found.vkey_file))
+            assert status == 0 and results[0]["tree_size"] == 120 and results[0]["cosigned"]
+            # Errors under /sync/ are JSON, as for the API.
+            answer = HttpStudioLink(url).post("/sync/v1/push", b"{")
+            assert answer[0] == 400
+        assert found.head() == 120
+        assert open_sync_endpoint(found.conninfo, tmp_path / "empty.keys") is None
+    finally:
+        node.close()
