@@ -18,18 +18,9 @@ from showclear.ledger.canonical import decode
 from showclear.web.app import create_app
 from showclear.web.background import BackgroundServer
 from web.support import Live
+from web.test_api import ISSUE
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-
-ISSUE = {
-    "type": "issue",
-    "firearm": "colt45",
-    "to": "lead",
-    "setup": "sc12-saloon",
-    "shown": True,
-    "witnesses": ["lead", "ad"],
-    "witness_pins": {"lead": "5005", "ad": "3003"},
-}
 
 
 def test_two_servers_writing_one_production_leave_no_gap_and_no_duplicate(live: Live) -> None:

@@ -41,9 +41,11 @@ class Ctx:
         s = self.auth.session(request.cookies.get(SESSION_COOKIE))
         return s if s is not None and s.production == production else None
 
-    def set_session_cookie(self, request: Request, response: Response, token: str) -> None:
+    def set_session_cookie(
+        self, request: Request, response: Response, token: str, name: str = SESSION_COOKIE
+    ) -> None:
         response.set_cookie(
-            SESSION_COOKIE,
+            name,
             token,
             httponly=True,
             samesite="strict",

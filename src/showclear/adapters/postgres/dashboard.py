@@ -10,24 +10,11 @@ node named by each production's newest checkpoint (its origin), when it was stor
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from showclear.adapters.postgres.schema import migrate
-from showclear.adapters.postgres.store import (
-    Connection,
-    _open_connection,
-    _translate,
-    describe,
-)
-from showclear.ports import (
-    NodeSyncStatus,
-    RefusedPush,
-    StoreClosedError,
-    StudioMember,
-)
+from showclear.adapters.postgres.shared import SharedConnection
+from showclear.adapters.postgres.store import Connection
+from showclear.ports import NodeSyncStatus, RefusedPush, StudioMember
 
 __all__ = ["PostgresStudioReads"]
 
@@ -62,36 +49,9 @@ def _key_name(node_key: str) -> str:
     return node_key.split("+", 1)[0] or node_key
 
 
-class PostgresStudioReads:
+class PostgresStudioReads(SharedConnection):
     def __init__(self, conninfo: str) -> None:
-        self._conninfo = conninfo
-        self._label = describe(conninfo)
-        self._lock = threading.Lock()
-        self._closed = False
-        conn = _open_connection(conninfo, self._label, "showclear-studio")
-        try:
-            with _translate(self._label):
-                migrate(conn, label=self._label)
-        except BaseException:
-            conn.close()
-            raise
-        self._conn: Connection | None = conn
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                conn.close()
-
-    @contextmanager
-    def _use(self) -> Iterator[Connection]:
-        with self._lock, _translate(self._label):
-            if self._closed:
-                raise StoreClosedError(f"{self._label}: studio store is closed")
-            if self._conn is None or self._conn.closed:
-                self._conn = _open_connection(self._conninfo, self._label, "showclear-studio")
-            yield self._conn
+        super().__init__(conninfo, "showclear-studio")
 
     def _has_table(self, conn: Connection, name: str) -> bool:
         row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
@@ -169,7 +129,7 @@ class PostgresStudioReads:
             return [StudioMember(str(p), str(n), str(r)) for p, n, r in rows]
 
     def add_member(self, member: StudioMember, by: str) -> None:
-        with self._use() as conn, conn.transaction():
+        with self._write() as conn:
             old = conn.execute(
                 "SELECT role FROM studio_staff WHERE person = %s FOR UPDATE", (member.person,)
             ).fetchone()

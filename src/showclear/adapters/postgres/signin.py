@@ -16,69 +16,22 @@ reconnects.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from showclear.adapters.postgres.schema import migrate
-from showclear.adapters.postgres.store import (
-    Connection,
-    _open_connection,
-    _translate,
-    describe,
-)
-from showclear.ports import Session, StoreClosedError
+from showclear.adapters.postgres.shared import SharedConnection
+from showclear.ports import Session
 
 __all__ = ["PostgresSignInStore"]
 
 
-class PostgresSignInStore:
+class PostgresSignInStore(SharedConnection):
     def __init__(self, conninfo: str) -> None:
-        self._conninfo = conninfo
-        self._label = describe(conninfo)
-        self._lock = threading.Lock()
-        self._closed = False
-        conn = _open_connection(conninfo, self._label, "showclear-signin")
-        try:
-            with _translate(self._label):
-                migrate(conn, label=self._label)
-        except BaseException:
-            conn.close()
-            raise
-        self._conn: Connection | None = conn
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                conn.close()
-
-    def _connection(self) -> Connection:
-        if self._closed:
-            raise StoreClosedError(f"{self._label}: sign-in store is closed")
-        if self._conn is None or self._conn.closed:
-            self._conn = _open_connection(self._conninfo, self._label, "showclear-signin")
-        return self._conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self._lock, _translate(self._label):
-            yield self._connection()
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        """One transaction, committed when the block ends (rolled back if it raises)."""
-        with self._lock, _translate(self._label):
-            conn = self._connection()
-            with conn.transaction():
-                yield conn
+        super().__init__(conninfo, "showclear-signin")
 
     # -- PINs -----------------------------------------------------------------------------------
 
     def pin_hash(self, production: str, person: str) -> str | None:
-        with self._read() as conn:
+        with self._use() as conn:
             row = conn.execute(
                 "SELECT pin_hash FROM auth_pins WHERE production = %s AND person = %s",
                 (production, person),
@@ -86,7 +39,7 @@ class PostgresSignInStore:
         return None if row is None else str(row[0])
 
     def people_with_pins(self, production: str) -> set[str]:
-        with self._read() as conn:
+        with self._use() as conn:
             rows = conn.execute(
                 "SELECT person FROM auth_pins WHERE production = %s", (production,)
             ).fetchall()
@@ -122,7 +75,7 @@ class PostgresSignInStore:
     # -- failures and lockouts --------------------------------------------------------------------
 
     def failures(self, production: str, person: str) -> tuple[int, datetime | None]:
-        with self._read() as conn:
+        with self._use() as conn:
             row = conn.execute(
                 "SELECT failures, locked_until FROM auth_failures "
                 "WHERE production = %s AND person = %s",
@@ -194,7 +147,7 @@ class PostgresSignInStore:
             )
 
     def session(self, token_hash: bytes) -> Session | None:
-        with self._read() as conn:
+        with self._use() as conn:
             row = conn.execute(
                 "SELECT production, person, csrf_token, expires_at FROM auth_sessions "
                 "WHERE token_hash = %s",

@@ -131,15 +131,7 @@ async def studio_signin(request: Request) -> Response:
         return _signin_form(request, check.sign_in_text(), 401, person)
     token, _ = ctx.auth.create_session(STUDIO_SIGNIN, person)
     response = RedirectResponse("/studio/", status_code=303)
-    response.set_cookie(
-        STUDIO_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=ctx.cookie_secure(request),
-        max_age=14 * 3600,
-        path="/",
-    )
+    ctx.set_session_cookie(request, response, token, STUDIO_COOKIE)
     return response
 
 
