@@ -243,6 +243,8 @@ def _verify_source(
                 deep=deep, progress=tick, count=total,
             )  # fmt: skip
         trees = cosigned(name, trusted) if cosigned is not None else None
+        if trees is not None and trees.studio is None and not trees.problems:
+            trees = None  # a node that never synced: nothing to report
         all_ok = all_ok and report.ok and (trees is None or trees.ok)
         _print_report(name, report, json_out, trees)
     return all_ok
