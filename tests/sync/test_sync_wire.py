@@ -64,3 +64,25 @@ def test_checked_bytes_are_kept_only_as_their_envelope(tmp_path: Path) -> None:
         assert store.head("p") == 1
     finally:
         store.close()
+
+
+def test_a_writer_version_is_taken_once(postgres_database: str) -> None:
+    """Two changes of one production's writer from the same version: the second is refused
+    (the studio's writer history has no gap and no fork either)."""
+    from showclear.adapters.postgres import PostgresEventStore
+    from showclear.adapters.postgres.studio import PostgresStudioRecords
+    from showclear.ports import ConcurrencyError
+
+    PostgresEventStore(postgres_database).close()  # migrates
+    records = PostgresStudioRecords(postgres_database)
+    try:
+        records.add_writer("p", 1, "a+00000000+key", "enrolled", "")
+        with pytest.raises(ConcurrencyError):
+            records.add_writer("p", 1, "b+00000000+key", "enrolled", "")
+        with pytest.raises(ConcurrencyError):
+            records.add_writer("p", 3, "b+00000000+key", "moved-by-studio", "skips 2")
+        records.add_writer("p", 2, "b+00000000+key", "moved-by-studio", "lost node")
+        (current,) = records.writers()
+        assert (current.version, current.node_key) == (2, "b+00000000+key")
+    finally:
+        records.close()

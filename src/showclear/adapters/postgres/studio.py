@@ -7,14 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from itertools import starmap
 
-from psycopg import Connection
 from psycopg import errors as pg_errors
-from psycopg.rows import TupleRow
 
-from showclear.adapters.postgres.store import _open_connection, _translate, describe
+from showclear.adapters.postgres.shared import SharedConnection
 from showclear.ports import (
     ConcurrencyError,
-    StoreClosedError,
+    StoreError,
     SyncAlert,
     SyncNode,
     WriterRecord,
@@ -31,28 +29,16 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-class PostgresStudioRecords:
-    """`showclear.ports.StudioRecords` on the studio's database (opened after its event store,
-    which creates the tables)."""
+class PostgresStudioRecords(SharedConnection):
+    """`showclear.ports.StudioRecords` on the studio's database: one connection shared by the
+    sync endpoint's request threads (`SharedConnection`: serialised, migrated on open,
+    reopened after a lost connection)."""
 
     def __init__(self, conninfo: str) -> None:
-        self._conninfo = conninfo
-        self._label = describe(conninfo)
-        self._conn: Connection[TupleRow] | None = _open_connection(
-            conninfo, self._label, "showclear-studio"
-        )
-        self._closed = False
-
-    def _connection(self) -> Connection[TupleRow]:
-        if self._closed:
-            raise StoreClosedError(f"{self._label}: studio records are closed")
-        if self._conn is None or self._conn.closed:
-            self._conn = _open_connection(self._conninfo, self._label, "showclear-studio")
-        return self._conn
+        super().__init__(conninfo, "showclear-studio-sync")
 
     def writer(self, production: str) -> WriterRecord | None:
-        conn = self._connection()
-        with _translate(self._label):
+        with self._use() as conn:
             row = conn.execute(
                 f"SELECT {_WRITER_COLUMNS} FROM studio_writers WHERE production = %s "
                 "ORDER BY version DESC LIMIT 1",
@@ -61,8 +47,7 @@ class PostgresStudioRecords:
         return None if row is None else WriterRecord(*row)
 
     def writers(self) -> list[WriterRecord]:
-        conn = self._connection()
-        with _translate(self._label):
+        with self._use() as conn:
             rows = conn.execute(
                 f"SELECT DISTINCT ON (production) {_WRITER_COLUMNS} FROM studio_writers "
                 "ORDER BY production, version DESC"
@@ -72,10 +57,9 @@ class PostgresStudioRecords:
     def add_writer(
         self, production: str, version: int, node_key: str, kind: str, statement: str
     ) -> WriterRecord:
-        conn = self._connection()
         record = WriterRecord(production, version, node_key, kind, statement, _now())
         try:
-            with _translate(self._label), conn.transaction():
+            with self._write() as conn:
                 current = conn.execute(
                     "SELECT coalesce(max(version), 0) FROM studio_writers WHERE production = %s",
                     (production,),
@@ -90,8 +74,10 @@ class PostgresStudioRecords:
                 )
         except ConcurrencyError:
             raise
-        except pg_errors.UniqueViolation as e:  # a concurrent change took the version
-            raise ConcurrencyError(production, version - 1, version) from e
+        except StoreError as e:
+            if isinstance(e.__cause__, pg_errors.UniqueViolation):  # another change took it
+                raise ConcurrencyError(production, version - 1, version) from e
+            raise
         return record
 
     def add_sync_alert(
@@ -102,9 +88,8 @@ class PostgresStudioRecords:
         first_diverging: int | None,
         message: str,
     ) -> SyncAlert:
-        conn = self._connection()
         at = _now()
-        with _translate(self._label):
+        with self._use() as conn:
             row = conn.execute(
                 "INSERT INTO studio_alerts (production, node_key, reason, first_diverging, "
                 "message, recorded_at) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
@@ -114,8 +99,7 @@ class PostgresStudioRecords:
         return SyncAlert(int(row[0]), production, node_key, reason, first_diverging, message, at)
 
     def sync_alerts(self, limit: int = 100) -> list[SyncAlert]:
-        conn = self._connection()
-        with _translate(self._label):
+        with self._use() as conn:
             rows = conn.execute(
                 f"SELECT {_ALERT_COLUMNS} FROM studio_alerts ORDER BY id DESC LIMIT %s",
                 (limit,),
@@ -123,9 +107,8 @@ class PostgresStudioRecords:
         return list(starmap(SyncAlert, rows))
 
     def note_push(self, production: str, node_key: str, tree_size: int, *, cosigned: bool) -> None:
-        conn = self._connection()
         at = _now()
-        with _translate(self._label):
+        with self._use() as conn:
             conn.execute(
                 f"INSERT INTO studio_sync_nodes ({_NODE_COLUMNS}) VALUES (%s, %s, %s, %s, %s) "
                 "ON CONFLICT (production, node_key) DO UPDATE SET "
@@ -136,15 +119,8 @@ class PostgresStudioRecords:
             )
 
     def sync_nodes(self) -> list[SyncNode]:
-        conn = self._connection()
-        with _translate(self._label):
+        with self._use() as conn:
             rows = conn.execute(
                 f"SELECT {_NODE_COLUMNS} FROM studio_sync_nodes ORDER BY last_push_at DESC"
             ).fetchall()
         return list(starmap(SyncNode, rows))
-
-    def close(self) -> None:
-        self._closed = True
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
