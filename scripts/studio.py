@@ -73,6 +73,7 @@ def main() -> int:
     try:
         url = store_url(create_database(server.conninfo(), "studio"))
         keys = OUT / "studio.keys"
+        run("studio", "init", "--store", url, "--keys", str(keys))  # its co-signing key
         person, name, role, pin = STAFF
         run("staff", "add", "--store", url, "--person", person, "--name", name, "--role", role,
             stdin=f"{pin}\n{pin}\n")  # fmt: skip
@@ -91,8 +92,12 @@ def main() -> int:
             run("pin", "set", "--db", str(db), "-p", production, "--person", producer,
                 stdin="1001\n1001\n")  # fmt: skip
             command = [SHOWCLEAR, "serve", "--db", str(db), "--host", HOST, "--port", str(port)]
-            procs.append(subprocess.Popen([*command, *(["--studio", studio] if sync else [])],
-                                          text=True))  # fmt: skip
+            if sync:  # enrolled as the production's writer, trusting the studio's key
+                run("studio", "enroll", "--store", url, "--keys", str(keys), "--production",
+                    production, "--key", f"{db}.keys/ledger_ed25519.vkey")  # fmt: skip
+                command += ["--studio", studio, "--studio-key",
+                            str(keys / "witness_ed25519.vkey")]  # fmt: skip
+            procs.append(subprocess.Popen(command, text=True))
             wait_for(port, procs)
         print()
         print(f"Studio dashboard: {studio}/studio/  (sign in as {person}, PIN {pin})")

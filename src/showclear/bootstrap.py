@@ -12,11 +12,16 @@ adapters (import-linter keeps it so).
     open_node(url)      -> Node                 backend + keys + ledger + service + application
                                                 + sign-in, closed in order by Node.close()
     open_audit(url)     -> Audit                what verify, export and proof read; never signs
+    studio_init(url)    -> StudioInit           the studio's schema and co-signing key
+    open_studio(url)    -> StudioWitness        the sync endpoint's witness (PostgreSQL)
+    open_syncer(db, to) -> Syncer, close        a set node's push to the studio
+    start_sync(db, to)  -> SyncLoop             the same, in the background (serve --studio)
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +42,12 @@ from showclear.app.delivery import Deliverer, RetryPolicy
 from showclear.app.ledger import ORIGIN_META_KEY, LedgerNode, open_ledger
 from showclear.app.service import Service
 from showclear.app.signin import Auth, LockoutHook, PinSetHook
+from showclear.app.studio import StudioWitness
 from showclear.app.studio_board import StudioBoard, signin_hooks
+from showclear.app.sync import KeptCosignatures, Syncer, SyncLoop, trusted_studio_key
 from showclear.app.timer import DEFAULT_INTERVAL, WatchdogTimer
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
+from showclear.ledger.cosignature import CosignatureVerifier
 from showclear.ledger.note import NoteVerifier
 from showclear.ports import AlertOutbox, Attachments, Backend, LedgerBackend, SignInStore
 
@@ -53,16 +61,26 @@ __all__ = [
     "Security",
     "StoreUrl",
     "StoreUrlError",
+    "StudioInit",
     "attachments_for",
+    "close_studio",
+    "kept_cosignatures",
     "keys_for",
     "ledger_for",
     "load_key_file",
+    "load_studio_key_file",
     "open_audit",
     "open_backend",
     "open_node",
     "open_store",
+    "open_studio",
     "open_studio_board",
+    "open_sync_endpoint",
+    "open_syncer",
     "parse_store_url",
+    "start_sync",
+    "studio_init",
+    "studio_keys_dir",
 ]
 
 
@@ -446,3 +464,161 @@ def attachments_for(node: Node) -> Attachments | None:
 def load_key_file(path: str | os.PathLike[str]) -> NoteVerifier:
     """A verifier key file a person trusts (--key), or the key in a bundle or key directory."""
     return load_verifier(path)
+
+
+# -- the studio's witness and a set node's sync ---------------------------------------------------
+
+
+def studio_keys_dir(
+    db: str | os.PathLike[str] | StoreUrl, keys: str | os.PathLike[str] | None = None
+) -> Path:
+    """Where the studio's own co-signing key lives: the studio node's key folder
+    (`keys_for`: --keys DIR, else $SHOWCLEAR_KEYS), beside its ledger key pair. Never in the
+    database itself: every replica and every backup of it would hold the studio's private key."""
+    return keys_for(db, keys).folder
+
+
+def _studio_conninfo(db: str | os.PathLike[str] | StoreUrl) -> str:
+    url = parse_store_url(db)
+    if url.conninfo is None:
+        raise StoreUrlError(
+            f"{db}: the studio runs on PostgreSQL; give its store as postgresql://..."
+        )
+    return url.conninfo
+
+
+@dataclass(frozen=True)
+class StudioInit:
+    verifier: CosignatureVerifier
+    keys: Path
+    created: bool
+    schema_version: int
+
+
+def studio_init(
+    db: str | os.PathLike[str] | StoreUrl, keys: str | os.PathLike[str] | None = None
+) -> StudioInit:
+    """Create (or upgrade) the studio's schema, and its co-signing key when it has none."""
+    from showclear.adapters.keys import (
+        WITNESS_VERIFIER_KEY_FILE,
+        generate_witness_key,
+        load_witness_key,
+    )
+    from showclear.adapters.postgres import PostgresEventStore
+
+    folder = studio_keys_dir(db, keys)
+    with PostgresEventStore(_studio_conninfo(db)) as store:
+        version = store.schema_version()
+    if (folder / WITNESS_VERIFIER_KEY_FILE).exists():
+        return StudioInit(load_witness_key(folder).verifier, folder, False, version)
+    name = f"showclear.studio/{secrets.token_hex(4)}"
+    return StudioInit(generate_witness_key(folder, name).verifier, folder, True, version)
+
+
+def open_studio(
+    db: str | os.PathLike[str] | StoreUrl,
+    keys: str | os.PathLike[str] | None = None,
+    *,
+    clock: Callable[[], float] | None = None,
+) -> StudioWitness:
+    """The studio's witness on its PostgreSQL store (its key from `studio_keys_dir`). Close it
+    with `close_studio`."""
+    from showclear.adapters.keys import load_witness_key
+    from showclear.adapters.postgres import PostgresEventStore
+    from showclear.adapters.postgres.studio import PostgresStudioRecords
+
+    conninfo = _studio_conninfo(db)
+    cosigner = load_witness_key(studio_keys_dir(db, keys))
+    store = PostgresEventStore(conninfo)
+    try:
+        records = PostgresStudioRecords(conninfo)
+    except BaseException:
+        store.close()
+        raise
+    if clock is None:
+        return StudioWitness(store, records, cosigner)
+    return StudioWitness(store, records, cosigner, clock=clock)
+
+
+def open_sync_endpoint(
+    db: str | os.PathLike[str] | StoreUrl, keys: str | os.PathLike[str] | None = None
+) -> StudioWitness | None:
+    """The witness `serve --store` serves at /sync/v1, or None when the studio has no
+    co-signing key yet (`showclear studio init` makes it)."""
+    from showclear.adapters.keys import WITNESS_VERIFIER_KEY_FILE
+
+    if not (studio_keys_dir(db, keys) / WITNESS_VERIFIER_KEY_FILE).exists():
+        return None
+    return open_studio(db, keys)
+
+
+def close_studio(witness: StudioWitness) -> None:
+    try:
+        witness.records.close()
+    finally:
+        witness.store.close()
+
+
+def load_studio_key_file(path: str | os.PathLike[str]) -> CosignatureVerifier:
+    """The studio's published co-signing key (``witness_ed25519.vkey``), as a node trusts it."""
+    from showclear.adapters.keys import load_witness_verifier
+
+    return load_witness_verifier(path)
+
+
+def open_syncer(
+    db: str | os.PathLike[str] | StoreUrl,
+    to: str,
+    studio_key: CosignatureVerifier | None = None,
+) -> tuple[Syncer, Callable[[], None]]:
+    """A set node's sync to the studio at `to` (http://HOST:PORT): the syncer and how to close
+    it. The studio key is `studio_key` at the first sync, the one stored since then after."""
+    from showclear.adapters.studio_http import HttpStudioLink
+
+    url = parse_store_url(db)
+    if not url.exists():
+        raise _missing(url)
+    if url.path is None:
+        raise StoreUrlError(f"{db}: sync pushes a set node's SQLite store to the studio")
+    link = HttpStudioLink(to)
+    store = SQLiteEventStore(url.path)
+    try:
+        ledger = ledger_for(url, store)
+    except BaseException:
+        store.close()
+        raise
+
+    def close() -> None:
+        try:
+            ledger.close()
+        finally:
+            store.close()
+
+    try:
+        trusted, new = trusted_studio_key(store, studio_key)
+    except BaseException:
+        close()
+        raise
+    return Syncer(store, ledger, link, trusted, new_key=new), close
+
+
+def kept_cosignatures(backend: LedgerBackend | None) -> KeptCosignatures | None:
+    """The co-signatures a set node keeps in its store (None: a store that keeps none)."""
+    return backend if isinstance(backend, SQLiteEventStore) else None
+
+
+def start_sync(
+    db: str | os.PathLike[str] | StoreUrl,
+    to: str,
+    studio_key_file: str | os.PathLike[str] | None = None,
+    *,
+    interval: float = 30.0,
+) -> SyncLoop:
+    """`serve --studio URL`: sync in a background thread (its own store connection), after
+    checking here that the node knows which studio key to trust."""
+    key = load_studio_key_file(studio_key_file) if studio_key_file is not None else None
+    _, close = open_syncer(db, to, key)  # fails now, not in the thread, without a key
+    close()
+    loop = SyncLoop(lambda: open_syncer(db, to, key), interval=interval)
+    loop.start()
+    return loop

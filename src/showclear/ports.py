@@ -16,6 +16,9 @@ database, driver or file holds the record.
     LedgerBackend      Backend + TreeState + AuditReads: what a full set node runs on
     SigningKeys        this node's Ed25519 key pair (load or create; the verifier)
     SignInStore        PIN hashes, failure counts and lockouts, sessions
+    NodeCosignatures   the studio's co-signatures a set node keeps (SQLite)
+    StudioRecords      the studio's writers, sync alerts and last pushes (PostgreSQL)
+    StudioLink         a set node's connection to the studio's sync endpoint (HTTP)
     StudioReads        the studio dashboard's reads: every production's head, each set node's
                        last sync and co-signed tree, refused pushes, studio staff (PostgreSQL)
     AlertOutbox        contact addresses under their fingerprints, alert send attempts
@@ -110,6 +113,9 @@ class NewEvent:
     at: str  # ISO 8601 with offset: the command clock, not the wall clock
     data: Mapping[str, Any]
     version: int = 1
+    # The envelope's canonical bytes when the caller already holds them, checked (a pushed
+    # event the studio verified): the store keeps them instead of writing them again.
+    canonical: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +358,126 @@ class SignInStore(Protocol):
     def end_session(self, token_hash: bytes) -> None: ...
 
     def close(self) -> None: ...
+
+
+# -- sync between set nodes and the studio --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCosignature:
+    """A checkpoint of this node co-signed by the studio, as the node keeps it."""
+
+    production: str
+    tree_size: int
+    note: str  # the node's signature line and the studio's
+    studio_key: str  # the studio's cosignature verifier key that checked it
+    cosigned_at: int  # POSIX seconds, the co-signature's own time
+
+
+class NodeCosignatures(Protocol):
+    """The co-signed checkpoints a set node keeps."""
+
+    def add_cosignature(
+        self, production: str, tree_size: int, note: str, studio_key: str, cosigned_at: int
+    ) -> None: ...
+
+    def cosignatures(self, production: str) -> list[StoredCosignature]:
+        """Smallest tree first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WriterRecord:
+    """Who may write a production: version 1 is the enrolment, each move adds one."""
+
+    production: str
+    version: int
+    node_key: str  # the writing node's ledger verifier key (vkey)
+    kind: str  # enrolled, moved-by-writer, moved-by-studio
+    statement: str  # the evidence: the old writer's signed move note, or who moved it
+    recorded_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncAlert:
+    """A refused push studio safety must see (fork, rewrite, forgery, a node not the writer)."""
+
+    id: int
+    production: str
+    node_key: str
+    reason: str
+    first_diverging: int | None
+    message: str
+    recorded_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncNode:
+    """When a node last pushed a production, and the tree the studio co-signed for it then."""
+
+    production: str
+    node_key: str
+    last_push_at: str
+    tree_size: int
+    cosigned_at: str | None
+
+
+class StudioRecords(Protocol):
+    """The studio's sync records beside the event store (one database)."""
+
+    def writer(self, production: str) -> WriterRecord | None:
+        """The production's current writer (None: not enrolled)."""
+        ...
+
+    def writers(self) -> list[WriterRecord]:
+        """The current writer of every enrolled production."""
+        ...
+
+    def add_writer(
+        self, production: str, version: int, node_key: str, kind: str, statement: str
+    ) -> WriterRecord:
+        """Record a writer at `version` (the current one + 1); ConcurrencyError if another
+        change took that version first."""
+        ...
+
+    def add_sync_alert(
+        self,
+        production: str,
+        node_key: str,
+        reason: str,
+        first_diverging: int | None,
+        message: str,
+    ) -> SyncAlert: ...
+
+    def sync_alerts(self, limit: int = 100) -> list[SyncAlert]:
+        """The newest alerts first."""
+        ...
+
+    def note_push(
+        self, production: str, node_key: str, tree_size: int, *, cosigned: bool
+    ) -> None: ...
+
+    def sync_nodes(self) -> list[SyncNode]:
+        """Every (production, node) that pushed, the most recent first."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class StudioLinkError(Exception):
+    """The studio could not be reached, or answered with something that is not the protocol."""
+
+
+class StudioLink(Protocol):
+    """A set node's connection to the studio's sync endpoint (JSON objects both ways)."""
+
+    def get(self, path: str) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body) of a GET; StudioLinkError when unreachable."""
+        ...
+
+    def post(self, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body) of a POST of a JSON body; StudioLinkError when unreachable."""
+        ...
 
 
 # -- the studio dashboard ------------------------------------------------------------------------

@@ -28,21 +28,27 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
+from showclear.ledger.cosignature import CosignatureVerifier, Cosigner
 from showclear.ledger.note import NoteError, NoteSigner, NoteVerifier, fingerprint, key_summary
 from showclear.ports import KeyFileError
 
 __all__ = [
     "PRIVATE_KEY_FILE",
     "VERIFIER_KEY_FILE",
+    "WITNESS_PRIVATE_KEY_FILE",
+    "WITNESS_VERIFIER_KEY_FILE",
     "KeyDirectory",
     "KeyFileError",
     "KeyPaths",
     "fingerprint",
     "generate_keypair",
+    "generate_witness_key",
     "key_summary",
     "keys_dir",
     "load_signer",
     "load_verifier",
+    "load_witness_key",
+    "load_witness_verifier",
 ]
 
 PRIVATE_KEY_FILE = "ledger_ed25519.pem"
@@ -129,11 +135,20 @@ def load_signer(directory: str | os.PathLike[str]) -> NoteSigner:
     folder = Path(directory)
     private_path = folder / PRIVATE_KEY_FILE
     verifier = load_verifier(folder / VERIFIER_KEY_FILE)
+    private_key = _load_private_key(private_path, "")
+    signer = NoteSigner(verifier.name, private_key)
+    if signer.verifier != verifier:
+        raise KeyFileError(f"{private_path} does not match {folder / VERIFIER_KEY_FILE}")
+    return signer
+
+
+def _load_private_key(private_path: Path, hint: str) -> Ed25519PrivateKey:
+    """An unencrypted Ed25519 PEM key that only its owner can read (as OpenSSH insists)."""
     try:
         info = private_path.stat()
         pem = private_path.read_bytes()
     except OSError as e:
-        raise KeyFileError(f"cannot read private key {private_path}: {e}") from e
+        raise KeyFileError(f"cannot read private key {private_path}: {e}{hint}") from e
     if os.name == "posix" and stat.S_IMODE(info.st_mode) & 0o077:
         raise KeyFileError(
             f"{private_path} is accessible by others "
@@ -145,10 +160,7 @@ def load_signer(directory: str | os.PathLike[str]) -> NoteSigner:
         raise KeyFileError(f"{private_path} is not an unencrypted PEM private key") from e
     if not isinstance(private_key, Ed25519PrivateKey):
         raise KeyFileError(f"{private_path} is not an Ed25519 key")
-    signer = NoteSigner(verifier.name, private_key)
-    if signer.verifier != verifier:
-        raise KeyFileError(f"{private_path} does not match {folder / VERIFIER_KEY_FILE}")
-    return signer
+    return private_key
 
 
 def keys_dir(store_path: str | os.PathLike[str]) -> Path:
@@ -180,3 +192,57 @@ class KeyDirectory:
     def verifier(self) -> NoteVerifier:
         """The verifier key kept in the directory (raises KeyFileError when missing)."""
         return load_verifier(self.folder / VERIFIER_KEY_FILE)
+
+
+# -- the studio's witness key --------------------------------------------------------------------
+
+WITNESS_PRIVATE_KEY_FILE = "witness_ed25519.pem"
+WITNESS_VERIFIER_KEY_FILE = "witness_ed25519.vkey"
+
+
+def generate_witness_key(directory: str | os.PathLike[str], name: str) -> Cosigner:
+    """Create the studio's co-signing key (C2SP tlog-cosignature, type 0x04) in `directory`.
+
+    A key of its own, never the ledger key of a node: a cosignature message does not name its
+    signer, so one Ed25519 key must serve one cosigner name only.
+    """
+    folder = Path(directory)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_path = folder / WITNESS_PRIVATE_KEY_FILE
+    if private_path.exists():
+        raise KeyFileError(f"{private_path} already exists; refusing to overwrite a key")
+    private_key = Ed25519PrivateKey.generate()
+    cosigner = Cosigner(name, private_key)  # fails on a bad name before any file exists
+    pem = private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    _write_new_file(private_path, pem, _PRIVATE_MODE)
+    vkey = (cosigner.verifier.vkey() + "\n").encode("ascii")
+    _write_new_file(folder / WITNESS_VERIFIER_KEY_FILE, vkey, _PUBLIC_MODE)
+    _fsync_directory(folder)
+    return cosigner
+
+
+def load_witness_verifier(path: str | os.PathLike[str]) -> CosignatureVerifier:
+    """The studio's published co-signing key (a file, or the one in a key directory)."""
+    file = Path(path)
+    if file.is_dir():
+        file = file / WITNESS_VERIFIER_KEY_FILE
+    try:
+        text = file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as e:
+        raise KeyFileError(f"cannot read the studio's verifier key {file}: {e}") from e
+    try:
+        return CosignatureVerifier.from_vkey(text)
+    except NoteError as e:
+        raise KeyFileError(f"{file} is not a studio (cosignature) verifier key: {e}") from e
+
+
+def load_witness_key(directory: str | os.PathLike[str]) -> Cosigner:
+    """The studio's co-signing key from `directory` (refused when others can read it)."""
+    folder = Path(directory)
+    private_path = folder / WITNESS_PRIVATE_KEY_FILE
+    verifier = load_witness_verifier(folder / WITNESS_VERIFIER_KEY_FILE)
+    private_key = _load_private_key(private_path, "; create it with `showclear studio init`")
+    cosigner = Cosigner(verifier.name, private_key)
+    if cosigner.verifier != verifier:
+        raise KeyFileError(f"{private_path} does not match {folder / WITNESS_VERIFIER_KEY_FILE}")
+    return cosigner

@@ -236,6 +236,21 @@ class LedgerNode:
         self._signed_trees[production] = new
         return stored
 
+    def sign_at(self, store: LedgerBackend, production: str, size: int) -> StoredCheckpoint:
+        """Sign and store a checkpoint of the production's first `size` events (a tree the
+        node already holds, for a push that may not carry all of them at once)."""
+        tree = StoredTree(store, production, size)
+        event = next(store.read(production, size - 1), None)
+        if size < 1 or event is None or event.seq != size:
+            raise ValueError(f"production {production!r} has no event {size} to sign up to")
+        root = tree.root()
+        note = self._sign(production, size, root, event.at)
+        store.add_checkpoint(production, size, root, note, if_absent=True)
+        for stored in store.checkpoints(production):
+            if stored.tree_size == size:
+                return stored
+        raise ValueError(f"production {production!r}: the checkpoint at {size} was not stored")
+
     def _sign(self, production: str, size: int, root: bytes, at: str) -> str:
         body = Checkpoint(self.origin_for(production), size, root, (TIME_EXTENSION + at,))
         return sign_checkpoint(body, self.signer)

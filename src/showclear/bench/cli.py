@@ -363,3 +363,7 @@ _register_http(bench_app)
 from showclear.bench.report import register as _register_report  # noqa: E402  (bench report)
 
 _register_report(bench_app)
+
+from showclear.bench.studio_sync import register as _register_studio  # noqa: E402
+
+_register_studio(bench_app)  # bench studio-ingest, bench sync-latency

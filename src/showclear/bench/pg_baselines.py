@@ -1,5 +1,6 @@
-"""The raw-PostgreSQL baselines of `showclear bench studio-board`, and the server settings the
-figures were measured under.
+"""The raw-PostgreSQL baselines of `showclear bench studio-board` and `studio-ingest` (raw COPY
+of the rows the studio stores for a pushed range), and the server settings the figures were
+measured under.
 
 The only benchmark module that talks to the driver itself (.importlinter allows this one, as it
 allows the raw-SQLite baseline): a baseline must be the database doing the same reads with
@@ -9,13 +10,14 @@ nothing of ShowClear around them.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 
 from showclear.ledger.canonical import decode_payload
 
-__all__ = ["HEADS_SQL", "RawConnection", "server_settings"]
+__all__ = ["HEADS_SQL", "RawConnection", "RawCopy", "server_settings"]
 
 # The same skip scan the dashboard's heads query uses (adapters/postgres/dashboard.py), typed
 # here again on purpose: the baseline is the bare query, not ShowClear's code.
@@ -80,3 +82,40 @@ def server_settings(conninfo: str) -> dict[str, Any]:
         ).fetchone()
     assert row is not None
     return dict(zip(SETTINGS, (str(v) for v in row), strict=True))
+
+
+# -- studio-ingest: the same rows a push stores, written with COPY ------------------------------
+
+_COLUMNS = "position, production, seq, type, version, actor, at, recorded_at, payload, leaf_hash"
+_TYPES = ("int8", "text", "int8", "text", "int4", "text", "text", "text", "bytea", "bytea")
+
+
+class RawCopy:
+    """COPY of pushed rows into ``bench_raw_copy`` (made fresh, like `events`)."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conn = psycopg.connect(conninfo, autocommit=True)
+        self.conn.execute("SET synchronous_commit = on")
+        self.conn.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        self.conn.execute(
+            "CREATE TABLE bench_raw_copy (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+            "INCLUDING INDEXES)"
+        )
+        self.position = 0
+
+    def run(self, batches: Sequence[Sequence[tuple[Any, ...]]]) -> float:
+        """Seconds to COPY every batch, each its own durable transaction."""
+        start = time.perf_counter()
+        for batch in batches:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                copy_sql = f"COPY bench_raw_copy ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+                with cur.copy(copy_sql) as copy:
+                    copy.set_types(_TYPES)
+                    for row in batch:
+                        self.position += 1
+                        copy.write_row((self.position, *row))
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self.conn.execute("DROP TABLE IF EXISTS bench_raw_copy")
+        self.conn.close()

@@ -5,6 +5,7 @@ One module per command group, registered here in the order --help lists them:
     store.py    init, events, status          web.py      serve, pin set
     demo.py     demo                          ledger.py   verify, export, proof, verify-proof
     reports.py  report ..., labels            drill.py    drill run
+    sync.py     sync, writer move             studio.py   studio init, enroll, ...
     staff.py    staff add, staff list
     showclear.bench.cli                       bench ...
 
@@ -19,7 +20,7 @@ import typer
 
 from showclear import __version__
 from showclear.bench.cli import bench_app
-from showclear.cli import demo, drill, ledger, reports, staff, store, web
+from showclear.cli import demo, drill, ledger, reports, staff, store, studio, sync, web
 from showclear.cli.help import _reflow, reflow_help
 from showclear.cli.options import console, debug, exit_on_failure
 
@@ -76,5 +77,7 @@ demo.register(app)  # demo
 web.register(app)  # serve, pin
 ledger.register(app)  # verify, export, proof, verify-proof
 reports.register(app)  # report, labels
+sync.register(app)  # sync, writer move
+studio.register(app)  # studio init, enroll, move-writer, alerts, serve-sync
 staff.register(app)  # staff add, staff list (the studio dashboard's staff)
 reflow_help(app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +18,8 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from showclear.bootstrap import Audit, load_key_file
+from showclear.app.sync import CosignedTrees, check_kept_cosignatures
+from showclear.bootstrap import Audit, kept_cosignatures, load_key_file
 from showclear.cli.options import KeyOption, audit_at, console, err
 from showclear.ledger import bundle as fmt
 from showclear.ledger.audit import (
@@ -170,8 +172,13 @@ def verify(
     if db is not None:
         audit = audit_at(db)
         try:
+            kept = kept_cosignatures(audit.backend)
+            cosigned = None
+            if kept is not None:
+                store = kept
+                cosigned = lambda name, k: check_kept_cosignatures(store, name, k)  # noqa: E731
             ok = _verify_source(_store_source(audit), audit.key_file, checkpoint, production,
-                                key, json_out, deep)  # fmt: skip
+                                key, json_out, deep, cosigned)  # fmt: skip
         finally:
             audit.close()
     else:
@@ -189,6 +196,7 @@ def _verify_source(
     key: Path | None,
     json_out: bool,
     deep: bool = False,
+    cosigned: Callable[[str, NoteVerifier], CosignedTrees] | None = None,
 ) -> bool:
     trusted = _trusted_key(key, default_key)
     witness: str | None = None
@@ -234,14 +242,20 @@ def _verify_source(
                 source, name, trusted, witness=witness if name == witnessed else None,
                 deep=deep, progress=tick, count=total,
             )  # fmt: skip
-        all_ok = all_ok and report.ok
-        _print_report(name, report, json_out)
+        trees = cosigned(name, trusted) if cosigned is not None else None
+        if trees is not None and trees.studio is None and not trees.problems:
+            trees = None  # a node that never synced: nothing to report
+        all_ok = all_ok and report.ok and (trees is None or trees.ok)
+        _print_report(name, report, json_out, trees)
     return all_ok
 
 
-def _print_report(name: str, report: LogReport, json_out: bool) -> None:
+def _print_report(
+    name: str, report: LogReport, json_out: bool, trees: CosignedTrees | None = None
+) -> None:
     if json_out:
-        sys.stdout.write(json.dumps(report_json(name, report)) + "\n")
+        extra = trees.as_json() if trees is not None else {}
+        sys.stdout.write(json.dumps({**report_json(name, report), **extra}) + "\n")
         return
     if report.ok:
         console.print(
@@ -255,6 +269,19 @@ def _print_report(name: str, report: LogReport, json_out: bool) -> None:
             f"[red]TAMPERED[/red] {name}: {_kind(report)}{where}: {report.message}",
             soft_wrap=True,
         )
+    if trees is not None:
+        _print_cosigned(trees)
+
+
+def _print_cosigned(trees: CosignedTrees) -> None:
+    if trees.cosigned_tree_size is not None:
+        console.print(
+            f"CO-SIGNED {trees.production}: trees up to {trees.cosigned_tree_size} events "
+            f"co-signed by studio {trees.studio} ({trees.checked} co-signatures checked)",
+            soft_wrap=True,
+        )
+    for problem in trees.problems:
+        console.print(f"[red]BAD CO-SIGNATURE[/red] {trees.production}: {problem}", soft_wrap=True)
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from showclear.app.new_production import open_new_production, policy_option
-from showclear.bootstrap import open_node
+from showclear.bootstrap import kept_cosignatures, open_node
 from showclear.cli.board import print_board
 from showclear.cli.options import (
     DbOption,
@@ -125,7 +125,11 @@ def _state_and_ledger(db: Path, production: str | None) -> tuple[State, dict[str
     with node_at(db) as node:
         assert node.ledger is not None
         name = pick_production([p for p, _ in node.app.productions()], production)
-        return node.app.state(name), node.ledger.status(name)
+        kept = kept_cosignatures(node.backend)
+        cosigned = kept.cosignatures(name) if kept is not None else []
+        # The largest tree the studio co-signed (null: never synced, or not accepted yet).
+        size = cosigned[-1].tree_size if cosigned else None
+        return node.app.state(name), {**node.ledger.status(name), "cosigned_tree_size": size}
 
 
 def status(db: DbOption, json_out: JsonFlag = False, production: ProductionOption = None) -> None:
@@ -140,7 +144,8 @@ def status(db: DbOption, json_out: JsonFlag = False, production: ProductionOptio
         print_board(state)
         console.print(
             f"Ledger: {ledger['tree_size']} events, root {ledger['root_hash']}\n"
-            f"Signing key: {ledger['key_fingerprint']}",
+            f"Signing key: {ledger['key_fingerprint']}\n"
+            f"Co-signed by the studio up to: {ledger['cosigned_tree_size'] or 'none yet'}",
             soft_wrap=True,
         )
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from showclear.app.delivery import RetryPolicy
 from showclear.app.demo import DEMO, ensure_demo
 from showclear.app.signin import pin_problem
-from showclear.bootstrap import AlertSettings, Security, open_node
+from showclear.bootstrap import AlertSettings, Security, open_node, open_sync_endpoint, start_sync
 from showclear.cli.options import console, err, read_pin, shown
 
 
@@ -140,6 +140,18 @@ def serve(
             help="Seconds before the first retry; doubled after each failure.",
         ),
     ] = 30.0,
+    studio: Annotated[
+        str | None,
+        typer.Option(
+            "--studio",
+            help="Sync to this studio (http://HOST:PORT) in the background, retrying with "
+            "backoff while it cannot be reached.",
+        ),
+    ] = None,
+    studio_key: Annotated[
+        Path | None,
+        typer.Option("--studio-key", help="The studio's verifier key file (first sync only)."),
+    ] = None,
 ) -> None:
     """Run the tablet web app and REST API (FastAPI on uvicorn), the watchdogs' timer (deadlines
     such as SC-C07's fall due every 10 s with nobody at a screen) and alert delivery to the
@@ -171,8 +183,12 @@ def serve(
         smtp_password=os.environ.get("SHOWCLEAR_SMTP_PASSWORD") or None,
         retry=RetryPolicy(max_attempts=alert_attempts, first_backoff=alert_backoff),
     )
+    witness = open_sync_endpoint(where, keys) if store is not None else None
     app = create_app(
-        open_node(where, threaded=True, keys=keys), secure_cookies=secure_cookies, alerts=settings
+        open_node(where, threaded=True, keys=keys),
+        secure_cookies=secure_cookies,
+        alerts=settings,
+        witness=witness,
     )
     ctx = app.state.ctx
     url = f"http://{host}:{port}"
@@ -194,7 +210,15 @@ def serve(
     console.print(
         f"Alerts: {alerts.value}" + (f", {sent_by}, Apprise URLs" if alerts.value == "send" else "")
     )
-    serve(app, host, port)
+    if store is not None and app.state.witness is None:
+        err.print("[yellow]No co-signing key in the studio's key folder: the sync endpoint is "
+                  "off. Create it with `showclear studio init`.[/yellow]")  # fmt: skip
+    loop = start_sync(where, studio, studio_key) if studio is not None else None
+    try:
+        serve(app, host, port)
+    finally:
+        if loop is not None:
+            loop.stop()
 
 
 @pin_app.command("set")

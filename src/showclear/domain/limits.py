@@ -26,6 +26,9 @@ MAX_ITEMS = 1_000  # elements of one list, members of one object
 MAX_EMAIL_CHARS = 254  # an e-mail address (RFC 5321's path limit, less the brackets)
 MAX_URL_CHARS = 2_000  # a notification URL (Apprise), as long as free text
 MAX_SAFE_INTEGER = 2**53 - 1  # every number must survive a round trip through JSON (RFC 8785)
+MAX_SYNC_BODY_BYTES = 8 * 1024 * 1024  # one push of a set node to the studio's sync endpoint
+MAX_PUSH_EVENTS = 5_000  # events in one push (a node sends a longer backlog in several)
+MAX_PUSH_PAYLOAD_BYTES = 4 * 1024 * 1024  # the events' own bytes in one push
 
 # Character classes as regex source, valid both in Python's `re` and as JSON Schema patterns
 # (ECMA-262). Control characters are never data; lone surrogates cannot be written as UTF-8;

@@ -40,6 +40,35 @@ def envelope(
     }
 
 
+def event_payload(
+    production: str,
+    seq: int,
+    type: str,
+    version: int,
+    actor: str,
+    at: str,
+    data: Mapping[str, Any],
+    canonical: bytes | None = None,
+) -> bytes:
+    """The canonical bytes of one event's envelope.
+
+    `canonical`: the bytes the caller already holds and checked to be canonical (a pushed event
+    the studio verified against the node's signature), taken as they are once every field
+    outside `data` is seen in its place, so the stored columns always say what the bytes say;
+    ValueError when they do not.
+    """
+    if canonical is None:
+        return canonical_bytes(envelope(production, seq, type, version, actor, at, data))
+    head = b'{"actor":' + orjson.dumps(actor) + b',"at":' + orjson.dumps(at) + b',"data":{'
+    tail = (
+        b'},"production":' + orjson.dumps(production) + b',"seq":' + str(seq).encode()
+        + b',"type":' + orjson.dumps(type) + b',"v":' + str(version).encode() + b"}"
+    )  # fmt: skip
+    if not (canonical.startswith(head) and canonical.endswith(tail)):
+        raise ValueError(f"production {production!r}: event {seq}'s bytes are not its envelope")
+    return canonical
+
+
 def canonical_bytes(value: Any) -> bytes:
     """RFC 8785 canonical JSON bytes of a JSON-compatible value.
 

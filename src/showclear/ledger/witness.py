@@ -86,6 +86,7 @@ __all__ = [
     "Refused",
     "StudioLedger",
     "StudioStateError",
+    "bad_evidence_refusal",
     "check_cosigned",
     "check_push",
     "divergence_refusal",
@@ -230,11 +231,11 @@ def settle(investigate: Investigate, ask: Callable[[Probe], ProbeAnswer]) -> Ref
         try:
             found = find_divergence(investigate.leaves_only, ask)
         except EvidenceError as e:
-            return _bad_evidence(investigate.production, e)
+            return bad_evidence_refusal(investigate.production, e)
     return divergence_refusal(investigate, found)
 
 
-def _bad_evidence(production: str, e: EvidenceError) -> Refused:
+def bad_evidence_refusal(production: str, e: EvidenceError) -> Refused:
     return Refused(
         production,
         "bad-evidence",
@@ -384,12 +385,15 @@ def check_push(
     first = seqs[0] if seqs else size + 1
     if seqs != list(range(first, size + 1)) or first < 1 or (not seqs and size > accepted):
         shown = f"{seqs[0]} to {seqs[-1]}" if seqs else "no events"
+        # A push cut short (its events stop before the tree it signed): name the first missing.
+        cut = seqs and seqs == list(range(first, seqs[-1] + 1)) and seqs[-1] < size
         return _refuse(
             push,
             "range",
             f"the push must carry events without a gap up to the checkpoint's {size}; it "
             f"carries {shown}. Push every event after the studio's {accepted}",
             resume_from=accepted + 1,
+            first_diverging=seqs[-1] + 1 if cut else None,
         )
     if first > accepted + 1:
         return _refuse(

@@ -5,6 +5,8 @@ the composition root; this module adds the web parts and includes the route modu
     Broker (server-sent events fed by Application.subscribe)
     routes.api (/api, OpenAPI at /api/openapi.json, docs at /api/docs), routes.pages (/p/...),
     routes.reports (report pages and downloads); errors.install renders every error
+    routes.sync (/sync/v1: set nodes push to the studio) when a studio witness is given;
+    create_witness_app serves that endpoint alone
     routes.studio (/studio/, /api/studio/board) on a node on PostgreSQL: the studio dashboard
     Guards (security headers, body size, origin check) around all of it
 """
@@ -13,24 +15,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from showclear import __version__
 from showclear.app.clock import Clock, local_now
-from showclear.bootstrap import AlertSettings, Node, StoreUrl, open_node
+from showclear.app.studio import StudioWitness
+from showclear.bootstrap import AlertSettings, Node, StoreUrl, close_studio, open_node
 from showclear.reports.pdf import TEMPLATES as REPORT_TEMPLATES
 from showclear.web import errors, words
 from showclear.web.dependencies import Ctx
-from showclear.web.guards import Guards
+from showclear.web.guards import BodyTooLarge, Guards
 from showclear.web.problems import openapi_components
 from showclear.web.routes import api as routes_api
 from showclear.web.routes import contacts as routes_contacts
@@ -39,6 +43,7 @@ from showclear.web.routes import pages as routes_pages
 from showclear.web.routes import readiness as routes_readiness
 from showclear.web.routes import reports as routes_reports
 from showclear.web.routes import studio as routes_studio
+from showclear.web.routes import sync as routes_sync
 from showclear.web.sse import Broker
 
 HERE = Path(__file__).resolve().parent
@@ -60,10 +65,12 @@ def create_app(
     clock: Clock = local_now,
     pin_hasher: PasswordHasher | None = None,
     alerts: AlertSettings | None = None,
+    witness: StudioWitness | None = None,
 ) -> FastAPI:
     """The web app on `node` (or on a node opened here on a store URL); it closes the node
     when it shuts down. With `alerts`, it runs the watchdogs' timer and the alert delivery
-    worker from its start to its end (`showclear serve`)."""
+    worker from its start to its end (`showclear serve`). With `witness` (the studio's), it
+    serves the sync endpoint too."""
     if not isinstance(node, Node):
         node = open_node(node, threaded=True, clock=clock, pin_hasher=pin_hasher)
     assert node.auth is not None, "the web app needs sign-in"
@@ -86,7 +93,11 @@ def create_app(
             yield
         finally:
             broker.close_all()
-            running.close()
+            try:
+                running.close()
+            finally:
+                if witness is not None:
+                    close_studio(witness)
 
     app = FastAPI(
         title="ShowClear",
@@ -114,6 +125,9 @@ def create_app(
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_reports.router)  # report and label downloads
+    app.state.witness = witness
+    if witness is not None:  # the studio: set nodes push here
+        app.include_router(routes_sync.router)
     if node.studio is not None:  # a node on PostgreSQL: the studio dashboard
         app.state.studio = node.studio
         app.include_router(routes_studio.router)
@@ -121,4 +135,38 @@ def create_app(
     app.include_router(routes_inventory.router)  # vendors, due-back dates, dispositions
     app.include_router(routes_readiness.router)  # setup form with its file, the day's notices
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    return app
+
+
+def create_witness_app(
+    witness: StudioWitness, on_close: Callable[[], None] | None = None
+) -> FastAPI:
+    """The studio's sync endpoint alone (`showclear studio serve`): no screens, no sign-in."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if on_close is not None:
+                on_close()
+
+    app = FastAPI(
+        title="ShowClear studio sync",
+        version=__version__,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.witness = witness
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        body = {"status": "error", "message": "the push is too large; push fewer events at once"}
+        return JSONResponse(body, status_code=413)
+
+    inner_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: Guards(inner_stack())  # type: ignore[method-assign]
+    app.include_router(routes_sync.router)
     return app

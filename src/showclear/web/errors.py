@@ -38,7 +38,9 @@ log = logging.getLogger("showclear.web")
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path == "/api" or request.url.path.startswith("/api/")
+    """JSON answers: the API, and the studio's sync endpoint (set nodes, not people)."""
+    path = request.url.path
+    return path == "/api" or path.startswith(("/api/", "/sync/"))
 
 
 def render(request: Request, exc: ShowClearError) -> Response:

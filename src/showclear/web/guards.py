@@ -4,7 +4,8 @@
   scripts (no inline script or handler, so text that slipped into a page can never run) and
   forbids framing, X-Frame-Options, X-Content-Type-Options, Referrer-Policy.
 - Request bodies larger than `limits.MAX_BODY_BYTES` are refused with 413 before they are read
-  (by Content-Length, or by counting a streamed body).
+  (by Content-Length, or by counting a streamed body); a set node's push to the studio's sync
+  endpoint (``/sync/``) may carry up to `limits.MAX_SYNC_BODY_BYTES`.
 - A state-changing request (POST, PUT, DELETE, PATCH) that a browser says comes from another
   origin (`Sec-Fetch-Site`, or an `Origin` that is not this host) is refused with 403 before
   any route sees it: sign-in CSRF and cookie planting from a page on another port of the same
@@ -19,7 +20,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from showclear.domain.limits import MAX_BODY_BYTES, MAX_UPLOAD_BODY_BYTES
+from showclear.domain.limits import MAX_BODY_BYTES, MAX_SYNC_BODY_BYTES, MAX_UPLOAD_BODY_BYTES
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -108,14 +109,15 @@ class Guards:
                 message["headers"] = headers
             await send(message)
 
-        refusal = self._refusal(scope)
+        limit = body_limit(scope)
+        refusal = self._refusal(scope, limit)
         if refusal is not None:
             await _answer(send_with_headers, *refusal)
             return
-        await self.app(scope, _limited(receive, body_limit(scope)), send_with_headers)
+        await self.app(scope, _limited(receive, limit), send_with_headers)
 
     @staticmethod
-    def _refusal(scope: Scope) -> tuple[int, bytes] | None:
+    def _refusal(scope: Scope, limit: int) -> tuple[int, bytes] | None:
         if scope.get("method") in UNSAFE_METHODS and cross_origin(scope):
             return _problem(
                 403,
@@ -126,24 +128,27 @@ class Guards:
         length = _header(scope, b"content-length")
         if length is not None:
             try:
-                too_big = int(length) > body_limit(scope)
+                too_big = int(length) > limit
             except ValueError:
                 return _problem(400, "malformed", "Malformed command", "Bad Content-Length.")
             if too_big:
-                return _too_large(body_limit(scope))
+                return _too_large(limit)
         return None
 
 
 def body_limit(scope: Scope) -> int:
-    """The largest body a request may send: a document upload (a setup with its risk
-    assessment, POST /p/{production}/setup) may carry a file; everything else is a command."""
+    """The largest body a request may send: a push to the sync endpoint (``/sync/``) carries
+    events; a document upload (a setup with its risk assessment, POST /p/{production}/setup) may
+    carry a file; everything else is a command."""
     path = str(scope.get("path", ""))
+    if path.startswith("/sync/"):
+        return MAX_SYNC_BODY_BYTES
     if scope.get("method") == "POST" and path.startswith("/p/") and path.endswith("/setup"):
         return MAX_UPLOAD_BODY_BYTES
     return MAX_BODY_BYTES
 
 
-def _too_large(limit: int = MAX_BODY_BYTES) -> tuple[int, bytes]:
+def _too_large(limit: int) -> tuple[int, bytes]:
     return _problem(
         413,
         "too-large",
@@ -156,7 +161,7 @@ class BodyTooLarge(Exception):
     """A streamed body passed the limit (the app answers 413)."""
 
 
-def _limited(receive: Receive, limit: int = MAX_BODY_BYTES) -> Receive:
+def _limited(receive: Receive, limit: int) -> Receive:
     seen = 0
 
     async def receive_limited() -> Message:

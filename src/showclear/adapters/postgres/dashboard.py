@@ -66,13 +66,14 @@ class PostgresStudioReads(SharedConnection):
     # -- the set nodes ------------------------------------------------------------------------
 
     def node_sync_status(self) -> list[NodeSyncStatus]:
+        synced: list[NodeSyncStatus] = []
         with self._use() as conn:
             if self._has_table(conn, "studio_sync_nodes"):
                 rows = conn.execute(
                     "SELECT production, node_key, last_push_at, tree_size, cosigned_at "
                     "FROM studio_sync_nodes ORDER BY production, node_key"
                 ).fetchall()
-                return [
+                synced = [
                     NodeSyncStatus(
                         str(production),
                         _key_name(str(key)),
@@ -83,7 +84,9 @@ class PostgresStudioReads(SharedConnection):
                     )
                     for production, key, pushed, size, cosigned in rows
                 ]
-            rows = conn.execute(_NEWEST_CHECKPOINTS).fetchall()
+            pushed_here = {n.production for n in synced}
+            # Productions no set node pushed (written on this server): from their checkpoints.
+            rows = [r for r in conn.execute(_NEWEST_CHECKPOINTS) if r[0] not in pushed_here]
             own = conn.execute("SELECT value FROM meta WHERE key = 'origin'").fetchone()
         found = []
         for production, size, note, created in rows:
@@ -93,7 +96,7 @@ class PostgresStudioReads(SharedConnection):
             if own is not None and node == own[0]:
                 node = f"{node} (this studio server)"  # a production written here
             found.append(NodeSyncStatus(str(production), node, str(created), int(size), None, None))
-        return found
+        return sorted([*synced, *found], key=lambda n: (n.production, n.node))
 
     def refused_pushes(self, limit: int = 50) -> list[RefusedPush]:
         with self._use() as conn:

@@ -64,7 +64,7 @@ from showclear.adapters.postgres.schema import (
     applied_migrations,
     migrate,
 )
-from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
+from showclear.ledger.canonical import event_payload, leaf_hash
 
 # One stored-checkpoint type and one set of errors for both backends (the storage ports), so a
 # caller's type hints and except clauses need not know which store it holds.
@@ -418,8 +418,8 @@ class PostgresEventStore(_Reads):
         prepared: list[tuple[int, NewEvent, bytes, bytes]] = []
         for offset, ev in enumerate(events, start=1):
             seq = expected_seq + offset
-            payload = canonical_bytes(
-                envelope(production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data)
+            payload = event_payload(
+                production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data, ev.canonical
             )
             prepared.append((seq, ev, payload, leaf_hash(payload)))
         conn = self._connection()

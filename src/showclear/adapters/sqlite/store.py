@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from showclear.adapters.sqlite.schema import applied_migrations, migrate_sqlite
-from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
+from showclear.ledger.canonical import event_payload, leaf_hash
 from showclear.ports import (
     CheckpointHook,
     ConcurrencyError,
@@ -40,6 +40,7 @@ from showclear.ports import (
     StoreBusyError,
     StoreClosedError,
     StoredCheckpoint,
+    StoredCosignature,
     StoredEvent,
     StoreError,
 )
@@ -296,8 +297,8 @@ class SQLiteEventStore:
         prepared: list[tuple[int, NewEvent, bytes, bytes]] = []
         for offset, ev in enumerate(events, start=1):
             seq = expected_seq + offset
-            payload = canonical_bytes(
-                envelope(production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data)
+            payload = event_payload(
+                production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data, ev.canonical
             )
             prepared.append((seq, ev, payload, leaf_hash(payload)))
         conn = self._connection()
@@ -539,6 +540,31 @@ class SQLiteEventStore:
             conn.executemany(
                 _INSERT_TILE, [(production, level, index, value) for level, index, value in rows]
             )
+
+    # -- the studio's co-signatures of this node's checkpoints -----------------------------
+
+    def add_cosignature(
+        self, production: str, tree_size: int, note: str, studio_key: str, cosigned_at: int
+    ) -> None:
+        """Keep a checked co-signed note (a repeat of one already kept changes nothing)."""
+        conn = self._connection()
+        with _translate(self._label), self._write_transaction(conn):
+            conn.execute(
+                "INSERT INTO cosignatures (production, tree_size, note, studio_key, cosigned_at, "
+                "stored_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (production, tree_size, note, studio_key, cosigned_at, _utc_now()),
+            )
+
+    def cosignatures(self, production: str) -> list[StoredCosignature]:
+        """The production's co-signed notes kept, smallest tree first."""
+        conn = self._connection()
+        with _translate(self._label):
+            rows = conn.execute(
+                "SELECT production, tree_size, note, studio_key, cosigned_at FROM cosignatures "
+                "WHERE production = ? ORDER BY tree_size, cosigned_at",
+                (production,),
+            ).fetchall()
+        return list(starmap(StoredCosignature, rows))
 
     # -- node metadata --------------------------------------------------------------------
 
