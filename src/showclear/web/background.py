@@ -38,7 +38,12 @@ def serve(app: FastAPI, host: str, port: int, log_level: str = "warning") -> Non
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=2
     )
-    Server(config).run()
+    try:
+        Server(config).run()
+    except KeyboardInterrupt:
+        # uvicorn re-raises the Ctrl-C it handled once it has shut down cleanly; as
+        # uvicorn.run does, a stop asked for is a normal end (exit status 0).
+        pass
 
 
 class BackgroundServer:
