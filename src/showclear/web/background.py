@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -38,12 +39,10 @@ def serve(app: FastAPI, host: str, port: int, log_level: str = "warning") -> Non
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=2
     )
-    try:
+    # uvicorn re-raises the Ctrl-C it handled once it has shut down cleanly; as uvicorn.run
+    # does, a stop asked for is a normal end (exit status 0).
+    with contextlib.suppress(KeyboardInterrupt):
         Server(config).run()
-    except KeyboardInterrupt:
-        # uvicorn re-raises the Ctrl-C it handled once it has shut down cleanly; as
-        # uvicorn.run does, a stop asked for is a normal end (exit status 0).
-        pass
 
 
 class BackgroundServer:
