@@ -136,6 +136,12 @@ def test_every_kind_of_answer_lands_inside_the_viewport(
     page.close()
 
 
+PINNED_AT_TOP = """() => {
+  const b = document.querySelector('.stop-banner');
+  return window.scrollY > 50 && b !== null && b.getBoundingClientRect().top === 0;
+}"""
+
+
 @SIZES
 def test_the_stop_banner_stays_pinned_on_a_scrolled_screen(
     browser: Any, live: Live, size: dict[str, int]
@@ -149,8 +155,9 @@ def test_the_stop_banner_stays_pinned_on_a_scrolled_screen(
         page.goto(f"{live.url}/p/demo{screen}")
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         assert page.evaluate("window.scrollY") > 50, screen  # really scrolled
-        box = page.locator(".stop-banner").bounding_box()
-        assert box is not None and box["y"] == 0, (screen, box)
+        # The banner is fetched again on every change the server announces: measure it in
+        # one step of the page, waiting out a swap in progress (it flaked under load).
+        page.wait_for_function(PINNED_AT_TOP, timeout=10_000)
     page.close()
 
 
