@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -101,6 +102,16 @@ def _sqlite(url: StoreUrl) -> Path:
             "for now `showclear` runs on a SQLite file (--db PATH or sqlite:///PATH)"
         )
     return url.path
+
+
+def _in_utc(clock: Clock) -> Clock:
+    """The node's clock as sign-in keeps time (UTC, migration 0004): one clock for the node, so
+    a test that moves it moves lockouts and session expiry too."""
+
+    def now() -> datetime:
+        return clock().astimezone(UTC)
+
+    return now
 
 
 def _missing(url: StoreUrl) -> FileNotFoundError:
@@ -230,6 +241,7 @@ def open_node(
     if signin:
         auth = Auth(
             SQLiteSignInStore(path),
+            clock=_in_utc(clock),
             hasher=pin_hasher,
             on_lockout=app.record_lockout,
             on_pin_set=app.record_pin_set,

@@ -9,19 +9,35 @@ from typing import Any
 
 import pytest
 
+from showclear.app.clock import local_now
 from showclear.app.demo import ensure_demo
 from showclear.web.app import Ctx, create_app
 from showclear.web.background import BackgroundServer
-from web.support import CHROMIUM, CHROMIUM_ARGS, Live
+from web.support import CHROMIUM, CHROMIUM_ARGS, Live, SetClock
+
+
+def _serve(db: Path, **options: Any) -> Iterator[Live]:
+    app = create_app(db, **options)
+    ctx: Ctx = app.state.ctx
+    ensure_demo(ctx.app, ctx.auth)
+    with BackgroundServer(app) as url:
+        yield Live(url, ctx, db)
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    app = create_app(tmp_path / "web.db")
-    ctx: Ctx = app.state.ctx
-    ensure_demo(ctx.app, ctx.auth)
-    with BackgroundServer(app) as url:
-        yield Live(url, ctx, tmp_path / "web.db")
+    yield from _serve(tmp_path / "web.db")
+
+
+@pytest.fixture
+def clock() -> SetClock:
+    return SetClock(local_now())
+
+
+@pytest.fixture
+def clocked(tmp_path: Path, clock: SetClock) -> Iterator[Live]:
+    """`live` on a node whose clock (commands, lockouts, sessions) moves only with `clock`."""
+    yield from _serve(tmp_path / "web.db", clock=clock)
 
 
 @pytest.fixture(scope="session")
