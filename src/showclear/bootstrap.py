@@ -24,6 +24,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -163,6 +164,16 @@ def keys_for(
         "a store on PostgreSQL keeps its signing keys in a folder of their own: pass "
         f"--keys DIR or set {KEYS_ENV}=DIR (`showclear studio init` creates the key pair there)"
     )
+
+
+def _in_utc(clock: Clock) -> Clock:
+    """The node's clock as sign-in keeps time (UTC, migration 0004): one clock for the node, so
+    a test that moves it moves lockouts and session expiry too."""
+
+    def now() -> datetime:
+        return clock().astimezone(UTC)
+
+    return now
 
 
 def _missing(url: StoreUrl) -> FileNotFoundError:
@@ -396,6 +407,7 @@ def open_node(
         if signin:
             auth = Auth(
                 _signin_store(url),
+                clock=_in_utc(clock),
                 hasher=pin_hasher,
                 on_lockout=on_lockout,
                 on_pin_set=on_pin_set,

@@ -16,11 +16,21 @@ from typing import Any
 import pytest
 
 from pg import database_for, database_name, store_url
+from showclear.app.clock import local_now
 from showclear.app.demo import ensure_demo
 from showclear.bootstrap import KEYS_ENV
 from showclear.web.app import Ctx, create_app
 from showclear.web.background import BackgroundServer
-from web.support import CHROMIUM, CHROMIUM_ARGS, Live
+from web.support import CHROMIUM, CHROMIUM_ARGS, Live, SetClock
+
+
+def _serve(db: str | Path, **options: Any) -> Iterator[Live]:
+    app = create_app(db, **options)
+    ctx: Ctx = app.state.ctx
+    ensure_demo(ctx.app, ctx.auth)
+    with BackgroundServer(app) as url:
+        yield Live(url, ctx, db, app.state.node)
+
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -51,11 +61,18 @@ def live_store(
 
 @pytest.fixture
 def live(live_store: str | Path) -> Iterator[Live]:
-    app = create_app(live_store)
-    ctx: Ctx = app.state.ctx
-    ensure_demo(ctx.app, ctx.auth)
-    with BackgroundServer(app) as url:
-        yield Live(url, ctx, live_store, app.state.node)
+    yield from _serve(live_store)
+
+
+@pytest.fixture
+def clock() -> SetClock:
+    return SetClock(local_now())
+
+
+@pytest.fixture
+def clocked(live_store: str | Path, clock: SetClock) -> Iterator[Live]:
+    """`live` on a node whose clock (commands, lockouts, sessions) moves only with `clock`."""
+    yield from _serve(live_store, clock=clock)
 
 
 @pytest.fixture(scope="session")

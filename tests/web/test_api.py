@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
 from showclear.web.app import create_app
 from showclear.web.background import BackgroundServer
-from web.support import Live
+from web.support import Live, SetClock
 
 PROBLEM = "application/problem+json"
 ISSUE = {
@@ -288,20 +289,55 @@ def test_pins_never_reach_the_ledger_or_the_logs(live: Live, capfd) -> None:  # 
 
 
 @pytest.mark.both_backends
-def test_lockout_via_api_is_recorded_once(live: Live) -> None:
-    anon = live.client()
+def test_lockout_via_api_is_recorded_once_and_ends_after_five_minutes(
+    clocked: Live, clock: SetClock
+) -> None:
+    anon = clocked.client()
     for _ in range(5):
         r = anon.post("/api/productions/demo/session", json={"person": "ad", "pin": "1234"})
         assert r.status_code == 401
-    assert r.json()["locked_until"]
+    until = datetime.fromisoformat(r.json()["locked_until"])
+    assert until == clock.now + timedelta(minutes=5)  # the node's clock, not the machine's
     r = anon.post("/api/productions/demo/session", json={"person": "ad", "pin": "3003"})
     assert r.status_code == 401 and "locked out" in r.json()["detail"].lower()
     # Locked as a witness too.
-    arm = live.client("arm", "2002")
+    arm = clocked.client("arm", "2002")
     r = arm.post("/api/productions/demo/commands", json=ISSUE)
     assert r.status_code == 403 and "locked out" in r.json()["detail"]
-    locks = [e for e in live.events() if e["type"] == "pin_locked_out"]
+    locks = [e for e in clocked.events() if e["type"] == "pin_locked_out"]
     assert [(e["actor"], e["data"]["where"]) for e in locks] == [("ad", "sign_in")]
+    # A second before the five minutes are up: still locked. Then over: the right PIN works.
+    clock.advance(until - clock.now - timedelta(seconds=1))
+    r = anon.post("/api/productions/demo/session", json={"person": "ad", "pin": "3003"})
+    assert r.status_code == 401 and datetime.fromisoformat(r.json()["locked_until"]) == until
+    clock.advance(timedelta(seconds=1))
+    r = anon.post("/api/productions/demo/session", json={"person": "ad", "pin": "3003"})
+    assert r.status_code == 200, r.text
+    # ... as a witness too, and with five fresh tries: one wrong PIN leaves four.
+    r = arm.post("/api/productions/demo/commands", json={**ISSUE, "witness_pins": {
+        "lead": "5005", "ad": "1234"}})  # fmt: skip
+    assert r.status_code == 403 and "4 tries left" in r.json()["detail"], r.text
+    assert arm.post("/api/productions/demo/commands", json=ISSUE).status_code == 200
+    assert len([e for e in clocked.events() if e["type"] == "pin_locked_out"]) == 1
+
+
+def test_a_right_pin_resets_the_count_of_wrong_ones(live: Live) -> None:
+    anon = live.client()
+    url = "/api/productions/demo/session"
+    for _ in range(4):
+        assert anon.post(url, json={"person": "ad", "pin": "1234"}).status_code == 401
+    assert anon.post(url, json={"person": "ad", "pin": "3003"}).status_code == 200
+    for _ in range(4):  # four more wrong ones: eight in all, never five in a row
+        r = anon.post(url, json={"person": "ad", "pin": "1234"})
+        assert r.status_code == 401 and r.json().get("locked_until") is None, r.text
+        assert "Wrong person ID or PIN" in r.json()["detail"]
+    # Shared with witness confirmation: the count is at four, so this wrong PIN is the fifth.
+    arm = live.client("arm", "2002")
+    r = arm.post("/api/productions/demo/commands", json={**ISSUE, "witness_pins": {
+        "lead": "5005", "ad": "1234"}})  # fmt: skip
+    assert r.status_code == 403 and "locked out" in r.json()["detail"], r.text
+    locks = [e for e in live.events() if e["type"] == "pin_locked_out"]
+    assert [(e["actor"], e["data"]["where"]) for e in locks] == [("ad", "witness")]
 
 
 @pytest.mark.both_backends

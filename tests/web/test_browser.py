@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from reports.qr import decode_pdf
-from web.support import Live
+from web.support import Live, SetClock
 
 TABLET = {"width": 1024, "height": 768}
 
@@ -114,8 +115,9 @@ def test_stop_work_banner_reaches_a_second_viewer_within_two_seconds(
 
 
 def test_five_wrong_pins_lock_the_person_out_and_the_lockout_is_recorded(
-    browser: Any, live: Live
+    browser: Any, clocked: Live, clock: SetClock
 ) -> None:
+    live = clocked
     page = browser.new_page(viewport=TABLET)
     for i in range(5):
         page.goto(f"{live.url}/p/demo/signin")
@@ -125,8 +127,12 @@ def test_five_wrong_pins_lock_the_person_out_and_the_lockout_is_recorded(
         expect(page.locator("#signin-error")).to_be_visible()
         if i < 4:  # the same words as for an unknown person: the screen tells strangers nothing
             expect(page.locator("#signin-error")).to_contain_text("Wrong person ID or PIN")
-    expect(page.locator("#signin-error")).to_contain_text("Locked out")
-    # Even the right PIN is refused now.
+    until = clock.now + timedelta(minutes=5)
+    expect(page.locator("#signin-error")).to_contain_text(
+        f"Locked out after 5 wrong PINs, until {until.astimezone().strftime('%H:%M')}."
+    )
+    # Even the right PIN is refused now, up to the last second of the five minutes.
+    clock.advance(timedelta(minutes=5) - timedelta(seconds=1))
     page.fill("#person", "lead")
     page.fill("#pin", "5005")
     page.click("#signin")
@@ -139,6 +145,11 @@ def test_five_wrong_pins_lock_the_person_out_and_the_lockout_is_recorded(
     page.goto(f"{live.url}/p/demo/history?kind=person&id=lead")
     expect(page.locator("body")).to_contain_text("PIN lockout")
     page.close()
+    # Five minutes after the lock: lead signs in with the right PIN.
+    clock.advance(timedelta(seconds=1))
+    lead = browser.new_page(viewport=TABLET)
+    sign_in(lead, live, "lead", "5005")
+    lead.close()
 
 
 def test_a_scan_fetches_the_preview_once_and_typed_pins_survive(browser: Any, live: Live) -> None:

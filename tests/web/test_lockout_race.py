@@ -101,17 +101,19 @@ def test_fifty_parallel_wrong_pins_check_at_most_five(
 
 def test_the_right_pin_inside_a_burst_gets_no_advantage(race: tuple[Live, CountingHasher]) -> None:
     # 29 wrong PINs and the right one at the same moment: at most five of the thirty are
-    # checked, so the right one gets in only if it is among them; either way the count of
-    # checks and the one lockout hold.
+    # checked before a lock, so the right one gets in only if it is among them. If it is, it
+    # resets the count (as a right PIN does), and the wrong ones still arriving get at most
+    # five more checks before the lock; either way there is one lockout at most.
     live, hasher = race
     url = f"{live.url}/api/productions/demo/session"
     pins = [f"{8000 + i:04d}" for i in range(29)] + [PINS["lead"]]
     answers = all_at_once(
         len(pins), lambda c, i: c.post(url, json={"person": "lead", "pin": pins[i]})
     )
-    assert hasher.checked.get("lead", 0) <= MAX_FAILURES, hasher.checked
     signed_in = [r for r in answers if r.status_code == 200]
     assert len(signed_in) <= 1
+    limit = 2 * MAX_FAILURES if signed_in else MAX_FAILURES
+    assert hasher.checked.get("lead", 0) <= limit, (hasher.checked, len(signed_in))
     locks = [e for e in live.events() if e["type"] == "pin_locked_out"]
     assert len(locks) <= 1
     if not signed_in:  # the right PIN came too late: the person is locked, as recorded

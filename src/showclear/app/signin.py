@@ -59,6 +59,7 @@ PIN_SCHEMA = {
 }
 
 Clock = Callable[[], datetime]
+Monotonic = Callable[[], float]  # seconds, for the in-memory memory of a correct PIN
 LockoutHook = Callable[[str, str, datetime, str], None]  # production, person, until, where
 PinSetHook = Callable[[str, str, str, bool], None]  # production, person, set by, replaced
 
@@ -122,12 +123,14 @@ class Auth:
         store: SignInStore,
         *,
         clock: Clock = utc_now,
+        monotonic: Monotonic = time.monotonic,
         hasher: PasswordHasher | None = None,
         on_lockout: LockoutHook | None = None,
         on_pin_set: PinSetHook | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
+        self.monotonic = monotonic
         self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
         self.on_lockout = on_lockout
         self.on_pin_set = on_pin_set
@@ -167,14 +170,14 @@ class Auth:
         return self.store.people_with_pins(production)
 
     def _mac(self, production: str, person: str, pin: str) -> bytes:
-        msg = f"{production}\0{person}\0{pin}".encode("utf-8", "surrogatepass")
+        msg = f"{production}\0{person}\0{pin}".encode(errors="surrogatepass")
         return hmac.new(self._mac_key, msg, hashlib.sha256).digest()
 
     def _remembered(self, production: str, person: str, pin: str, digest: str) -> bool:
         seen = self._verified.get((production, person))
         return (
             seen is not None
-            and seen[1] > time.monotonic()
+            and seen[1] > self.monotonic()
             and seen[2] == digest
             and hmac.compare_digest(seen[0], self._mac(production, person, pin))
         )
@@ -188,7 +191,7 @@ class Auth:
 
     def _verify(self, digest: str, pin: str) -> bool:
         try:
-            return self.hasher.verify(digest, pin.encode("utf-8", "surrogatepass"))
+            return self.hasher.verify(digest, pin.encode(errors="surrogatepass"))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
@@ -214,7 +217,7 @@ class Auth:
         self.store.reset_failures(production, person)  # also lifts the lock just set
         self._verified[(production, person)] = (
             self._mac(production, person, pin),
-            time.monotonic() + VERIFIED_TTL,
+            self.monotonic() + VERIFIED_TTL,
             digest,
         )
         if self.hasher.check_needs_rehash(digest):
@@ -229,7 +232,8 @@ class Auth:
         # This attempt set the lock. Record it, unless a right PIN checked meanwhile lifted it.
         if self.store.failures(production, person)[1] != until:
             return PinCheck("wrong", remaining=0)
-        self._verified.pop((production, person), None)
+        # A lock leaves the PIN remembered in memory (if any) alone: memory is consulted only
+        # while no wrong PIN is pending, and a right PIN is right whatever the count.
         if self.on_lockout is not None:
             self.on_lockout(production, person, until, where)
         return PinCheck("locked", until, 0)
@@ -247,10 +251,10 @@ class Auth:
             return False
         nonce, mac = token.split(".")
         expected = self._signin_mac(production, nonce).encode()
-        return hmac.compare_digest(mac.encode("utf-8", "surrogatepass"), expected)
+        return hmac.compare_digest(mac.encode(errors="surrogatepass"), expected)
 
     def _signin_mac(self, production: str, nonce: str) -> str:
-        msg = f"signin\0{production}\0{nonce}".encode("utf-8", "surrogatepass")
+        msg = f"signin\0{production}\0{nonce}".encode(errors="surrogatepass")
         return hmac.new(self._mac_key, msg, hashlib.sha256).hexdigest()
 
     # -- sessions -----------------------------------------------------------------------------
@@ -284,5 +288,5 @@ class Auth:
     @staticmethod
     def csrf_ok(session: Session, presented: str | None) -> bool:
         return presented is not None and hmac.compare_digest(
-            session.csrf_token.encode(), presented.encode("utf-8", "surrogatepass")
+            session.csrf_token.encode(), presented.encode(errors="surrogatepass")
         )
