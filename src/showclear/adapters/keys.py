@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -102,29 +104,54 @@ def generate_keypair(directory: str | os.PathLike[str], name: str) -> KeyPaths:
             raise KeyFileError(f"{path} already exists; refusing to overwrite a key")
 
     private_key = Ed25519PrivateKey.generate()
-    pem = private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
     signer = NoteSigner(name, private_key)
-    _write_new_file(paths.private_key, pem, _PRIVATE_MODE)
-    _write_new_file(
-        paths.verifier_key, (signer.verifier.vkey() + "\n").encode("ascii"), _PUBLIC_MODE
-    )
-    _fsync_directory(folder)
+    _write_key_pair(folder, paths, private_key, signer.verifier.vkey())
     return paths
+
+
+def _write_key_pair(
+    folder: Path, paths: KeyPaths, private_key: Ed25519PrivateKey, vkey: str
+) -> None:
+    """Write a new private key (0600) and its verifier key (0644), then make both durable."""
+    pem = private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    _write_new_file(paths.private_key, pem, _PRIVATE_MODE)
+    _write_new_file(paths.verifier_key, (vkey + "\n").encode("ascii"), _PUBLIC_MODE)
+    _fsync_directory(folder)
+
+
+_Verifier = TypeVar("_Verifier")
+
+
+def _load_vkey(
+    path: str | os.PathLike[str],
+    default_file: str,
+    parse: Callable[[str], _Verifier],
+    what: str,
+    kind: str,
+) -> _Verifier:
+    """Read and parse a verifier key file, or the `default_file` of a key directory.
+
+    `what` names the key in a read error ("cannot read <what> <file>"), `kind` in a parse error
+    ("<file> is not a <kind>").
+    """
+    file = Path(path)
+    if file.is_dir():
+        file = file / default_file
+    try:
+        text = file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as e:
+        raise KeyFileError(f"cannot read {what} {file}: {e}") from e
+    try:
+        return parse(text)
+    except NoteError as e:
+        raise KeyFileError(f"{file} is not a {kind}: {e}") from e
 
 
 def load_verifier(path: str | os.PathLike[str]) -> NoteVerifier:
     """Load a verifier key file (or the one in a key directory)."""
-    file = Path(path)
-    if file.is_dir():
-        file = file / VERIFIER_KEY_FILE
-    try:
-        text = file.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as e:
-        raise KeyFileError(f"cannot read verifier key {file}: {e}") from e
-    try:
-        return NoteVerifier.from_vkey(text)
-    except NoteError as e:
-        raise KeyFileError(f"{file} is not a verifier key: {e}") from e
+    return _load_vkey(
+        path, VERIFIER_KEY_FILE, NoteVerifier.from_vkey, "verifier key", "verifier key"
+    )
 
 
 def load_signer(directory: str | os.PathLike[str]) -> NoteSigner:
@@ -213,27 +240,20 @@ def generate_witness_key(directory: str | os.PathLike[str], name: str) -> Cosign
         raise KeyFileError(f"{private_path} already exists; refusing to overwrite a key")
     private_key = Ed25519PrivateKey.generate()
     cosigner = Cosigner(name, private_key)  # fails on a bad name before any file exists
-    pem = private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    _write_new_file(private_path, pem, _PRIVATE_MODE)
-    vkey = (cosigner.verifier.vkey() + "\n").encode("ascii")
-    _write_new_file(folder / WITNESS_VERIFIER_KEY_FILE, vkey, _PUBLIC_MODE)
-    _fsync_directory(folder)
+    paths = KeyPaths(private_path, folder / WITNESS_VERIFIER_KEY_FILE)
+    _write_key_pair(folder, paths, private_key, cosigner.verifier.vkey())
     return cosigner
 
 
 def load_witness_verifier(path: str | os.PathLike[str]) -> CosignatureVerifier:
     """The studio's published co-signing key (a file, or the one in a key directory)."""
-    file = Path(path)
-    if file.is_dir():
-        file = file / WITNESS_VERIFIER_KEY_FILE
-    try:
-        text = file.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as e:
-        raise KeyFileError(f"cannot read the studio's verifier key {file}: {e}") from e
-    try:
-        return CosignatureVerifier.from_vkey(text)
-    except NoteError as e:
-        raise KeyFileError(f"{file} is not a studio (cosignature) verifier key: {e}") from e
+    return _load_vkey(
+        path,
+        WITNESS_VERIFIER_KEY_FILE,
+        CosignatureVerifier.from_vkey,
+        "the studio's verifier key",
+        "studio (cosignature) verifier key",
+    )
 
 
 def load_witness_key(directory: str | os.PathLike[str]) -> Cosigner:
