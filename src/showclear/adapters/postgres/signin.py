@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from showclear.adapters.postgres.shared import SharedConnection
+from showclear.adapters.signin_common import next_attempt, session_from_row
 from showclear.ports import Session
 
 __all__ = ["PostgresSignInStore"]
@@ -108,13 +109,11 @@ class PostgresSignInStore(SharedConnection):
                 (production, person),
             ).fetchone()
             assert row is not None
-            failures, until = int(row[0]), row[1]
-            if until is not None:
-                if until > now:
-                    return 0, until
-                failures = 0  # a lock that ran out: new tries
-            attempt = failures + 1
-            lock = now + lockout if attempt >= max_failures else None
+            attempt, lock = next_attempt(
+                int(row[0]), row[1], now, max_failures=max_failures, lockout=lockout
+            )
+            if attempt == 0:
+                return attempt, lock
             conn.execute(
                 "UPDATE auth_failures SET failures = %s, locked_until = %s "
                 "WHERE production = %s AND person = %s",
@@ -155,7 +154,7 @@ class PostgresSignInStore(SharedConnection):
             ).fetchone()
         if row is None:
             return None
-        return Session(token_hash, str(row[0]), str(row[1]), str(row[2]), row[3])
+        return session_from_row(token_hash, row, row[3])
 
     def end_session(self, token_hash: bytes) -> None:
         with self._write() as conn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from showclear.adapters.signin_common import next_attempt, session_from_row
 from showclear.adapters.sqlite.shared import SharedConnection
 from showclear.ports import Session
 
@@ -91,13 +92,15 @@ class SQLiteSignInStore(SharedConnection):
                 (production, person),
             ).fetchone()
             failures, until = (0, None) if row is None else (int(row[0]), row[1])
-            if until is not None:
-                ends = datetime.fromisoformat(until)
-                if ends > now:
-                    return 0, ends
-                failures = 0  # a lock that ran out: new tries
-            attempt = failures + 1
-            lock = now + lockout if attempt >= max_failures else None
+            attempt, lock = next_attempt(
+                failures,
+                None if until is None else datetime.fromisoformat(until),
+                now,
+                max_failures=max_failures,
+                lockout=lockout,
+            )
+            if attempt == 0:
+                return attempt, lock
             conn.execute(
                 "INSERT INTO auth_failures (production, person, failures, locked_until) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (production, person) DO UPDATE SET "
@@ -139,7 +142,7 @@ class SQLiteSignInStore(SharedConnection):
             ).fetchone()
         if row is None:
             return None
-        return Session(token_hash, row[0], row[1], row[2], datetime.fromisoformat(row[3]))
+        return session_from_row(token_hash, row, datetime.fromisoformat(row[3]))
 
     def end_session(self, token_hash: bytes) -> None:
         with self._write() as conn:
