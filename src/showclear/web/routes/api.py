@@ -330,9 +330,15 @@ async def _board(request: Request, production: str) -> Json:
     return board(await state_of(ctx_of(request), production))
 
 
+async def _board_rows(request: Request, production: str, key: str) -> list[Json]:
+    """One list of the board ("firearms", "lots", "people", "setups", "alerts")."""
+    rows: list[Json] = (await _board(request, production))[key]
+    return rows
+
+
 async def _board_row(request: Request, production: str, kind: str, ident: str) -> Json:
     """One firearm's or lot's row of the board, or 404."""
-    for row in (await _board(request, production))[f"{kind}s"]:
+    for row in await _board_rows(request, production, f"{kind}s"):
         if row["id"] == ident:
             return dict(row)
     raise NotFound(f"No {kind} {ident!r}.")
@@ -358,8 +364,7 @@ async def get_board(production: str, request: Request, s: SignedIn) -> Json:
     openapi_extra=SIGNED_IN,
 )
 async def firearms(production: str, request: Request, s: SignedIn) -> list[Json]:
-    rows: list[Json] = (await _board(request, production))["firearms"]
-    return rows
+    return await _board_rows(request, production, "firearms")
 
 
 @router.get(
@@ -381,8 +386,7 @@ async def firearm(production: str, firearm: str, request: Request, s: SignedIn) 
     openapi_extra=SIGNED_IN,
 )
 async def lots(production: str, request: Request, s: SignedIn) -> list[Json]:
-    rows: list[Json] = (await _board(request, production))["lots"]
-    return rows
+    return await _board_rows(request, production, "lots")
 
 
 @router.get(
@@ -405,7 +409,7 @@ async def lot(production: str, lot: str, request: Request, s: SignedIn) -> Json:
 )
 async def people(production: str, request: Request, s: SignedIn) -> list[Json]:
     ctx = ctx_of(request)
-    rows = (await _board(request, production))["people"]
+    rows = await _board_rows(request, production, "people")
     with_pin = ctx.auth.people_with_pins(production)
     return [{**p, "has_pin": p["id"] in with_pin} for p in rows]
 
@@ -419,8 +423,7 @@ async def people(production: str, request: Request, s: SignedIn) -> list[Json]:
 )
 async def setups(production: str, request: Request, s: SignedIn) -> list[Json]:
     """Today's setups with their approvals."""
-    rows: list[Json] = (await _board(request, production))["setups"]
-    return rows
+    return await _board_rows(request, production, "setups")
 
 
 @router.get(
@@ -432,8 +435,7 @@ async def setups(production: str, request: Request, s: SignedIn) -> list[Json]:
 )
 async def alerts(production: str, request: Request, s: SignedIn) -> list[Json]:
     """The most recent alerts (every alert is in the record)."""
-    rows: list[Json] = (await _board(request, production))["alerts"]
-    return rows
+    return await _board_rows(request, production, "alerts")
 
 
 def _id_query() -> Any:
