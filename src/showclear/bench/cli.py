@@ -56,6 +56,16 @@ def _mark(ok: bool) -> str:
     return "[green]met[/green]" if ok else "[red]missed[/red]"
 
 
+def _table(title: str, *, target: bool = True) -> Table:
+    """A bench's table: measure, value and (with `target`) whether the issue's target is met."""
+    table = Table(title=title)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    if target:
+        table.add_column("target", justify="right")
+    return table
+
+
 def _progress(enabled: bool) -> Any:
     def report(message: str) -> None:
         if enabled:
@@ -93,10 +103,7 @@ def append_cmd(
     if json_out:
         print(json.dumps(result))
         return
-    table = Table(title=f"bench append: {events:,} events x {rounds} rounds (medians)")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_column("target", justify="right")
+    table = _table(f"bench append: {events:,} events x {rounds} rounds (medians)")
     table.add_row("ShowClear events/s", f"{result['events_per_s']:,.0f}", "")
     table.add_row("latency p50", f"{result['p50_ms']:.3f} ms", "")
     table.add_row(
@@ -164,10 +171,7 @@ def rebuild_cmd(
         print(json.dumps(result))
         return
     rate = result["rebuild_events_per_s"]
-    table = Table(title=f"bench rebuild: {result['events']:,} events x {rounds} rounds (medians)")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_column("target", justify="right")
+    table = _table(f"bench rebuild: {result['events']:,} events x {rounds} rounds (medians)")
     table.add_row(
         "rebuild events/s",
         f"{rate:,.0f}",
@@ -214,10 +218,7 @@ def studio_board_cmd(
     if json_out:
         print(json.dumps(result))
         return
-    table = Table(title=f"bench studio-board: {productions} x {events:,} events")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_column("target", justify="right")
+    table = _table(f"bench studio-board: {productions} x {events:,} events")
     p99 = result["dashboard_p99_ms"]
     table.add_row("dashboard p50", f"{result['dashboard_p50_ms']:.2f} ms", "")
     table.add_row(
@@ -276,11 +277,10 @@ def verify_cmd(
     if json_out:
         print(json.dumps(result))
         return
-    table = Table(
-        title=f"bench verify: {result['events']:,} events, {rounds} rounds (median, min..max)"
+    table = _table(
+        f"bench verify: {result['events']:,} events, {rounds} rounds (median, min..max)",
+        target=False,
     )
-    table.add_column("measure")
-    table.add_column("value", justify="right")
     add_spread_rows(
         table,
         result,
@@ -329,10 +329,10 @@ def proof_cmd(
     if json_out:
         print(json.dumps(result))
         return
-    table = Table(title=f"bench proof: {result['events']:,} events, {rounds} rounds "
-                        "(median, min..max)")  # fmt: skip
-    table.add_column("measure")
-    table.add_column("value", justify="right")
+    table = _table(
+        f"bench proof: {result['events']:,} events, {rounds} rounds (median, min..max)",
+        target=False,
+    )
     add_spread_rows(
         table,
         result,
