@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from showclear.bench.stats import rotating_rounds
+from showclear.bench.workload import decide_all
 
 PRODUCTION = "prophouse"
 TARGET_SECONDS = 3.0
@@ -81,22 +82,16 @@ def inventory_commands(firearms: int, lots: int) -> Iterator[dict[str, Any]]:
 def build_inventory_store(path: Path, firearms: int, lots: int) -> int:
     """Write the production into a fresh store at `path`; the number of events."""
     from showclear.bootstrap import ledger_for, open_store
-    from showclear.domain import State, evolve, handle, parse_command
     from showclear.ports import NewEvent
 
     store = open_store(path)
     try:
         node = ledger_for(path, store)
-        state = State()
         batch: list[NewEvent] = []
         head = 0
-        for raw in inventory_commands(firearms, lots):
-            outcome = handle(state, parse_command(raw))
-            if outcome.verdict != "accepted":
-                raise RuntimeError(f"bench inventory: {raw['type']} {outcome.message}")
-            for e in outcome.events:
-                state = evolve(state, e)
-                batch.append(NewEvent(e.type, e.actor, e.at, e.data))
+        commands = inventory_commands(firearms, lots)
+        for new in decide_all(commands, lambda raw, m: f"bench inventory: {raw['type']} {m}"):
+            batch.extend(new)
             if len(batch) >= BATCH:
                 store.append(PRODUCTION, head, batch, checkpoint=node.checkpoint_hook)
                 head += len(batch)

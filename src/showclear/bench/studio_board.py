@@ -29,9 +29,8 @@ from typing import Any
 
 from showclear.bench.pg_baselines import RawConnection, server_settings
 from showclear.bench.stats import percentile, spread
-from showclear.bench.workload import WORKLOAD_VERSION, HandoverWorkload
+from showclear.bench.workload import WORKLOAD_VERSION, HandoverWorkload, decide_all
 from showclear.bootstrap import open_store, open_studio_board, parse_store_url
-from showclear.domain import State, evolve, handle, parse_command
 from showclear.ledger.merkle import CompactTree
 from showclear.ports import NewEvent
 from showclear.views.studio import dashboard
@@ -48,15 +47,10 @@ Progress = Callable[[str], None]
 
 def workload_events(n: int) -> list[NewEvent]:
     """The first `n` events of the handover mix, decided by the domain (no refusals)."""
-    state = State()
     out: list[NewEvent] = []
-    for raw in HandoverWorkload().commands():
-        outcome = handle(state, parse_command(raw))
-        if outcome.verdict != "accepted":
-            raise RuntimeError(f"the workload was refused: {outcome.message}")
-        for e in outcome.events:
-            state = evolve(state, e)
-            out.append(NewEvent(e.type, e.actor, e.at, e.data))
+    commands = HandoverWorkload().commands()
+    for new in decide_all(commands, lambda _, message: f"the workload was refused: {message}"):
+        out.extend(new)
         if len(out) >= n:
             return out[:n]
     return out

@@ -32,12 +32,15 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from showclear.domain.values import NEW_PRODUCTION_POLICY
+
+if TYPE_CHECKING:
+    from showclear.ports import NewEvent
 
 Command = dict[str, Any]
 
@@ -446,3 +449,23 @@ def workload_commands(n: int, **options: Any) -> tuple[list[Command], list[Comma
 
 
 __all__ = ["PRODUCTION", "HandoverWorkload", "workload_commands"]
+
+
+def decide_all(
+    commands: Iterable[Command], refusal: Callable[[Command, str], str]
+) -> Iterator[list[NewEvent]]:
+    """The events the domain decides for each command in turn, on the state the ones before
+    reached: ready to append. A refused command raises RuntimeError(refusal(command, message))."""
+    from showclear.domain import State, evolve, handle, parse_command
+    from showclear.ports import NewEvent
+
+    state = State()
+    for raw in commands:
+        outcome = handle(state, parse_command(raw))
+        if outcome.verdict != "accepted":
+            raise RuntimeError(refusal(raw, outcome.message))
+        new: list[NewEvent] = []
+        for e in outcome.events:
+            state = evolve(state, e)
+            new.append(NewEvent(e.type, e.actor, e.at, e.data))
+        yield new
