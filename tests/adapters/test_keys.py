@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +15,17 @@ import pytest
 from showclear.adapters.keys import (
     PRIVATE_KEY_FILE,
     VERIFIER_KEY_FILE,
+    WITNESS_PRIVATE_KEY_FILE,
+    WITNESS_VERIFIER_KEY_FILE,
     KeyFileError,
     fingerprint,
     generate_keypair,
+    generate_witness_key,
     key_summary,
     load_signer,
     load_verifier,
+    load_witness_key,
+    load_witness_verifier,
 )
 from showclear.ledger.note import KeyFormatError, open_note, sign_note
 
@@ -82,6 +88,53 @@ def test_refuses_mismatched_pair(tmp_path: Path) -> None:
     )
     with pytest.raises(KeyFileError):
         load_signer(tmp_path / "one")
+
+
+def test_mismatched_pairs_name_both_files(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for make, vkey_file in (
+        (generate_keypair, VERIFIER_KEY_FILE),
+        (generate_witness_key, WITNESS_VERIFIER_KEY_FILE),
+    ):
+        make(one, "a")
+        make(two, "a")
+        (one / vkey_file).write_bytes((two / vkey_file).read_bytes())
+    for load, private_file, vkey_file in (
+        (load_signer, PRIVATE_KEY_FILE, VERIFIER_KEY_FILE),
+        (load_witness_key, WITNESS_PRIVATE_KEY_FILE, WITNESS_VERIFIER_KEY_FILE),
+    ):
+        with pytest.raises(KeyFileError) as refused:
+            load(one)
+        assert str(refused.value) == f"{one / private_file} does not match {one / vkey_file}"
+
+
+def test_witness_key_round_trip_and_its_refusals(tmp_path: Path, permissive_umask: None) -> None:
+    cosigner = generate_witness_key(tmp_path, "studio.example/witness")
+    assert mode(tmp_path / WITNESS_PRIVATE_KEY_FILE) == 0o600
+    assert mode(tmp_path / WITNESS_VERIFIER_KEY_FILE) == 0o644
+    assert load_witness_verifier(tmp_path) == cosigner.verifier
+    assert load_witness_key(tmp_path).verifier == cosigner.verifier
+    with pytest.raises(KeyFileError, match="already exists"):
+        generate_witness_key(tmp_path, "studio.example/witness")
+    (tmp_path / WITNESS_PRIVATE_KEY_FILE).unlink()
+    with pytest.raises(KeyFileError, match=r"; create it with `showclear studio init`$"):
+        load_witness_key(tmp_path)
+    with pytest.raises(KeyFileError, match=r"^cannot read the studio's verifier key "):
+        load_witness_verifier(tmp_path / "missing")
+    (tmp_path / WITNESS_VERIFIER_KEY_FILE).write_text("not a key\n")
+    with pytest.raises(KeyFileError, match=r"is not a studio \(cosignature\) verifier key: "):
+        load_witness_verifier(tmp_path)
+
+
+def test_verifier_key_errors_say_which_file(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileError, match=r"^cannot read verifier key "):
+        load_verifier(tmp_path / "missing")
+    (tmp_path / VERIFIER_KEY_FILE).write_text("not a key\n")
+    with pytest.raises(
+        KeyFileError,
+        match="^" + re.escape(f"{tmp_path / VERIFIER_KEY_FILE} is not a verifier key: "),
+    ):
+        load_verifier(tmp_path)
 
 
 def test_bad_name_creates_nothing(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -160,12 +160,31 @@ def load_signer(directory: str | os.PathLike[str]) -> NoteSigner:
     Like OpenSSH, refuses a private key file that group or others can access.
     """
     folder = Path(directory)
-    private_path = folder / PRIVATE_KEY_FILE
-    verifier = load_verifier(folder / VERIFIER_KEY_FILE)
-    private_key = _load_private_key(private_path, "")
-    signer = NoteSigner(verifier.name, private_key)
-    if signer.verifier != verifier:
-        raise KeyFileError(f"{private_path} does not match {folder / VERIFIER_KEY_FILE}")
+    paths = KeyPaths(folder / PRIVATE_KEY_FILE, folder / VERIFIER_KEY_FILE)
+    verifier = load_verifier(paths.verifier_key)
+    return _matching_signer(paths, verifier.name, verifier, NoteSigner, "")
+
+
+class _Signer(Protocol):
+    @property
+    def verifier(self) -> object: ...
+
+
+_S = TypeVar("_S", bound=_Signer)
+
+
+def _matching_signer(
+    paths: KeyPaths,
+    name: str,
+    expected: object,
+    make: Callable[[str, Ed25519PrivateKey], _S],
+    hint: str,
+) -> _S:
+    """The private key as a signer named `name`, refused unless its public half is the
+    verifier key `expected` (the one read from `paths.verifier_key`)."""
+    signer = make(name, _load_private_key(paths.private_key, hint))
+    if signer.verifier != expected:
+        raise KeyFileError(f"{paths.private_key} does not match {paths.verifier_key}")
     return signer
 
 
@@ -259,10 +278,7 @@ def load_witness_verifier(path: str | os.PathLike[str]) -> CosignatureVerifier:
 def load_witness_key(directory: str | os.PathLike[str]) -> Cosigner:
     """The studio's co-signing key from `directory` (refused when others can read it)."""
     folder = Path(directory)
-    private_path = folder / WITNESS_PRIVATE_KEY_FILE
-    verifier = load_witness_verifier(folder / WITNESS_VERIFIER_KEY_FILE)
-    private_key = _load_private_key(private_path, "; create it with `showclear studio init`")
-    cosigner = Cosigner(verifier.name, private_key)
-    if cosigner.verifier != verifier:
-        raise KeyFileError(f"{private_path} does not match {folder / WITNESS_VERIFIER_KEY_FILE}")
-    return cosigner
+    paths = KeyPaths(folder / WITNESS_PRIVATE_KEY_FILE, folder / WITNESS_VERIFIER_KEY_FILE)
+    verifier = load_witness_verifier(paths.verifier_key)
+    hint = "; create it with `showclear studio init`"
+    return _matching_signer(paths, verifier.name, verifier, Cosigner, hint)
