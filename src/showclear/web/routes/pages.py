@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +36,7 @@ from showclear.web.forms import (
 )
 from showclear.web.outcome import run_and_show
 from showclear.web.rendering import page_context, render_page
+from showclear.web.signin_forms import posted_token_ok, signin_form_page
 from showclear.web.witnesses import count_only_confirmed, witness_checks, witness_failures
 
 router = APIRouter(include_in_schema=False)
@@ -87,47 +87,28 @@ async def _signin_form(
 ) -> Response:
     """The same form for every production ID, known or not, and no list of people: a
     stranger learns nothing from it (see the README, "Sign-in")."""
-    ctx = ctx_of(request)
-    token = request.cookies.get(PRE_CSRF)
-    if not ctx.auth.signin_token_ok(production, token):
-        token = ctx.auth.signin_token(production)
-    response = render_page(
+    return signin_form_page(
         request,
         "signin.html",
         {
-            "ctx": ctx,
+            "ctx": ctx_of(request),
             "production": production,
             "error": error,
-            "signin_csrf": token,
             "person": person,
             "max_id": MAX_ID_CHARS,
         },
         status,
-    )
-    # Login CSRF: a token this server minted (an attacker cannot choose one), in a cookie and
-    # in the form; the origin check (guards.py) refuses posts from other sites before this.
-    response.set_cookie(
-        PRE_CSRF,
-        str(token),
-        httponly=True,
-        samesite="strict",
-        secure=ctx.cookie_secure(request),
+        cookie=PRE_CSRF,
+        scope=production,
         path=f"/p/{quote(production, safe='')}/",
     )
-    return response
 
 
 @router.post("/p/{production}/signin", response_class=HTMLResponse)
 async def signin(request: Request, production: str) -> Response:
     ctx = ctx_of(request)
     form = await request.form()
-    expected = request.cookies.get(PRE_CSRF)
-    given = str(form.get("csrf_token", ""))
-    if not (
-        ctx.auth.signin_token_ok(production, expected)
-        and expected is not None
-        and secrets.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
-    ):
+    if not posted_token_ok(request, form, cookie=PRE_CSRF, scope=production):
         return await _signin_form(request, production, "The form expired; try again.", 403)
     person = scanned(str(form.get("person", "")))[:MAX_ID_CHARS]
     pin = str(form.get("pin", ""))[:64]

@@ -9,7 +9,6 @@ production's session does not open the dashboard.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -24,6 +23,7 @@ from showclear.views.studio import dashboard
 from showclear.web.dependencies import ctx_of
 from showclear.web.forms import scanned
 from showclear.web.rendering import render_page
+from showclear.web.signin_forms import posted_token_ok, signin_form_page
 
 router = APIRouter(include_in_schema=False)
 STUDIO_COOKIE = "sc_studio"
@@ -87,38 +87,22 @@ async def studio_board_json(request: Request) -> dict[str, Any]:
 
 
 def _signin_form(request: Request, error: str | None, status: int, person: str = "") -> Response:
-    ctx = ctx_of(request)
-    token = request.cookies.get(PRE_CSRF)
-    if not ctx.auth.signin_token_ok(STUDIO_SIGNIN, token):
-        token = ctx.auth.signin_token(STUDIO_SIGNIN)
-    response = render_page(
+    return signin_form_page(
         request,
         "studio/signin.html",
-        {"error": error, "signin_csrf": token, "person": person, "max_id": MAX_ID_CHARS},
+        {"error": error, "person": person, "max_id": MAX_ID_CHARS},
         status,
-    )
-    response.set_cookie(
-        PRE_CSRF,
-        str(token),
-        httponly=True,
-        samesite="strict",
-        secure=ctx.cookie_secure(request),
+        cookie=PRE_CSRF,
+        scope=STUDIO_SIGNIN,
         path="/studio/",
     )
-    return response
 
 
 @router.post("/studio/signin", response_class=HTMLResponse)
 async def studio_signin(request: Request) -> Response:
     ctx = ctx_of(request)
     form = await request.form()
-    expected = request.cookies.get(PRE_CSRF)
-    given = str(form.get("csrf_token", ""))
-    if not (
-        ctx.auth.signin_token_ok(STUDIO_SIGNIN, expected)
-        and expected is not None
-        and secrets.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
-    ):
+    if not posted_token_ok(request, form, cookie=PRE_CSRF, scope=STUDIO_SIGNIN):
         return _signin_form(request, "The form expired; try again.", 403)
     person = scanned(str(form.get("person", "")))[:MAX_ID_CHARS]
     pin = str(form.get("pin", ""))[:64]
