@@ -232,7 +232,12 @@ class Application:
             return rest  # no address: remove the channel's
         contact = parse_contact(raw.get("channel"), address)
         if self.outbox is None:
-            raise Malformed("address", "this node keeps no store, so no addresses")
+            # In memory (a drill), or on PostgreSQL, whose adapter has no alert outbox yet.
+            raise Malformed(
+                "address",
+                "this node keeps no alert addresses (a drill in memory, or the studio's store): "
+                "set them on the set node's People screen",
+            )
         self.outbox.put_address(production, contact.fingerprint, contact.address)
         return {**rest, "fingerprint": contact.fingerprint, "shown": contact.shown}
 
