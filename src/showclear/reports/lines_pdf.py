@@ -13,7 +13,6 @@ repeated on each page; every page carries the same header and footer as the othe
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import textwrap
 from collections.abc import Sequence
@@ -22,13 +21,10 @@ from dataclasses import dataclass
 from showclear.reports.pdf import GAP, LINE_CHARS, compact_widths, footer_lines
 from showclear.views.documents import Document
 
-FONT_FILE = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
-FONT_BOLD_FILE = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf"
 # Text that the PDF standard fonts can show (Windows-1252) is drawn in Courier, which every
 # reader has and which costs nothing to embed; any other character (an ID in Cyrillic, a name
 # in Han) switches the whole document to DejaVu Sans Mono, embedded and subset.
 STANDARD = ("Courier", "Courier-Bold")
-EMBEDDED = ("DejaVuSansMono", "DejaVuSansMono-Bold")
 SIZE = 6.4  # points: LINE_CHARS columns across A4 landscape less the margins
 LEADING = SIZE * 1.2
 MM = 72 / 25.4
@@ -37,21 +33,16 @@ LEFT, TOP, BOTTOM = 10 * MM, 14 * MM, 18 * MM
 FLAG_FILL = {"DIFFERENCE": (0.99, 0.89, 0.89), "refused": (0.99, 0.89, 0.89)}
 
 
-@functools.cache
-def _fonts() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    pdfmetrics.registerFont(TTFont(EMBEDDED[0], FONT_FILE))
-    pdfmetrics.registerFont(TTFont(EMBEDDED[1], FONT_BOLD_FILE))
-
-
 def _fonts_for(texts: Sequence[str]) -> tuple[str, str]:
     try:
         "\n".join(texts).encode("cp1252")
     except UnicodeEncodeError:
-        _fonts()
-        return EMBEDDED
+        # DejaVu Sans Mono, found and registered as the long logs find it (a clear error
+        # naming the package when it is missing, fontconfig off Debian's paths).
+        from showclear.reports.longlog import registered_fonts
+
+        fonts = registered_fonts()
+        return fonts["mono"], fonts["mono-bold"]
     return STANDARD
 
 

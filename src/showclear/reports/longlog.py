@@ -86,7 +86,7 @@ def _font_file(name: str) -> Path:
 
 
 @functools.cache
-def _registered() -> dict[str, str]:
+def registered_fonts() -> dict[str, str]:
     """ReportLab's names of the four fonts, registered once per process."""
     names = {}
     for key, file in FONTS.items():
@@ -110,7 +110,7 @@ def drawable(texts: Iterable[str]) -> bool:
     control) needs a text-shaping engine and font fallback: the log then goes through WeasyPrint.
     """
     chars = set().union(*map(set, texts))
-    fonts = _registered()
+    fonts = registered_fonts()
     maps = [pdfmetrics.getFont(fonts[key]).face.charToGlyph for key in FONTS]
     return all(
         all(ord(ch) in m for m in maps)
@@ -256,7 +256,7 @@ def render_long_log(doc: Document, header: str, rows: list[str], footer: list[st
                     offset: str) -> tuple[bytes, int]:  # fmt: skip
     """The PDF of a long log and its number of pages: `header` and `rows` are compact_log's
     lines, `footer` the lines under every page, `offset` the set's UTC offsets."""
-    fonts = _registered()
+    fonts = registered_fonts()
     pages = _paginate(doc, header, rows, offset, fonts)
     out = io.BytesIO()
     # invariant: no creation date or random ID, so the same log makes the same bytes.
