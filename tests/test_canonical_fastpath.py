@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from showclear.ledger.canonical import canonical_bytes, envelope
+from showclear.ledger.canonical import canonical_bytes, envelope, is_canonical
 
 SAFE = 2**53 - 1
 
@@ -90,3 +91,49 @@ def test_an_event_envelope() -> None:
                     "shown": True, "setup": "church-1"})  # fmt: skip
     assert canonical_bytes(env) == bytes(rfc8785.dumps(env))
     assert canonical_bytes(env).startswith(b'{"actor":"arm","at":')
+
+
+def _is_canonical_reference(value: Any, payload: bytes) -> bool | type[BaseException]:
+    wanted = reference(value)
+    return wanted if isinstance(wanted, type) else wanted == payload
+
+
+def _is_canonical_ours(value: Any, payload: bytes) -> bool | type[BaseException]:
+    try:
+        return is_canonical(value, payload)
+    except Exception as e:
+        return type(e)
+
+
+@settings(max_examples=600, deadline=None)
+@given(values)
+def test_is_canonical_accepts_exactly_the_rfc8785_bytes(value: Any) -> None:
+    """The pushed-event check agrees with rfc8785 on its own bytes and on orjson's (which
+    differ from RFC 8785 for floats, big integers and keys outside the BMP)."""
+    candidates = [orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)]
+    wanted = reference(value)
+    if isinstance(wanted, bytes):
+        candidates.append(wanted)
+    for payload in candidates:
+        parsed = orjson.loads(payload)
+        assert _is_canonical_ours(parsed, payload) == _is_canonical_reference(parsed, payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"a":1.0}',  # RFC 8785 writes 1
+        b'{"a":1e21}',  # RFC 8785 writes 1e+21
+        b'{"a":[1.5,9007199254740992]}',  # an integer beyond 53 bits
+        b'{"a":9007199254740992}',
+        b'{"\\ud83d\\ude00":1,"\\uffff":2}',  # escaped: not canonical either way
+        '{"\U0001f600":1,"\uffff":2}'.encode(),  # UTF-16 order puts the emoji first
+        '{"\uffff":2,"\U0001f600":1}'.encode(),
+        b'{"b":1,"a":2}',
+        b'{"a":"1.5","b":2}',
+        b'{"a":-0}',
+    ],
+)
+def test_is_canonical_edge_cases_agree_with_rfc8785(payload: bytes) -> None:
+    parsed = orjson.loads(payload)
+    assert _is_canonical_ours(parsed, payload) == _is_canonical_reference(parsed, payload)

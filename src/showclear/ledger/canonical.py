@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,6 +88,29 @@ def canonical_bytes(value: Any) -> bytes:
     return bytes(rfc8785.dumps(value))
 
 
+def is_canonical(value: Any, payload: bytes) -> bool:
+    """Whether `payload` is exactly `canonical_bytes(value)` (`value` parsed from it).
+
+    The check of every pushed event, so it is cheap for the common case: ASCII bytes with no
+    number written as a float (a digit run followed by `.` or an exponent, right after `:`, `,`
+    or `[`, as orjson writes every float) hold only values `_plain` accepts, once orjson's
+    53-bit integer limit is enforced too; for those, canonical bytes are orjson's sorted bytes,
+    compared directly without walking the value. Anything else (non-ASCII text, which may hold
+    keys outside the BMP, a float, or a mismatch) takes `canonical_bytes`. A float-looking run
+    inside a string only sends an event to the slower path, never past a check. Raises what
+    `canonical_bytes` raises.
+    """
+    if payload.isascii() and _FLOAT_TOKEN.search(payload) is None:
+        try:
+            if orjson.dumps(value, option=_FAST_OPTIONS) == payload:
+                return True
+        except orjson.JSONEncodeError:
+            pass  # an integer beyond 53 bits, say: canonical_bytes decides
+    return canonical_bytes(value) == payload
+
+
+_FLOAT_TOKEN = re.compile(rb"(?:^|[:,\[])-?[0-9]+[.eE]")
+_FAST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
 _SAFE_INT = 2**53 - 1
 
 

@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 import orjson
 
-from showclear.ledger.canonical import ENVELOPE_KEYS, canonical_bytes, leaf_hash
+from showclear.ledger.canonical import ENVELOPE_KEYS, is_canonical, leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.cosignature import (
     Cosignature,
@@ -330,10 +330,10 @@ def _parse_event(production: str, seq: int, payload: bytes) -> PushedEvent | str
     ):
         return "has a field of the wrong type (type, actor and at are text, v a number)"
     try:
-        canonical = canonical_bytes(value)
+        canonical = is_canonical(value, payload)
     except (ValueError, RecursionError) as e:  # a number JSON cannot carry exactly, say
         return f"cannot be written in canonical form (RFC 8785): {e}"
-    if canonical != payload:
+    if not canonical:
         return "is not in canonical form (RFC 8785)"
     return PushedEvent(seq, payload, leaf_hash(payload), *fields)
 
