@@ -46,7 +46,7 @@ from showclear.ledger.cosignature import Cosigner
 from showclear.ledger.divergence import Descent, EvidenceError, ProbeAnswer
 from showclear.ledger.hashing import EMPTY_ROOT
 from showclear.ledger.note import NoteError, NoteVerifier, fingerprint, open_note, parse_note
-from showclear.ledger.tiles import extend_tiles
+from showclear.ledger.tiles import WithLeaves, missing_tiles
 from showclear.ledger.witness import (
     Accepted,
     Investigate,
@@ -253,11 +253,16 @@ class StudioWitness:
                 return outcome.tree_size, outcome.checkpoint.root_hash, note
 
             events = [
-                NewEvent(e.type, e.actor, e.at, e.data, e.version, e.payload)
+                NewEvent(e.type, e.actor, e.at, e.data, e.version, e.payload, e.leaf_hash)
                 for e in outcome.events
             ]
-            self.store.append(outcome.production, accepted, events, checkpoint=cosigned)
-            extend_tiles(self.store, outcome.production, outcome.tree_size)
+            # The tree hashes the push completes, from the leaves just checked, stored with
+            # the events and the co-signed checkpoint: one durable transaction per push.
+            leaves = WithLeaves(self.store, accepted, [e.leaf_hash for e in outcome.events])
+            tiles = missing_tiles(leaves, outcome.production, outcome.tree_size)
+            self.store.append(
+                outcome.production, accepted, events, checkpoint=cosigned, tiles=tiles
+            )
         self.records.note_push(
             outcome.production, writer.node_key, outcome.tree_size,
             cosigned=outcome.note is not None,
