@@ -459,9 +459,11 @@ class StudioRecords(Protocol):
         """The newest alerts first."""
         ...
 
-    def note_push(
-        self, production: str, node_key: str, tree_size: int, *, cosigned: bool
-    ) -> None: ...
+    def note_push(self, production: str, node_key: str, tree_size: int, *, cosigned: bool) -> None:
+        """When the node last pushed (the dashboard's view of it). Bookkeeping beside the
+        stored events, which hold the truth: a store may commit it without waiting for the
+        disk (a crash may lose the newest one; the node's next push records it again)."""
+        ...
 
     def sync_nodes(self) -> list[SyncNode]:
         """Every (production, node) that pushed, the most recent first."""

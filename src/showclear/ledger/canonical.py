@@ -60,11 +60,14 @@ def event_payload(
     """
     if canonical is None:
         return canonical_bytes(envelope(production, seq, type, version, actor, at, data))
-    head = b'{"actor":' + orjson.dumps(actor) + b',"at":' + orjson.dumps(at) + b',"data":{'
-    tail = (
-        b'},"production":' + orjson.dumps(production) + b',"seq":' + str(seq).encode()
-        + b',"type":' + orjson.dumps(type) + b',"v":' + str(version).encode() + b"}"
-    )  # fmt: skip
+    dumps = orjson.dumps  # (once per stored event: formatting beats concatenating here)
+    head = b'{"actor":%b,"at":%b,"data":{' % (dumps(actor), dumps(at))
+    tail = b'},"production":%b,"seq":%d,"type":%b,"v":%d}' % (
+        dumps(production),
+        seq,
+        dumps(type),
+        version,
+    )
     if not (canonical.startswith(head) and canonical.endswith(tail)):
         raise ValueError(f"production {production!r}: event {seq}'s bytes are not its envelope")
     return canonical

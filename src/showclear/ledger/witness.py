@@ -334,12 +334,13 @@ def _parse_event(production: str, seq: int, payload: bytes) -> PushedEvent | str
 
 
 _Fields = tuple[str, int, str, str, dict[str, Any]]
+_ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
 
 
 def _envelope_fields(production: str, seq: int, value: Any) -> _Fields | str:
     """(type, v, actor, at, data) of an envelope of event `seq` of `production`, or what is
     wrong with it."""
-    if not isinstance(value, dict) or set(value) != set(ENVELOPE_KEYS):
+    if not isinstance(value, dict) or value.keys() != _ENVELOPE_KEYS:
         return f"is not an event envelope (keys {', '.join(ENVELOPE_KEYS)})"
     fields = (value["type"], value["v"], value["actor"], value["at"], value["data"])
     if value["production"] != production:
