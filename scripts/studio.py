@@ -4,8 +4,9 @@ that sync to it (`showclear serve --db ... --studio URL`, when this ShowClear ha
 
 PostgreSQL is started from the installed binaries exactly as the tests start it
 (showclear.adapters.postgres.local_server: initdb in a fresh folder under /tmp, Unix socket
-only, fsync on; under root as the `postgres` system user, created if missing), and everything is stopped and removed on Ctrl-C. The studio's
-keys, the set nodes' files and their keys are kept under out/studio/ (removed at each start).
+only, fsync on; under root as the `postgres` system user, created if missing), and everything
+is stopped and removed on Ctrl-C. The studio's keys, the set nodes' files and their keys are
+kept under out/studio/ (removed at each start).
 
     studio dashboard   http://127.0.0.1:8100/studio/   (studio safety officer `safety`, PIN 9009)
     studio's demo      http://127.0.0.1:8100/p/demo/   (the demo people and PINs, as make demo)

@@ -495,12 +495,12 @@ def _cycle_collection_paused() -> Iterator[None]:
     the whole heap that so many allocations set off cost the studio's ingest about a sixth of
     its rate and find nothing. A push is bounded (MAX_PUSH_EVENTS), so is what waits.
     """
-    paused = gc.isenabled()
+    was_on = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_on:
             gc.enable()
 
 

@@ -8,8 +8,8 @@ round to round):
 
 - ShowClear: the studio's witness (`app.studio.StudioWitness.push`, what the sync endpoint
   calls) takes every push: parse, check every event against the node's signed checkpoint and
-  the consistency proof, co-sign, store the events with the co-signed checkpoint in one
-  durable transaction, extend the stored tiles. HTTP is not included (see sync-latency).
+  the consistency proof, co-sign, store the events with the co-signed checkpoint and the tile
+  hashes they complete in one durable transaction. HTTP is not included (see sync-latency).
 - raw COPY: the same rows (the columns of `events`, payload and leaf hash included) written
   with COPY into a table shaped like `events`, one durable transaction per push
   (`pg_baselines.RawCopy`).
