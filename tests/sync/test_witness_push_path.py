@@ -67,3 +67,20 @@ def test_each_accepted_push_stores_the_tile_hashes_it_completes(
             assert missing_tiles(store, PRODUCTION, size) == []
             ours = StoredTree(store, PRODUCTION, size)
             assert ours.root() == StoredTree(node.store, PRODUCTION, size).root()
+
+
+def test_the_last_push_is_noted_and_later_writes_stay_durable(
+    studio: Studio, witness: StudioWitness, node: SetNode
+) -> None:
+    """The "last pushed" row is committed without a flush of its own; the setting is for that
+    statement only, so an alert written next on the same connection waits for the disk."""
+    node.write(200)
+    studio.enroll(node)
+    for size in (100, 200):
+        assert witness.push(encode_push(node.push(accepted=size - 100, size=size)))[0] == 200
+        (noted,) = witness.records.sync_nodes()
+        assert (noted.production, noted.tree_size) == (PRODUCTION, size)
+        assert noted.cosigned_at is not None and noted.node_key == node.ledger.verifier.vkey()
+    with witness.records._use() as conn:  # type: ignore[attr-defined]
+        row = conn.execute("SHOW synchronous_commit").fetchone()
+    assert row == ("on",)
