@@ -2,10 +2,11 @@
 server on it (`showclear serve --store`, with the studio dashboard), and two set nodes on SQLite
 that sync to it (`showclear serve --db ... --studio URL`, when this ShowClear has set-node sync).
 
-PostgreSQL is started from the installed binaries exactly as the tests start it (tests/pg.py:
-initdb in a fresh folder under /tmp, Unix socket only, fsync on; under root as the `postgres`
-system user, created if missing), and everything is stopped and removed on Ctrl-C. The studio's
-keys, the set nodes' files and their keys are kept under out/studio/ (removed at each start).
+PostgreSQL is started from the installed binaries exactly as the tests start it
+(showclear.adapters.postgres.local_server: initdb in a fresh folder under /tmp, Unix socket
+only, fsync on; under root as the `postgres` system user, created if missing), and everything
+is stopped and removed on Ctrl-C. The studio's keys, the set nodes' files and their keys are
+kept under out/studio/ (removed at each start).
 
     studio dashboard   http://127.0.0.1:8100/studio/   (studio safety officer `safety`, PIN 9009)
     studio's demo      http://127.0.0.1:8100/p/demo/   (the demo people and PINs, as make demo)
@@ -22,10 +23,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from showclear.adapters.postgres.local_server import (
+    PostgresServer,
+    PostgresUnavailable,
+    create_database,
+    store_url,
+)
 
-from pg import PostgresServer, PostgresUnavailable, create_database, store_url  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BIN = Path(sys.executable).parent
 SHOWCLEAR = str(BIN / "showclear")

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from showclear.ledger.canonical import canonical_bytes, envelope
+from showclear.ledger.canonical import (
+    _may_hold_float,
+    all_canonical,
+    canonical_bytes,
+    envelope,
+    is_canonical,
+)
 
 SAFE = 2**53 - 1
 
@@ -90,3 +97,88 @@ def test_an_event_envelope() -> None:
                     "shown": True, "setup": "church-1"})  # fmt: skip
     assert canonical_bytes(env) == bytes(rfc8785.dumps(env))
     assert canonical_bytes(env).startswith(b'{"actor":"arm","at":')
+
+
+def _is_canonical_reference(value: Any, payload: bytes) -> bool | type[BaseException]:
+    wanted = reference(value)
+    return wanted if isinstance(wanted, type) else wanted == payload
+
+
+def _is_canonical_ours(value: Any, payload: bytes) -> bool | type[BaseException]:
+    try:
+        return is_canonical(value, payload)
+    except Exception as e:
+        return type(e)
+
+
+@settings(max_examples=600, deadline=None)
+@given(values)
+def test_is_canonical_accepts_exactly_the_rfc8785_bytes(value: Any) -> None:
+    """The pushed-event check agrees with rfc8785 on its own bytes and on orjson's (which
+    differ from RFC 8785 for floats, big integers and keys outside the BMP)."""
+    candidates = [orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)]
+    wanted = reference(value)
+    if isinstance(wanted, bytes):
+        candidates.append(wanted)
+    for payload in candidates:
+        parsed = orjson.loads(payload)
+        assert _is_canonical_ours(parsed, payload) == _is_canonical_reference(parsed, payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"a":1.0}',  # RFC 8785 writes 1
+        b'{"a":1e21}',  # RFC 8785 writes 1e+21
+        b'{"a":[1.5,9007199254740992]}',  # an integer beyond 53 bits
+        b'{"a":9007199254740992}',
+        b'{"\\ud83d\\ude00":1,"\\uffff":2}',  # escaped: not canonical either way
+        '{"\U0001f600":1,"\uffff":2}'.encode(),  # UTF-16 order puts the emoji first
+        '{"\uffff":2,"\U0001f600":1}'.encode(),
+        b'{"b":1,"a":2}',
+        b'{"a":"1.5","b":2}',
+        b'{"a":-0}',
+    ],
+)
+def test_is_canonical_edge_cases_agree_with_rfc8785(payload: bytes) -> None:
+    parsed = orjson.loads(payload)
+    assert _is_canonical_ours(parsed, payload) == _is_canonical_reference(parsed, payload)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=4), values, max_size=4), max_size=6))
+def test_all_canonical_is_never_wrong_about_a_whole_push(objects: list[dict[str, Any]]) -> None:
+    """True only when each payload is its value's RFC 8785 bytes; also over orjson's bytes,
+    which differ from them for floats, big integers and keys outside the BMP."""
+    for encode in (reference, lambda v: orjson.dumps(v, option=orjson.OPT_SORT_KEYS)):
+        try:
+            payloads = [encode(o) for o in objects]
+            parsed = [orjson.loads(p) for p in payloads]  # type: ignore[arg-type]
+        except Exception:
+            continue  # not encodable that way (a surrogate, an integer too big)
+        if all_canonical(parsed, payloads):  # type: ignore[arg-type]
+            assert all(reference(v) == p for v, p in zip(parsed, payloads, strict=True))
+
+
+def test_all_canonical_takes_a_plain_push_and_leaves_the_rest_to_each_event() -> None:
+    plain = [
+        envelope("p", i, "note", 1, "arm", "2025-03-01T09:00:00+01:00", {"n": i}) for i in (1, 2)
+    ]
+    payloads = [canonical_bytes(e) for e in plain]
+    assert all_canonical(plain, payloads)
+    unsorted = [payloads[0], orjson.dumps(plain[1])]  # the envelope's own key order
+    assert unsorted[1] != payloads[1]
+    assert not all_canonical([orjson.loads(p) for p in unsorted], unsorted)
+    floats = [dict(plain[0], data={"n": 0.5})]
+    assert not all_canonical(floats, [canonical_bytes(floats[0])])  # a float: check each
+    assert is_canonical(floats[0], canonical_bytes(floats[0]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_every_float_orjson_writes_is_seen_as_a_possible_float(number: float) -> None:
+    """The fast paths rely on spotting floats in orjson's bytes (fraction or exponent)."""
+    assert _may_hold_float(orjson.dumps({"a": [number]}))
+    assert not is_canonical({"a": number}, orjson.dumps({"a": number})) or (
+        reference({"a": number}) == orjson.dumps({"a": number})
+    )

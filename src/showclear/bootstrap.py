@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,7 @@ __all__ = [
     "Alerts",
     "Audit",
     "KeyLocationError",
+    "LocalPostgresError",
     "Node",
     "Security",
     "StoreUrl",
@@ -82,6 +84,7 @@ __all__ = [
     "start_sync",
     "studio_init",
     "studio_keys_dir",
+    "throwaway_postgres",
 ]
 
 
@@ -425,6 +428,29 @@ def open_studio_board(db: str | os.PathLike[str] | StoreUrl) -> StudioBoard:
     if url.conninfo is None:
         raise StoreUrlError(f"{db}: the studio dashboard reads a PostgreSQL store")
     return _studio_board(url)
+
+
+class LocalPostgresError(RuntimeError):
+    """No throwaway PostgreSQL server could be started here (the message says why)."""
+
+
+@contextmanager
+def throwaway_postgres(database: str = "showclear") -> Iterator[tuple[str, str]]:
+    """A PostgreSQL server of its own from the installed binaries, for a benchmark given no
+    database (`adapters.postgres.local_server`: a fresh folder, Unix socket, fsync on). Yields
+    the store URL of a new database on it and the server's folder; stops the server and
+    removes the folder afterwards. LocalPostgresError when it cannot start."""
+    from showclear.adapters.postgres import local_server
+
+    try:
+        server = local_server.PostgresServer.start_new()
+    except local_server.PostgresUnavailable as e:
+        raise LocalPostgresError(str(e)) from None
+    try:
+        conninfo = local_server.create_database(server.conninfo(), database)
+        yield local_server.store_url(conninfo), str(server.root)
+    finally:
+        server.stop()
 
 
 def _studio_board(url: StoreUrl) -> StudioBoard:

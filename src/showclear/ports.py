@@ -51,7 +51,7 @@ from typing import Any, Protocol
 
 from showclear.ledger.note import NoteSigner, NoteVerifier
 from showclear.ledger.parallel import LogSource
-from showclear.ledger.tiles import TileStore
+from showclear.ledger.tiles import TileRow, TileStore
 
 # -- errors ------------------------------------------------------------------------------------
 
@@ -116,6 +116,9 @@ class NewEvent:
     # The envelope's canonical bytes when the caller already holds them, checked (a pushed
     # event the studio verified): the store keeps them instead of writing them again.
     canonical: bytes | None = None
+    # SHA-256 leaf hash of `canonical`, when the caller computed it in that check: a store may
+    # take it instead of hashing the bytes again (ignored without `canonical`).
+    leaf_hash: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,10 +219,13 @@ class EventStore(EventReader, Protocol):
         events: Sequence[NewEvent],
         *,
         checkpoint: CheckpointHook | None = None,
+        tiles: Sequence[TileRow] = (),
     ) -> list[StoredEvent]:
         """Append atomically after `expected_seq`; raise ConcurrencyError otherwise.
 
-        When this returns, the events are durable (they survive power loss).
+        When this returns, the events are durable (they survive power loss). `tiles`: stored
+        tree hashes (`ledger.tiles`) the caller computed for the tree these events complete,
+        stored in the same transaction (rows already stored are kept).
         """
         ...
 
@@ -453,9 +459,11 @@ class StudioRecords(Protocol):
         """The newest alerts first."""
         ...
 
-    def note_push(
-        self, production: str, node_key: str, tree_size: int, *, cosigned: bool
-    ) -> None: ...
+    def note_push(self, production: str, node_key: str, tree_size: int, *, cosigned: bool) -> None:
+        """When the node last pushed (the dashboard's view of it). Bookkeeping beside the
+        stored events, which hold the truth: a store may commit it without waiting for the
+        disk (a crash may lose the newest one; the node's next push records it again)."""
+        ...
 
     def sync_nodes(self) -> list[SyncNode]:
         """Every (production, node) that pushed, the most recent first."""

@@ -28,6 +28,7 @@ from backends import BACKENDS, open_store
 from showclear.adapters.sqlite.store import SQLiteEventStore
 from showclear.bootstrap import ledger_for
 from showclear.ledger import tiles
+from showclear.ledger.canonical import event_payload, leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.merkle import CompactTree, MerkleTree
 from showclear.ledger.note import NoteSigner, sign_checkpoint
@@ -35,7 +36,7 @@ from showclear.ledger.proof import consistency_proof, inclusion_proof
 from showclear.ledger.proofs import StoredProofError, prove_consistency, prove_inclusion
 from showclear.ledger.tiles import StoredTree, extend_tiles, missing_tiles
 from showclear.ledger.verify import verify_consistency, verify_inclusion
-from showclear.ports import NewEvent
+from showclear.ports import ConcurrencyError, NewEvent
 
 PRODUCTION = "tiles"
 
@@ -330,3 +331,39 @@ def test_sigkill_while_the_checkpointer_stores_tiles(tmp_path: Path) -> None:
         finally:
             store.close()
         assert _proofs_match(path) == head
+
+
+@pytest.mark.parametrize("height", [8, 2])
+def test_tiles_of_leaves_in_memory_are_stored_by_the_append_itself(
+    small: tuple[Any, MerkleTree], height: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The studio's way with a push: the tile hashes a range completes computed before the
+    append from the range's leaf hashes (`WithLeaves`: nothing read back) and stored by the
+    append in its own transaction; the same hashes the leaves give, none missing. A refused
+    append stores none of them."""
+    store, _ = small
+    monkeypatch.setattr(tiles, "TILE_HEIGHT", height)
+    monkeypatch.setattr(tiles, "TILE_WIDTH", 1 << height)
+    production = f"{PRODUCTION}-appended-{height}"
+    head = 0
+    for end in (1, 3, 4, 100, 256, 257, 300):
+        events = [_event(i) for i in range(head, end)]
+        leaves = [
+            leaf_hash(event_payload(production, seq, e.type, e.version, e.actor, e.at, e.data))
+            for seq, e in enumerate(events, start=head + 1)
+        ]
+        rows = missing_tiles(tiles.WithLeaves(store, head, leaves), production, end)
+        with pytest.raises(ConcurrencyError):  # a stale head: nothing stored, tiles neither
+            store.append(production, head + 1, events, tiles=rows)
+        assert missing_tiles(store, production, head) == []
+        assert sum(store.tile_counts(production).values()) == sum(
+            (head >> (height * level)) for level in range(1, 9)
+        )
+        store.append(production, head, events, tiles=rows)
+        assert missing_tiles(store, production, end) == []
+        recomputed = StoredTree(tiles.LeavesOnly(store), production, end)
+        for level, count in store.tile_counts(production).items():
+            stored = store.tile_hashes(production, level, 0, count)
+            assert stored == [recomputed.node(height * level, i) for i in range(count)]
+        head = end
+    assert store.tile_counts(production)  # tiles were stored at all

@@ -188,13 +188,15 @@ def rebuild_cmd(
 @bench_app.command("studio-board")
 def studio_board_cmd(
     store: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--store",
             help="The studio's PostgreSQL database to fill and read (postgresql://...; an "
-            "empty one, or one this bench filled before at the same size).",
+            "empty one, or one this bench filled before at the same size). Default: "
+            "$SHOWCLEAR_BENCH_STORE, else a throwaway server started from the installed "
+            "PostgreSQL binaries and removed afterwards.",
         ),
-    ],
+    ] = None,
     productions: Annotated[int, typer.Option("--productions", min=1, help="Productions.")] = 50,
     events: Annotated[
         int, typer.Option("--events", min=1, help="Events per production.")
@@ -211,10 +213,16 @@ def studio_board_cmd(
     (small: [bold]--productions 2 --events 1000[/bold])
     """
     from showclear.bench.studio_board import DASHBOARD_P99_MS, REBUILD_MAX_S, run_studio_board
+    from showclear.bench.studio_sync import bench_database, cannot_start
+    from showclear.bootstrap import LocalPostgresError
 
-    result = run_studio_board(
-        store, productions, events, samples, rounds, progress=_progress(not json_out)
-    )
+    say = _progress(not json_out)
+    try:
+        with bench_database(store, say) as (url, where):
+            result = run_studio_board(url, productions, events, samples, rounds, progress=say)
+    except LocalPostgresError as e:
+        raise cannot_start("studio-board", e) from None
+    result["postgres_settings"].update(where)
     if json_out:
         print(json.dumps(result))
         return

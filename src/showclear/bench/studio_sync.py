@@ -8,8 +8,8 @@ round to round):
 
 - ShowClear: the studio's witness (`app.studio.StudioWitness.push`, what the sync endpoint
   calls) takes every push: parse, check every event against the node's signed checkpoint and
-  the consistency proof, co-sign, store the events with the co-signed checkpoint in one
-  durable transaction, extend the stored tiles. HTTP is not included (see sync-latency).
+  the consistency proof, co-sign, store the events with the co-signed checkpoint and the tile
+  hashes they complete in one durable transaction. HTTP is not included (see sync-latency).
 - raw COPY: the same rows (the columns of `events`, payload and leaf hash included) written
   with COPY into a table shaped like `events`, one durable transaction per push
   (`pg_baselines.RawCopy`).
@@ -32,7 +32,8 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,40 +41,73 @@ import typer
 from rich.console import Console
 
 from showclear.app.sync_wire import encode_push
-from showclear.bench.pg_baselines import RawCopy
+from showclear.bench.pg_baselines import RawCopy, server_settings
 from showclear.bench.stats import percentile, spread
 from showclear.bootstrap import (
+    LocalPostgresError,
     close_studio,
     ledger_for,
     load_studio_key_file,
     open_store,
     open_studio,
     open_syncer,
+    parse_store_url,
     studio_init,
+    throwaway_postgres,
 )
 from showclear.ledger.proof import consistency_proof
 from showclear.ledger.tiles import StoredTree
 from showclear.ledger.witness import Push
 from showclear.ports import NewEvent
 
-__all__ = ["STORE_ENV", "run_studio_ingest", "run_sync_latency"]
+__all__ = ["STORE_ENV", "bench_database", "run_studio_ingest", "run_sync_latency"]
 
 STORE_ENV = "SHOWCLEAR_BENCH_STORE"
 AT = "2025-03-01T09:00:00+01:00"
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", help=f"The PostgreSQL database to write to (default: ${STORE_ENV})."),
+    typer.Option(
+        "--store",
+        help=f"The PostgreSQL database to write to (default: ${STORE_ENV}; without either, a "
+        "throwaway server started from the installed PostgreSQL binaries, removed afterwards).",
+    ),
 ]
 
 
-def bench_store(store: str | None) -> str:
+@contextmanager
+def bench_database(
+    store: str | None, progress: Callable[[str], None] = lambda _: None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """The database a studio bench writes to (it adds productions and a scratch table):
+    `store`, else $SHOWCLEAR_BENCH_STORE, else a throwaway local server, stopped and removed
+    when the block ends. Also where that is, for the report. LocalPostgresError when no
+    server can be started."""
     url = store or os.environ.get(STORE_ENV)
-    if not url:
-        raise ValueError(
-            f"give the PostgreSQL database the bench may write to: --store postgresql://... "
-            f"(or ${STORE_ENV}); it adds benchmark productions and a scratch table"
-        )
-    return url
+    if url:
+        yield url, {"server": "given (--store or $" + STORE_ENV + ")"}
+        return
+    progress("no --store: starting a throwaway PostgreSQL server from the installed binaries")
+    with throwaway_postgres("showclear_bench") as (url, folder):
+        yield url, {"server": "throwaway (initdb, Unix socket; removed after the run)",
+                    "folder": folder}  # fmt: skip
+
+
+def postgres_report(url: str, durability: dict[str, str], where: dict[str, str]) -> dict[str, str]:
+    """The PostgreSQL settings a run was measured under (the store's durability settings,
+    the server's memory and version settings) and which server it was."""
+    conninfo = parse_store_url(url).conninfo
+    settings = server_settings(conninfo) if conninfo is not None else {}
+    return {**settings, **durability, **where}
+
+
+def cannot_start(command: str, error: LocalPostgresError) -> typer.Exit:
+    """What a studio bench says when it has no database and cannot start one: exit status 2."""
+    Console(stderr=True, highlight=False).print(
+        f"showclear bench {command}: no database given (--store or ${STORE_ENV}) and no "
+        f"throwaway PostgreSQL server could be started: {error}",
+        markup=False,
+    )
+    return typer.Exit(2)
 
 
 def _event(i: int) -> NewEvent:
@@ -119,7 +153,19 @@ def run_studio_ingest(
     directory: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
-    url = bench_store(store)
+    with bench_database(store, progress) as (url, where):
+        return _studio_ingest(url, where, events, push, rounds, directory, progress)
+
+
+def _studio_ingest(
+    url: str,
+    where: dict[str, str],
+    events: int,
+    push: int,
+    rounds: int,
+    directory: Path | None,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         keys = Path(tmp) / "studio.keys"
         studio_init(url, keys)
@@ -163,6 +209,7 @@ def run_studio_ingest(
                 ratios.append(studio_rate / copy_rate)
                 progress(f"round {r}: studio {studio_rate:,.0f}/s, COPY {copy_rate:,.0f}/s")
             durability = witness.store.durability()  # type: ignore[attr-defined]
+            postgresql = postgres_report(url, durability, where)
         finally:
             raw.close()
             close_studio(witness)
@@ -176,7 +223,7 @@ def run_studio_ingest(
         "copy_events_per_s": statistics.median(copy_rates),
         "ratio_vs_copy": statistics.median(ratios),
         "target_ratio": 0.3,
-        "postgresql": durability,
+        "postgresql": postgresql,
         "spread": {
             "studio_events_per_s": spread(studio_rates),
             "copy_events_per_s": spread(copy_rates),
@@ -191,10 +238,20 @@ def run_sync_latency(
     directory: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
+    with bench_database(store, progress) as (url, where):
+        return _sync_latency(url, where, events, directory, progress)
+
+
+def _sync_latency(
+    url: str,
+    where: dict[str, str],
+    events: int,
+    directory: Path | None,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
     from showclear.web.app import create_witness_app
     from showclear.web.background import BackgroundServer
 
-    url = bench_store(store)
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
         keys = Path(tmp) / "studio.keys"
         studio_init(url, keys)
@@ -225,6 +282,8 @@ def run_sync_latency(
                         progress(f"{i:,} of {events:,} events synced")
             finally:
                 close()
+        # The server's settings (the studio's store sets synchronous_commit = on itself).
+        postgresql = postgres_report(url, {}, where)
     p99 = percentile(latencies, 99) * 1000
     base_p99 = percentile(round_trips, 99) * 1000
     return {
@@ -235,6 +294,7 @@ def run_sync_latency(
         "http_round_trip_p99_ms": base_p99,
         "ratio_p99_vs_round_trip": p99 / base_p99,
         "target_p99_ms": 1000.0,
+        "postgresql": postgresql,
     }
 
 
@@ -257,7 +317,10 @@ def register(bench_app: typer.Typer) -> None:
     ) -> None:
         """Events/s the studio accepts from pushes (verification and co-signing included),
         against raw COPY of the same rows, interleaved; target >= 0.3x."""
-        result = run_studio_ingest(store, events, push, rounds, progress=say(json_out))
+        try:
+            result = run_studio_ingest(store, events, push, rounds, progress=say(json_out))
+        except LocalPostgresError as e:
+            raise cannot_start("studio-ingest", e) from None
         if json_out:
             print(json.dumps(result))
             return
@@ -276,7 +339,10 @@ def register(bench_app: typer.Typer) -> None:
     ) -> None:
         """A node pushes EVENTS events one by one over HTTP: p99 from push to co-signature
         (target < 1 s), next to a bare HTTP round trip to the same server."""
-        result = run_sync_latency(store, events, progress=say(json_out))
+        try:
+            result = run_sync_latency(store, events, progress=say(json_out))
+        except LocalPostgresError as e:
+            raise cannot_start("sync-latency", e) from None
         if json_out:
             print(json.dumps(result))
             return

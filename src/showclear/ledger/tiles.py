@@ -41,6 +41,7 @@ __all__ = [
     "TileReader",
     "TileRow",
     "TileStore",
+    "WithLeaves",
     "extend_tiles",
     "missing_tiles",
 ]
@@ -95,6 +96,35 @@ class LeavesOnly:
 
     def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
         return []
+
+
+class WithLeaves:
+    """A store's tree with the leaf hashes from index `first` on held in memory: leaves just
+    checked and about to be stored, so that `missing_tiles` can compute the tiles they
+    complete before (and without reading back) the append that stores them."""
+
+    def __init__(self, store: TileStore, first: int, leaves: Sequence[bytes]) -> None:
+        self._store = store
+        self._first = first
+        self._leaves = leaves
+
+    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+        first = self._first
+        if start >= first:
+            return list(self._leaves[start - first : end - first])
+        stored = self._store.leaf_hashes(production, start, min(end, first))
+        if end <= first or len(stored) < first - start:
+            return stored
+        return stored + list(self._leaves[: end - first])
+
+    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+        return self._store.tile_hashes(production, level, start, end)
+
+    def tile_counts(self, production: str) -> dict[int, int]:
+        return self._store.tile_counts(production)
+
+    def add_tile_hashes(self, production: str, rows: Sequence[TileRow]) -> None:
+        self._store.add_tile_hashes(production, rows)
 
 
 def _tile_levels(base: list[bytes]) -> list[list[bytes]]:

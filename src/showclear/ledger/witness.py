@@ -47,7 +47,7 @@ from typing import Any, Literal
 
 import orjson
 
-from showclear.ledger.canonical import ENVELOPE_KEYS, canonical_bytes, leaf_hash
+from showclear.ledger.canonical import ENVELOPE_KEYS, all_canonical, is_canonical, leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.cosignature import (
     Cosignature,
@@ -197,11 +197,18 @@ class _Candidate:
     pushed leaves past A (or only its first N leaves, when N <= A)."""
 
     def __init__(
-        self, held: TileReader, ledger: StudioLedger, size: int, pushed: Sequence[bytes]
+        self,
+        held: TileReader,
+        ledger: StudioLedger,
+        size: int,
+        pushed: Sequence[bytes],
+        accepted_tree: StoredTree | None = None,  # `held`'s tree of the accepted size, read
     ) -> None:
         self.size = size
         self.held = min(ledger.accepted_size, size)
-        self._studio = StoredTree(held, ledger.production, self.held)
+        if accepted_tree is None or accepted_tree.size != self.held:
+            accepted_tree = StoredTree(held, ledger.production, self.held)
+        self._studio = accepted_tree
         self._pushed = pushed  # leaf hashes of leaves held .. size - 1
 
     def perfect(self, at: int, height: int) -> bytes:
@@ -314,7 +321,26 @@ def _parse_event(production: str, seq: int, payload: bytes) -> PushedEvent | str
         value = orjson.loads(payload)
     except orjson.JSONDecodeError as e:
         return f"is not JSON ({e})"
-    if not isinstance(value, dict) or set(value) != set(ENVELOPE_KEYS):
+    fields = _envelope_fields(production, seq, value)
+    if isinstance(fields, str):
+        return fields
+    try:
+        canonical = is_canonical(value, payload)
+    except (ValueError, RecursionError) as e:  # a number JSON cannot carry exactly, say
+        return f"cannot be written in canonical form (RFC 8785): {e}"
+    if not canonical:
+        return "is not in canonical form (RFC 8785)"
+    return PushedEvent(seq, payload, leaf_hash(payload), *fields)
+
+
+_Fields = tuple[str, int, str, str, dict[str, Any]]
+_ENVELOPE_KEYS = frozenset(ENVELOPE_KEYS)
+
+
+def _envelope_fields(production: str, seq: int, value: Any) -> _Fields | str:
+    """(type, v, actor, at, data) of an envelope of event `seq` of `production`, or what is
+    wrong with it."""
+    if not isinstance(value, dict) or value.keys() != _ENVELOPE_KEYS:
         return f"is not an event envelope (keys {', '.join(ENVELOPE_KEYS)})"
     fields = (value["type"], value["v"], value["actor"], value["at"], value["data"])
     if value["production"] != production:
@@ -329,25 +355,64 @@ def _parse_event(production: str, seq: int, payload: bytes) -> PushedEvent | str
         and isinstance(fields[4], dict)
     ):
         return "has a field of the wrong type (type, actor and at are text, v a number)"
-    try:
-        canonical = canonical_bytes(value)
-    except (ValueError, RecursionError) as e:  # a number JSON cannot carry exactly, say
-        return f"cannot be written in canonical form (RFC 8785): {e}"
-    if canonical != payload:
-        return "is not in canonical form (RFC 8785)"
-    return PushedEvent(seq, payload, leaf_hash(payload), *fields)
+    return fields
 
 
-def _held(ledger: StudioLedger) -> TileReader:
-    """The studio's stored tree of the production if it gives the accepted root; else its
-    leaves alone, if they do (damaged tiles: slower, still right); else StudioStateError."""
-    for reader in (ledger.tree, LeavesOnly(ledger.tree)):
+def _parse_plain(production: str, rows: Sequence[tuple[int, bytes]]) -> list[PushedEvent] | None:
+    """Every pushed event, checked as `_parse_event` checks it but canonical form tested for
+    the whole push at once (`all_canonical`); None when any event needs a closer look."""
+    payloads = [bytes(payload) for _, payload in rows]
+    values = []
+    checked: list[tuple[int, bytes, _Fields]] = []
+    for (seq, _), payload in zip(rows, payloads, strict=True):
         try:
-            root = StoredTree(reader, ledger.production, ledger.accepted_size).root()
+            value = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return None
+        fields = _envelope_fields(production, seq, value)
+        if isinstance(fields, str):
+            return None
+        values.append(value)
+        checked.append((seq, payload, fields))
+    if not all_canonical(values, payloads):
+        return None
+    return [
+        PushedEvent(seq, payload, leaf_hash(payload), *fields) for seq, payload, fields in checked
+    ]
+
+
+def _parse_events(production: str, push: Push) -> list[PushedEvent] | Refused:
+    """The pushed events, checked; else the refusal naming the first one that is wrong (the
+    slower event-by-event reading, when the whole-push one is not conclusive)."""
+    plain = _parse_plain(production, push.events)
+    if plain is not None:
+        return plain
+    events: list[PushedEvent] = []
+    for seq, payload in push.events:
+        parsed = _parse_event(production, seq, bytes(payload))
+        if isinstance(parsed, str):
+            return _refuse(
+                push,
+                "malformed-event",
+                f"pushed event {seq} {parsed}; nothing was stored. Run `showclear verify` on "
+                "the node",
+            )
+        events.append(parsed)
+    return events
+
+
+def _held(ledger: StudioLedger) -> tuple[TileReader, StoredTree]:
+    """The studio's stored tree of the production if it gives the accepted root; else its
+    leaves alone, if they do (damaged tiles: slower, still right); else StudioStateError.
+    With the tree of the accepted size read from it (its hashes kept for the candidate)."""
+    for reader in (ledger.tree, LeavesOnly(ledger.tree)):
+        tree = StoredTree(reader, ledger.production, ledger.accepted_size)
+        try:
+            root = tree.root()
         except ValueError:
             continue  # fewer events stored than accepted
         if root == ledger.accepted_root:
-            return reader
+            return reader, tree
     raise StudioStateError(
         f"production {ledger.production!r}: the studio's stored events no longer give the root "
         f"it accepted at {ledger.accepted_size} events; run `showclear verify` on the studio's "
@@ -372,7 +437,7 @@ def check_push(
     if production != ledger.production:
         raise ValueError(f"push for {production!r} judged against {ledger.production!r}")
     accepted = ledger.accepted_size
-    held = _held(ledger)
+    held, accepted_tree = _held(ledger)
 
     opened = _open_checkpoint(push, node_key)
     if isinstance(opened, Refused):
@@ -404,17 +469,9 @@ def check_push(
             resume_from=accepted + 1,
         )
 
-    events: list[PushedEvent] = []
-    for seq, payload in push.events:
-        parsed = _parse_event(production, seq, bytes(payload))
-        if isinstance(parsed, str):
-            return _refuse(
-                push,
-                "malformed-event",
-                f"pushed event {seq} {parsed}; nothing was stored. Run `showclear verify` on "
-                "the node",
-            )
-        events.append(parsed)
+    events = _parse_events(production, push)
+    if isinstance(events, Refused):
+        return events
 
     # Idempotency: what the studio already holds must come back byte for byte.
     overlap_end = min(size, accepted)
@@ -432,7 +489,7 @@ def check_push(
 
     new = [e for e in events if e.seq > accepted]
     pushed = [e.leaf_hash for e in new]
-    candidate = _Candidate(held, ledger, size, pushed)
+    candidate = _Candidate(held, ledger, size, pushed, accepted_tree)
     if candidate.root() != checkpoint.root_hash:
         descent = Descent(candidate, size, checkpoint.root_hash)
         recomputed = _Candidate(LeavesOnly(ledger.tree), ledger, size, pushed)

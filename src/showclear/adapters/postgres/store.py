@@ -401,10 +401,12 @@ class PostgresEventStore(_Reads):
         events: Sequence[NewEvent],
         *,
         checkpoint: CheckpointHook | None = None,
+        tiles: Sequence[tuple[int, int, bytes]] = (),
     ) -> list[StoredEvent]:
         """Append atomically after `expected_seq`; durable when this returns.
 
         Raises ConcurrencyError (and writes nothing) when the head is not `expected_seq`.
+        `tiles`: stored tree hashes the events complete, written in the same transaction.
         """
         if not events:
             actual = self.head(production)
@@ -421,7 +423,9 @@ class PostgresEventStore(_Reads):
             payload = event_payload(
                 production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data, ev.canonical
             )
-            prepared.append((seq, ev, payload, leaf_hash(payload)))
+            # A pushed event's bytes were checked and hashed by the caller; the store keeps them.
+            leaf = ev.leaf_hash if ev.canonical is not None and ev.leaf_hash else leaf_hash(payload)
+            prepared.append((seq, ev, payload, leaf))
         conn = self._connection()
         committing = False
         try:
@@ -458,6 +462,8 @@ class PostgresEventStore(_Reads):
                         self._insert_checkpoint(
                             conn, production, tree_size, root_hash, note, stored[-1].seq
                         )
+                if tiles:
+                    self._insert_tiles(conn, production, tiles)
                 # Leaving the block sends COMMIT: from here on, a lost connection leaves the
                 # outcome unknown (before, the server rolls the transaction back).
                 committing = True
@@ -687,10 +693,16 @@ class PostgresEventStore(_Reads):
         """Store (level, index, hash) rows in one durable transaction; stored rows are kept."""
         if not rows:
             return
-        levels, indices, hashes = (list(column) for column in zip(*rows, strict=True))
         conn = self._connection()
         with _translate(self._label):
-            conn.execute(_INSERT_TILES, (production, levels, indices, hashes))
+            self._insert_tiles(conn, production, rows)
+
+    @staticmethod
+    def _insert_tiles(
+        conn: Connection, production: str, rows: Sequence[tuple[int, int, bytes]]
+    ) -> None:
+        levels, indices, hashes = (list(column) for column in zip(*rows, strict=True))
+        conn.execute(_INSERT_TILES, (production, levels, indices, hashes))
 
     # -- store metadata -------------------------------------------------------------------
 

@@ -109,8 +109,13 @@ class PostgresStudioRecords(SharedConnection):
     def note_push(self, production: str, node_key: str, tree_size: int, *, cosigned: bool) -> None:
         at = _now()
         with self._use() as conn:
+            # Committed without waiting for the WAL flush (the port allows it): the push's
+            # events and co-signed checkpoint were one durable commit already, and a second
+            # flush per push cost the studio's ingest a tenth of its rate. set_config(..., true)
+            # holds for this statement's own transaction only: one round trip, not four.
             conn.execute(
-                f"INSERT INTO studio_sync_nodes ({_NODE_COLUMNS}) VALUES (%s, %s, %s, %s, %s) "
+                f"INSERT INTO studio_sync_nodes ({_NODE_COLUMNS}) SELECT %s, %s, %s, %s, %s "
+                "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
                 "ON CONFLICT (production, node_key) DO UPDATE SET "
                 "last_push_at = excluded.last_push_at, "
                 "tree_size = greatest(studio_sync_nodes.tree_size, excluded.tree_size), "

@@ -282,10 +282,12 @@ class SQLiteEventStore:
         events: Sequence[NewEvent],
         *,
         checkpoint: CheckpointHook | None = None,
+        tiles: Sequence[tuple[int, int, bytes]] = (),
     ) -> list[StoredEvent]:
         """Append atomically after `expected_seq`; durable when this returns.
 
         Raises ConcurrencyError (and writes nothing) when the head is not `expected_seq`.
+        `tiles`: stored tree hashes the events complete, written in the same transaction.
         """
         if not events:
             actual = self.head(production)
@@ -339,6 +341,8 @@ class SQLiteEventStore:
                         self._insert_checkpoint(
                             conn, production, tree_size, root_hash, note, stored[-1].seq
                         )
+                if tiles:
+                    conn.executemany(_INSERT_TILE, [(production, *row) for row in tiles])
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
