@@ -214,6 +214,15 @@ def _signin_store(url: StoreUrl) -> SignInStore:
     return SQLiteSignInStore(url.path)
 
 
+def _alert_outbox(url: StoreUrl) -> AlertOutbox:
+    if url.conninfo is not None:
+        from showclear.adapters.postgres.outbox import PostgresAlertOutbox
+
+        return PostgresAlertOutbox(url.conninfo)
+    assert url.path is not None
+    return SQLiteAlertOutbox(url.path)
+
+
 def _label(url: StoreUrl) -> str:
     """The name the checkpointer thread and its messages go by."""
     return url.path.name if url.path is not None else "studio"
@@ -391,8 +400,12 @@ def open_node(
         writer.close()
         raise
     service = Service(backend, ledger=ledger_node)
-    # After the store: its tables are migrated by then. PostgreSQL keeps no outbox yet.
-    outbox = SQLiteAlertOutbox(url.path) if url.path is not None else None
+    # After the store: its tables are migrated by then.
+    try:
+        outbox = _alert_outbox(url)
+    except BaseException:
+        Node(Application(service, writer=writer), None, ledger_node, backend, url).close()
+        raise
     app = Application(
         service, backend=backend, ledger=ledger_node, writer=writer, clock=clock, outbox=outbox
     )

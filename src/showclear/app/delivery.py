@@ -9,7 +9,10 @@ a send: whatever the record holds without an outcome is sent after the restart.
 
 Sending at most once needs one more fact, kept durably next to the record (`AlertOutbox`):
 each attempt is counted and marked in flight, fsynced, before the send begins, and closed
-after it. What that guarantees:
+after it. And one worker at a time: a worker claims a delivery (`AlertOutbox.claim`; on the
+studio's PostgreSQL, held in the server, so two server processes on one database never both
+send a message), then reads the record again (a worker that held the claim before may have
+recorded the outcome) and only then counts its attempt. What that guarantees:
 
 - a crash between the alert's commit and the send (before an attempt began, or while one was
   still connecting): sent once after the restart;
@@ -157,16 +160,31 @@ class Deliverer:
         for key, item in sorted(state.outbox.items()):
             if self._stop.is_set():
                 break
-            record = records.get(key)
-            now = self.app.clock()
-            if record is not None and not record.in_flight and record.next_at is not None:
-                if datetime.fromisoformat(record.next_at) > now:
-                    continue
             if item.channel not in self.senders:
                 continue  # a channel this worker does not send: left for one that does
-            tried += 1
-            self._deliver(production, state, key, item, record, now)
+            if not self._due(records.get(key)):
+                continue
+            if not self.outbox.claim(production, key):
+                continue  # another worker (a second server on this database) is sending it
+            try:
+                # Read the record again under the claim: a worker that held it before us has
+                # recorded its outcome by now, and that message must not go out twice.
+                current = self.app.call(self.app.service.refresh, production)
+                fresh = current.outbox.get(key)
+                record = self.outbox.attempts(production).get(key)
+                if fresh is None or not self._due(record):
+                    continue
+                tried += 1
+                self._deliver(production, current, key, fresh, record, self.app.clock())
+            finally:
+                self.outbox.release(production, key)
         return tried
+
+    def _due(self, record: Attempts | None) -> bool:
+        """Not waiting out the backoff of a failed attempt."""
+        if record is None or record.in_flight or record.next_at is None:
+            return True
+        return datetime.fromisoformat(record.next_at) <= self.app.clock()
 
     def _deliver(
         self,

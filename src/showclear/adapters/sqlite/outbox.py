@@ -5,11 +5,17 @@ contact addresses under their fingerprints, and send attempts. Implements
 One connection shared by the threads that use it (the writer stores addresses, the delivery
 worker counts attempts; `SharedConnection`). Every write is one IMMEDIATE transaction, fsynced
 (`synchronous=FULL`): an attempt is on disk before its send begins.
+
+A set node is one server process, so a delivery's claim (`claim`, `release`) is kept in this
+process, by file: two workers on one file in one process never send the same message. (The
+studio's PostgreSQL outbox claims in the server, for several processes on one database.)
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from showclear.adapters.sqlite.shared import SharedConnection
 from showclear.ports import Attempts, DeliveryKey
@@ -17,11 +23,20 @@ from showclear.ports import Attempts, DeliveryKey
 _KEY = "production = ? AND alert = ? AND person = ? AND channel = ?"
 
 
+# (file, production, delivery) held by a worker of this process.
+_claims: set[tuple[str, str, DeliveryKey]] = set()
+_claims_lock = threading.Lock()
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 class SQLiteAlertOutbox(SharedConnection):
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path)
+        self._file = str(Path(path).resolve())
+
     # -- addresses ------------------------------------------------------------------------------
 
     def put_address(self, production: str, fingerprint: str, address: str) -> None:
@@ -89,3 +104,17 @@ class SQLiteAlertOutbox(SharedConnection):
     def forget(self, production: str, key: DeliveryKey) -> None:
         with self._write() as conn:
             conn.execute(f"DELETE FROM delivery_attempts WHERE {_KEY}", (production, *key))
+
+    # -- claims ---------------------------------------------------------------------------------
+
+    def claim(self, production: str, key: DeliveryKey) -> bool:
+        with _claims_lock:
+            held = (self._file, production, key)
+            if held in _claims:
+                return False
+            _claims.add(held)
+            return True
+
+    def release(self, production: str, key: DeliveryKey) -> None:
+        with _claims_lock:
+            _claims.discard((self._file, production, key))
