@@ -36,6 +36,14 @@ class SQLiteAlertOutbox(SharedConnection):
     def __init__(self, path: str | Path) -> None:
         super().__init__(path)
         self._file = str(Path(path).resolve())
+        self._mine: set[tuple[str, str, DeliveryKey]] = set()
+
+    def close(self) -> None:
+        """Close the connection and drop this object's claims (as a lost session would)."""
+        with _claims_lock:
+            _claims.difference_update(self._mine)
+            self._mine.clear()
+        super().close()
 
     # -- addresses ------------------------------------------------------------------------------
 
@@ -113,8 +121,11 @@ class SQLiteAlertOutbox(SharedConnection):
             if held in _claims:
                 return False
             _claims.add(held)
+            self._mine.add(held)
             return True
 
     def release(self, production: str, key: DeliveryKey) -> None:
         with _claims_lock:
-            _claims.discard((self._file, production, key))
+            if (held := (self._file, production, key)) in self._mine:
+                self._mine.discard(held)
+                _claims.discard(held)
