@@ -143,6 +143,17 @@ def test_a_fingerprint_cannot_be_sent_instead_of_an_address(alert_store: str | P
         assert caught.value.field == "fingerprint"
 
 
+def test_a_drill_in_memory_keeps_no_addresses_and_says_where_to_set_them() -> None:
+    with open_node(None) as node:
+        replay_until_watch(node.app)
+        head = node.app.state(PRODUCTION).version
+        with pytest.raises(Malformed) as caught:
+            set_contact(node.app, "prod", "email", "prod@example.org")
+        assert caught.value.field == "address"
+        assert "drill run in memory" in str(caught.value) and "People screen" in str(caught.value)
+        assert node.app.state(PRODUCTION).version == head  # nothing recorded
+
+
 # -- the outbox is the record -------------------------------------------------------------------
 
 
