@@ -28,6 +28,7 @@ from showclear.bootstrap import AlertSettings, Node, open_node, open_store
 from showclear.domain import Malformed
 from showclear.domain import events as ev
 from showclear.domain.contacts import fingerprint
+from showclear.ports import StoreUnavailableError
 from showclear.views.envelopes import envelopes
 from showclear.views.history import history
 from showclear.views.report_tables import incident_timeline
@@ -355,6 +356,21 @@ def test_the_timer_raises_each_deadline_once_by_the_injected_clock(alert_store: 
             (["armorer", "first_ad"], "1984-10-12T09:20:01-07:00"),
             (["producer"], "1984-10-12T09:25:01-07:00"),
         ]
+
+
+def test_the_timer_fires_nothing_when_it_cannot_tell_which_productions_another_node_writes(
+    tmp_path: Path,
+) -> None:
+    def unknown() -> set[str]:
+        raise StoreUnavailableError("lost the connection to PostgreSQL")
+
+    clock = MovableClock(FIRST_DEADLINE)
+    with _node(tmp_path / "set.db", clock) as node:
+        clock.set(FIRST_DEADLINE + timedelta(seconds=1), frozen=True)
+        assert WatchdogTimer(node.app, 3600, written_elsewhere=lambda: {PRODUCTION}).tick() == 0
+        assert WatchdogTimer(node.app, 3600, written_elsewhere=unknown).tick() == 0
+        assert not _events(node, ev.ALERT_RAISED)  # rather late than a fork of another's record
+        assert WatchdogTimer(node.app, 3600, written_elsewhere=lambda: {"other"}).tick() == 1
 
 
 def test_log_mode_sends_nothing_out_and_records_the_log_as_the_transport(

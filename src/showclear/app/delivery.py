@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from showclear.app.application import Application
+from showclear.app.timer import WrittenElsewhere
 from showclear.domain import Outcome, State
 from showclear.domain import events as ev
 from showclear.domain.contacts import fingerprint
@@ -104,8 +105,11 @@ class Deliverer:
         *,
         retry: RetryPolicy | None = None,
         poll: float = 1.0,
+        written_elsewhere: WrittenElsewhere | None = None,
     ) -> None:
         self.app = app
+        # Productions whose writer is another node: their alerts are that node's to send.
+        self.written_elsewhere = written_elsewhere
         self.outbox = outbox
         self.senders = dict(senders)
         self.retry = retry or RetryPolicy()
@@ -146,9 +150,12 @@ class Deliverer:
     def run_once(self) -> int:
         """One pass over every production's outbox; how many sends were tried."""
         tried = 0
+        elsewhere = self.written_elsewhere() if self.written_elsewhere is not None else ()
         for production in self.app.service.loaded():
             if self._stop.is_set():
                 break
+            if production in elsewhere:
+                continue
             state = self.app.loaded_state(production)
             if state is not None and state.outbox:
                 tried += self._production(production, state)
