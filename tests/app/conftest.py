@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pg import database_for, database_name, store_url
-from showclear.bootstrap import KEYS_ENV
-
-BACKENDS = ("sqlite", "postgresql")
+from backends import BACKENDS, node_store
 
 
 @pytest.fixture(params=BACKENDS)
@@ -20,10 +17,4 @@ def alert_store(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str | Path:
     """A new store's location: a SQLite file path, or a `postgresql://` URL (dropped after)."""
-    if request.param == "sqlite":
-        return tmp_path / "set.db"
-    server = request.getfixturevalue("postgres_server")
-    where = tmp_path / "studio"
-    request.addfinalizer(lambda: server.drop_database(database_name(where)))
-    monkeypatch.setenv(KEYS_ENV, str(tmp_path / "studio.keys"))
-    return store_url(database_for(where))
+    return node_store(request.param, tmp_path, request, monkeypatch, "set.db")

@@ -18,12 +18,18 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alerting import ESCALATION_DEADLINE, PRODUCTION, replay_until_watch, set_contact, smtp_server
+from alerting import (
+    ESCALATION_DEADLINE,
+    PRODUCTION,
+    replay_until_watch,
+    set_contact,
+    smtp_server,
+    wait_until,
+)
 
 from showclear.bootstrap import AlertSettings, open_node, open_store
 from showclear.ports import Attempts
@@ -58,14 +64,6 @@ def _of(rows: list[dict[str, Any]], type_: str) -> list[dict[str, Any]]:
     return [r for r in rows if r["type"] == type_]
 
 
-def _wait(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("where", ["before_attempt", "while_connecting"])
 def test_a_crash_between_the_alert_and_its_send_sends_exactly_once_after_restart(
     alert_store: str | Path, where: str
@@ -91,7 +89,7 @@ def test_a_crash_between_the_alert_and_its_send_sends_exactly_once_after_restart
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "STARTED"
         if where == "before_attempt":
-            _wait(lambda: len(_of(_stored(db), "alert_raised")) == 2, 60, "the alerts")
+            wait_until(lambda: len(_of(_stored(db), "alert_raised")) == 2, 60, "the alerts")
         else:
             held.append(hole.accept()[0])  # the worker began its attempt and is connecting
     finally:
@@ -117,7 +115,7 @@ def test_a_crash_between_the_alert_and_its_send_sends_exactly_once_after_restart
                 alerts = node.start_alerts(settings)
                 if restart == 1:
                     inbox.wait_for(lambda ms: len(ms) >= 1, 60)
-                    _wait(lambda: bool(_of(_stored(db), "alert_delivered")), 60, "the record")
+                    wait_until(lambda: bool(_of(_stored(db), "alert_delivered")), 60, "the record")
                 assert alerts.deliverer is not None
                 assert not node.app.state(PRODUCTION).outbox  # loaded: nothing left to send
                 assert alerts.deliverer.run_once() == 0

@@ -7,8 +7,6 @@ next (and mail people the set node already told)."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +16,22 @@ from alerting import (
     FIRST_DEADLINE,
     drill_lines,
     smtp_server,
+    wait_until,
 )
 
-from pg import PostgresServer, database_for, database_name, store_url
+from backends import node_store
 from showclear.adapters.postgres.studio import PostgresStudioRecords
 from showclear.app.application import Application
-from showclear.bootstrap import KEYS_ENV, AlertSettings, open_node, open_store
+from showclear.bootstrap import AlertSettings, open_node, open_store
 
 PUSHED = "cover-up"  # a set node writes it; the studio holds it by its pushes
 NATIVE = "studio-own"  # opened on the studio server itself
 
 
 @pytest.fixture
-def url(
-    tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    monkeypatch.setenv(KEYS_ENV, str(tmp_path / "studio.keys"))
-    yield store_url(database_for(tmp_path / "studio"))
-    postgres_server.drop_database(database_name(tmp_path / "studio"))
+def url(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new database on the session's PostgreSQL: the studio's (keys in $SHOWCLEAR_KEYS)."""
+    return str(node_store("postgresql", tmp_path, request, monkeypatch, ""))
 
 
 def _replay(app: Application, production: str) -> None:
@@ -86,13 +82,8 @@ def test_the_studio_raises_and_sends_nothing_for_a_production_a_set_node_writes(
             alerts = studio.start_alerts(settings)
             inbox.wait_for(lambda ms: len(ms) >= 2, 60)  # its own production's two alerts
 
-            def told() -> int:
-                return sum(r["type"] == "alert_delivered" for r in _rows(url, NATIVE))
-
-            deadline = time.monotonic() + 60
-            while told() < 2:
-                assert time.monotonic() < deadline, "the studio's own deliveries not recorded"
-                time.sleep(0.05)
+            wait_until(lambda: sum(r["type"] == "alert_delivered" for r in _rows(url, NATIVE))
+                       >= 2, 60, "the studio's own deliveries recorded")  # fmt: skip
             assert alerts.deliverer is not None
             assert alerts.timer.tick() == 0 and alerts.deliverer.run_once() == 0
             assert studio.app.state(PUSHED).outbox  # seen, and left to the set node

@@ -17,16 +17,22 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from alerting import ESCALATION_DEADLINE, PRODUCTION, Inbox, replay_until_watch, set_contact
+from alerting import (
+    ESCALATION_DEADLINE,
+    PRODUCTION,
+    Inbox,
+    replay_until_watch,
+    set_contact,
+    wait_until,
+)
 
-from pg import PostgresServer, database_for, database_name, store_url
-from showclear.bootstrap import KEYS_ENV, open_node, open_store
+from backends import node_store
+from showclear.bootstrap import open_node, open_store
 from showclear.web.background import free_port
 
 # The child's clock is read from a file, so that both children are running before either sees
@@ -62,21 +68,10 @@ def _stored(url: str) -> list[dict[str, Any]]:
         return [json.loads(e.payload) for e in store.read(PRODUCTION)]
 
 
-def _wait(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
-
-
 @pytest.fixture
-def url(
-    tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    monkeypatch.setenv(KEYS_ENV, str(tmp_path / "studio.keys"))  # the children inherit it
-    yield store_url(database_for(tmp_path / "studio"))
-    postgres_server.drop_database(database_name(tmp_path / "studio"))
+def url(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new database on the session's PostgreSQL: the studio's (keys in $SHOWCLEAR_KEYS)."""
+    return str(node_store("postgresql", tmp_path, request, monkeypatch, ""))
 
 
 def test_two_servers_on_one_database_send_each_alert_once(url: str, tmp_path: Path) -> None:
@@ -122,7 +117,7 @@ def test_two_servers_on_one_database_send_each_alert_once(url: str, tmp_path: Pa
         def recorded() -> int:
             return sum(r["type"] == "alert_delivered" for r in _stored(url))
 
-        _wait(lambda: recorded() >= len(people), 120, "every delivery recorded")
+        wait_until(lambda: recorded() >= len(people), 120, "every delivery recorded")
         # Give a second send of any message the time to show before the servers stop.
         time.sleep(1.5)
     finally:

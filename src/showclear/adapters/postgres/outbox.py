@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+from showclear.adapters.outbox_common import ATTEMPT_COLUMNS, attempts_from_rows
 from showclear.adapters.postgres.schema import DELIVERY_LOCK_NAMESPACE
 from showclear.adapters.postgres.shared import SharedConnection
 from showclear.adapters.postgres.store import Connection
@@ -78,14 +79,10 @@ class PostgresAlertOutbox(SharedConnection):
     def attempts(self, production: str) -> dict[DeliveryKey, Attempts]:
         with self._use() as conn:
             rows = conn.execute(
-                "SELECT alert, person, channel, attempts, in_flight, next_at, last_error "
-                "FROM delivery_attempts WHERE production = %s",
+                f"SELECT {ATTEMPT_COLUMNS} FROM delivery_attempts WHERE production = %s",
                 (production,),
             ).fetchall()
-        return {
-            (int(a), str(p), str(c)): Attempts(int(n), bool(f), nxt, err)
-            for a, p, c, n, f, nxt, err in rows
-        }
+        return attempts_from_rows(rows)
 
     def begin_attempt(self, production: str, key: DeliveryKey, at: str) -> Attempts:
         with self._write() as conn:

@@ -17,6 +17,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from showclear.adapters.outbox_common import ATTEMPT_COLUMNS, attempts_from_rows
 from showclear.adapters.sqlite.shared import SharedConnection
 from showclear.ports import Attempts, DeliveryKey
 
@@ -75,14 +76,10 @@ class SQLiteAlertOutbox(SharedConnection):
     def attempts(self, production: str) -> dict[DeliveryKey, Attempts]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT alert, person, channel, attempts, in_flight, next_at, last_error "
-                "FROM delivery_attempts WHERE production = ?",
+                f"SELECT {ATTEMPT_COLUMNS} FROM delivery_attempts WHERE production = ?",
                 (production,),
             ).fetchall()
-        return {
-            (int(a), str(p), str(c)): Attempts(int(n), bool(f), nxt, err)
-            for a, p, c, n, f, nxt, err in rows
-        }
+        return attempts_from_rows(rows)
 
     def begin_attempt(self, production: str, key: DeliveryKey, at: str) -> Attempts:
         with self._write() as conn:
