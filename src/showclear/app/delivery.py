@@ -49,12 +49,16 @@ from showclear.ports import (
     AlertOutbox,
     AlertSender,
     Attempts,
+    ConcurrencyError,
     DeliveryError,
     DeliveryKey,
     OutgoingAlert,
 )
 
 log = logging.getLogger("showclear.alerts")
+
+RECORD_ATTEMPTS = 20
+"""How many times an outcome is offered to a production other servers keep appending to."""
 
 
 @dataclass(frozen=True)
@@ -260,5 +264,15 @@ class Deliverer:
         self._record(production, ev.ALERT_DELIVERY_FAILED, key, data)
 
     def _record(self, production: str, type_: str, key: DeliveryKey, data: dict[str, Any]) -> None:
-        self.app.record_fact(production, type_, SYSTEM, data)
+        for attempt in range(1, RECORD_ATTEMPTS + 1):
+            try:
+                self.app.record_fact(production, type_, SYSTEM, data)
+                break
+            except ConcurrencyError:
+                # Another server appended to the production between our reading its head and
+                # our append, twice (record_fact re-reads once). Nothing of ours was stored,
+                # and the claim keeps the delivery ours: try again rather than leave a message
+                # sent and unrecorded, which the next holder would send a second time.
+                if attempt == RECORD_ATTEMPTS:
+                    raise
         self.outbox.forget(production, key)  # after the outcome is durable, never before
