@@ -47,11 +47,18 @@ from showclear.app.signin import Auth, LockoutHook, PinSetHook
 from showclear.app.studio import StudioWitness
 from showclear.app.studio_board import StudioBoard, signin_hooks
 from showclear.app.sync import KeptCosignatures, Syncer, SyncLoop, trusted_studio_key
-from showclear.app.timer import DEFAULT_INTERVAL, WatchdogTimer
+from showclear.app.timer import DEFAULT_INTERVAL, WatchdogTimer, WrittenElsewhere
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.cosignature import CosignatureVerifier
 from showclear.ledger.note import NoteVerifier
-from showclear.ports import AlertOutbox, Attachments, Backend, LedgerBackend, SignInStore
+from showclear.ports import (
+    AlertOutbox,
+    Attachments,
+    Backend,
+    LedgerBackend,
+    SignInStore,
+    StudioRecords,
+)
 
 __all__ = [
     "KEYS_ENV",
@@ -217,6 +224,15 @@ def _signin_store(url: StoreUrl) -> SignInStore:
     return SQLiteSignInStore(url.path)
 
 
+def _alert_outbox(url: StoreUrl) -> AlertOutbox:
+    if url.conninfo is not None:
+        from showclear.adapters.postgres.outbox import PostgresAlertOutbox
+
+        return PostgresAlertOutbox(url.conninfo)
+    assert url.path is not None
+    return SQLiteAlertOutbox(url.path)
+
+
 def _label(url: StoreUrl) -> str:
     """The name the checkpointer thread and its messages go by."""
     return url.path.name if url.path is not None else "studio"
@@ -268,6 +284,7 @@ class Alerts:
 
     timer: WatchdogTimer
     deliverer: Deliverer | None
+    writers: StudioRecords | None = None  # a node on PostgreSQL: who writes each production
 
     def start(self) -> None:
         if self.deliverer is not None:
@@ -275,9 +292,13 @@ class Alerts:
         self.timer.start()
 
     def stop(self) -> None:
-        self.timer.stop()
-        if self.deliverer is not None:
-            self.deliverer.stop()
+        try:
+            self.timer.stop()
+            if self.deliverer is not None:
+                self.deliverer.stop()
+        finally:
+            if self.writers is not None:
+                self.writers.close()
 
 
 @dataclass
@@ -300,6 +321,7 @@ class Node:
     def start_alerts(self, settings: AlertSettings) -> Alerts:
         """Start the watchdog timer and (unless delivery is off) the delivery worker; they stop
         when the node closes. The web app does this for `showclear serve`."""
+        writers, elsewhere = self._written_elsewhere()
         deliverer = None
         if settings.mode != "off" and self.outbox is not None:
             smtp = None
@@ -308,10 +330,28 @@ class Node:
                                   settings.smtp_security, settings.smtp_user,
                                   settings.smtp_password)  # fmt: skip
             deliverer = Deliverer(self.app, self.outbox, senders(settings.mode, smtp),
-                                  retry=settings.retry, poll=settings.poll)  # fmt: skip
-        self.alerts = Alerts(WatchdogTimer(self.app, settings.tick_interval), deliverer)
+                                  retry=settings.retry, poll=settings.poll,
+                                  written_elsewhere=elsewhere)  # fmt: skip
+        timer = WatchdogTimer(self.app, settings.tick_interval, written_elsewhere=elsewhere)
+        self.alerts = Alerts(timer, deliverer, writers)
         self.alerts.start()
         return self.alerts
+
+    def _written_elsewhere(self) -> tuple[StudioRecords | None, WrittenElsewhere | None]:
+        """On the studio's PostgreSQL: the productions a set node is enrolled to write (the
+        studio holds them by the node's pushes; their alerts are raised and sent by that node),
+        unless the enrolled key is this node's own."""
+        if self.url is None or self.url.conninfo is None:
+            return None, None
+        from showclear.adapters.postgres.studio import PostgresStudioRecords
+
+        records = PostgresStudioRecords(self.url.conninfo)
+        own = self.ledger.verifier.vkey() if self.ledger is not None else None
+
+        def elsewhere() -> set[str]:
+            return {w.production for w in records.writers() if w.node_key != own}
+
+        return records, elsewhere
 
     def close(self) -> None:
         """Stop the alert threads, sign what is committed and stop the checkpointer, then close
@@ -394,8 +434,12 @@ def open_node(
         writer.close()
         raise
     service = Service(backend, ledger=ledger_node)
-    # After the store: its tables are migrated by then. PostgreSQL keeps no outbox yet.
-    outbox = SQLiteAlertOutbox(url.path) if url.path is not None else None
+    # After the store: its tables are migrated by then.
+    try:
+        outbox = _alert_outbox(url)
+    except BaseException:
+        Node(Application(service, writer=writer), None, ledger_node, backend, url).close()
+        raise
     app = Application(
         service, backend=backend, ledger=ledger_node, writer=writer, clock=clock, outbox=outbox
     )

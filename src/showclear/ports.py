@@ -21,7 +21,8 @@ database, driver or file holds the record.
     StudioLink         a set node's connection to the studio's sync endpoint (HTTP)
     StudioReads        the studio dashboard's reads: every production's head, each set node's
                        last sync and co-signed tree, refused pushes, studio staff (PostgreSQL)
-    AlertOutbox        contact addresses under their fingerprints, alert send attempts
+    AlertOutbox        contact addresses under their fingerprints, alert send attempts, and
+                       each delivery's claim by one worker (SQLite; PostgreSQL)
     AlertSender        one channel's way out (SMTP, Apprise, the log)
     Attachments        documents kept next to the store, named by their SHA-256
 
@@ -601,6 +602,14 @@ class AlertOutbox(Protocol):
     def forget(self, production: str, key: DeliveryKey) -> None:
         """The outcome is in the record: the attempt rows are no longer needed."""
         ...
+
+    def claim(self, production: str, key: DeliveryKey) -> bool:
+        """Take the delivery for this worker until `release`, or False when another worker
+        (another server process on the same database) holds it. A holder that dies loses its
+        claim: its attempt then reads as in flight, and the next holder sends again."""
+        ...
+
+    def release(self, production: str, key: DeliveryKey) -> None: ...
 
     def close(self) -> None: ...
 

@@ -155,6 +155,15 @@ def http_endpoint() -> Iterator[tuple[Hooks, int]]:
         server.server_close()
 
 
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll `condition` until it holds; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(0.05)
+
+
 def drill_lines(until: str = "complete_setup") -> list[dict[str, Any]]:
     """The 1984 drill's lines up to and including the first `until` (expectations dropped)."""
     lines = []

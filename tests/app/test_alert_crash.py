@@ -7,7 +7,8 @@ restart. The serving node is a real child process killed with SIGKILL:
   SMTP server that accepted the connection and never greets (a black hole); it is killed there.
 
 After each, a restarted node sends to a real SMTP server (aiosmtpd): one message, recorded as
-`alert_delivered`; a further restart sends nothing more.
+`alert_delivered`; a further restart sends nothing more. Both on a set node's SQLite file and on
+the studio's PostgreSQL (`alert_store`, tests/app/conftest.py).
 """
 
 from __future__ import annotations
@@ -17,20 +18,25 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alerting import ESCALATION_DEADLINE, PRODUCTION, replay_until_watch, set_contact, smtp_server
+from alerting import (
+    ESCALATION_DEADLINE,
+    PRODUCTION,
+    replay_until_watch,
+    set_contact,
+    smtp_server,
+    wait_until,
+)
 
-from showclear.adapters.sqlite.outbox import SQLiteAlertOutbox
 from showclear.bootstrap import AlertSettings, open_node, open_store
+from showclear.ports import Attempts
 
 CHILD = r"""
 import sys, time
 from datetime import datetime, timedelta
-from showclear.adapters.sqlite.outbox import SQLiteAlertOutbox
 from showclear.bootstrap import AlertSettings, open_node
 
 path, mode, port, now = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -43,28 +49,26 @@ time.sleep(600)
 """
 
 
-def _stored(path: Path) -> list[dict[str, Any]]:
-    with open_store(path) as store:
+def _stored(db: str | Path) -> list[dict[str, Any]]:
+    with open_store(db) as store:
         return [json.loads(e.payload) for e in store.read(PRODUCTION)]
+
+
+def _attempts(db: str | Path) -> list[Attempts]:
+    with open_node(db, signin=False, ledger=False) as node:
+        assert node.outbox is not None
+        return list(node.outbox.attempts(PRODUCTION).values())
 
 
 def _of(rows: list[dict[str, Any]], type_: str) -> list[dict[str, Any]]:
     return [r for r in rows if r["type"] == type_]
 
 
-def _wait(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("where", ["before_attempt", "while_connecting"])
 def test_a_crash_between_the_alert_and_its_send_sends_exactly_once_after_restart(
-    tmp_path: Path, where: str
+    alert_store: str | Path, where: str
 ) -> None:
-    db = tmp_path / "set.db"
+    db = alert_store
     before = ESCALATION_DEADLINE.replace(minute=0)
     with open_node(db, signin=False, clock=lambda: before) as node:
         replay_until_watch(node.app)
@@ -85,7 +89,7 @@ def test_a_crash_between_the_alert_and_its_send_sends_exactly_once_after_restart
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "STARTED"
         if where == "before_attempt":
-            _wait(lambda: len(_of(_stored(db), "alert_raised")) == 2, 60, "the alerts")
+            wait_until(lambda: len(_of(_stored(db), "alert_raised")) == 2, 60, "the alerts")
         else:
             held.append(hole.accept()[0])  # the worker began its attempt and is connecting
     finally:
@@ -98,9 +102,7 @@ def test_a_crash_between_the_alert_and_its_send_sends_exactly_once_after_restart
     rows = _of(_stored(db), "alert_raised")
     assert [r["data"]["rule"] for r in rows] == ["SC-C07", "SC-C07"]
     assert not _of(_stored(db), "alert_delivered")
-    outbox = SQLiteAlertOutbox(db)
-    (attempt,) = outbox.attempts(PRODUCTION).values() if where == "while_connecting" else [None]
-    outbox.close()
+    (attempt,) = _attempts(db) if where == "while_connecting" else [None]
     if attempt is not None:  # on disk before the send began, and never ended
         assert attempt.attempts == 1 and attempt.in_flight
 
@@ -113,7 +115,7 @@ def test_a_crash_between_the_alert_and_its_send_sends_exactly_once_after_restart
                 alerts = node.start_alerts(settings)
                 if restart == 1:
                     inbox.wait_for(lambda ms: len(ms) >= 1, 60)
-                    _wait(lambda: bool(_of(_stored(db), "alert_delivered")), 60, "the record")
+                    wait_until(lambda: bool(_of(_stored(db), "alert_delivered")), 60, "the record")
                 assert alerts.deliverer is not None
                 assert not node.app.state(PRODUCTION).outbox  # loaded: nothing left to send
                 assert alerts.deliverer.run_once() == 0

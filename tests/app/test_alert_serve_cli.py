@@ -1,6 +1,7 @@
 """`showclear serve` as a person starts it: the SMTP settings from the environment, the timer and
 the worker running with nobody at a screen. A store whose SC-C07 deadlines passed long ago (the
-1984 drill) gets its alerts raised and mailed within the timer's 10 s of the server starting."""
+1984 drill) gets its alerts raised and mailed within the timer's 10 s of the server starting:
+`serve --db` (a set node) and `serve --store` (the studio's node on PostgreSQL) alike."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ SHOWCLEAR = str(Path(sys.executable).with_name("showclear"))
 
 
 def test_serve_takes_its_smtp_settings_from_the_environment_and_mails_by_itself(
-    tmp_path: Path,
+    alert_store: str | Path,
 ) -> None:
-    db = tmp_path / "set.db"
+    db = alert_store
+    where = ["--store", db] if isinstance(db, str) else ["--db", str(db)]
     with open_node(db, signin=False, clock=lambda: COMPLETED) as node:  # before the deadlines
         replay_until_watch(node.app)
         set_contact(node.app, "prod", "email", "prod@example.org")
@@ -29,7 +31,7 @@ def test_serve_takes_its_smtp_settings_from_the_environment_and_mails_by_itself(
         smtp = {"HOST": "127.0.0.1", "PORT": str(port), "FROM": "armory@set.example"}
         env = {**os.environ, **{f"SHOWCLEAR_SMTP_{k}": v for k, v in smtp.items()}}
         server = subprocess.Popen(
-            [SHOWCLEAR, "serve", "--db", str(db), "--port", str(free_port())],
+            [SHOWCLEAR, "serve", *where, "--port", str(free_port())],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

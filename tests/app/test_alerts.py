@@ -28,6 +28,7 @@ from showclear.bootstrap import AlertSettings, Node, open_node, open_store
 from showclear.domain import Malformed
 from showclear.domain import events as ev
 from showclear.domain.contacts import fingerprint
+from showclear.ports import StoreUnavailableError
 from showclear.views.envelopes import envelopes
 from showclear.views.history import history
 from showclear.views.report_tables import incident_timeline
@@ -41,14 +42,14 @@ def _events(node: Node, type_: str | None = None) -> list[dict[str, Any]]:
     return [r for r in rows if type_ is None or r["type"] == type_]
 
 
-def _stored(path: Path, type_: str) -> list[dict[str, Any]]:
-    with open_store(path) as store:
+def _stored(where: str | Path, type_: str) -> list[dict[str, Any]]:
+    with open_store(where) as store:
         rows = [json.loads(e.payload) for e in store.read(PRODUCTION)]
     return [r for r in rows if r["type"] == type_]
 
 
-def _node(tmp_path: Path, clock: MovableClock, *, web: bool = False) -> Node:
-    node = open_node(tmp_path / "set.db", clock=clock, signin=web, threaded=web)
+def _node(where: str | Path, clock: MovableClock, *, web: bool = False) -> Node:
+    node = open_node(where, clock=clock, signin=web, threaded=web)
     clock.set(FIRST_DEADLINE.replace(minute=0), frozen=True)  # before the drill's first line
     replay_until_watch(node.app)
     return node
@@ -58,10 +59,10 @@ def _node(tmp_path: Path, clock: MovableClock, *, web: bool = False) -> Node:
 
 
 def test_an_address_is_kept_by_the_node_and_only_its_fingerprint_is_recorded(
-    tmp_path: Path,
+    alert_store: str | Path,
 ) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         secret = "tgram://123456:SECRET-bot-token/987"
         answer = set_contact(node.app, "prod", "apprise", secret)
         assert answer.verdict == "accepted", answer.message
@@ -86,10 +87,10 @@ def test_an_address_is_kept_by_the_node_and_only_its_fingerprint_is_recorded(
 
 
 def test_only_producers_armorers_and_the_person_themself_may_set_an_address(
-    tmp_path: Path,
+    alert_store: str | Path,
 ) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         answer = set_contact(node.app, "arm", "email", "evil@example.org", actor="cam")
         assert answer.verdict == "refused"
         assert [r["rule"] for r in answer.rules] == ["SC-R05"]
@@ -122,10 +123,10 @@ def test_only_producers_armorers_and_the_person_themself_may_set_an_address(
     ],
 )
 def test_hostile_addresses_are_refused_naming_the_field(
-    tmp_path: Path, channel: str, address: Any, field: str
+    alert_store: str | Path, channel: str, address: Any, field: str
 ) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         head = node.app.state(PRODUCTION).version
         with pytest.raises(Malformed) as caught:
             set_contact(node.app, "prod", channel, address)
@@ -133,9 +134,9 @@ def test_hostile_addresses_are_refused_naming_the_field(
         assert node.app.state(PRODUCTION).version == head  # nothing recorded
 
 
-def test_a_fingerprint_cannot_be_sent_instead_of_an_address(tmp_path: Path) -> None:
+def test_a_fingerprint_cannot_be_sent_instead_of_an_address(alert_store: str | Path) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         raw = {"type": "set_contact", "person": "prod", "channel": "email", "fingerprint": "0" * 64,
                "shown": "x"}  # fmt: skip
         with pytest.raises(Malformed) as caught:
@@ -143,12 +144,25 @@ def test_a_fingerprint_cannot_be_sent_instead_of_an_address(tmp_path: Path) -> N
         assert caught.value.field == "fingerprint"
 
 
+def test_a_drill_in_memory_keeps_no_addresses_and_says_where_to_set_them() -> None:
+    with open_node(None) as node:
+        replay_until_watch(node.app)
+        head = node.app.state(PRODUCTION).version
+        with pytest.raises(Malformed) as caught:
+            set_contact(node.app, "prod", "email", "prod@example.org")
+        assert caught.value.field == "address"
+        assert "drill run in memory" in str(caught.value) and "People screen" in str(caught.value)
+        assert node.app.state(PRODUCTION).version == head  # nothing recorded
+
+
 # -- the outbox is the record -------------------------------------------------------------------
 
 
-def test_an_alert_puts_one_delivery_per_person_and_address_in_the_outbox(tmp_path: Path) -> None:
+def test_an_alert_puts_one_delivery_per_person_and_address_in_the_outbox(
+    alert_store: str | Path,
+) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         set_contact(node.app, "prod", "email", "prod@example.org")
         set_contact(node.app, "prod", "apprise", "json://127.0.0.1:9/")
         set_contact(node.app, "arm", "email", "arm@example.org")
@@ -171,12 +185,14 @@ def test_an_alert_puts_one_delivery_per_person_and_address_in_the_outbox(tmp_pat
 # -- the worker: SMTP, Apprise, retries ------------------------------------------------------------
 
 
-def test_the_worker_sends_by_smtp_and_apprise_and_records_who_was_told(tmp_path: Path) -> None:
+def test_the_worker_sends_by_smtp_and_apprise_and_records_who_was_told(
+    alert_store: str | Path,
+) -> None:
     clock = MovableClock(FIRST_DEADLINE)
     with (
         smtp_server() as (inbox, port),
         http_endpoint() as (hooks, http_port),
-        _node(tmp_path, clock) as node,
+        _node(alert_store, clock) as node,
     ):
         set_contact(node.app, "prod", "email", "prod@example.org")
         set_contact(node.app, "prod", "apprise", f"json://127.0.0.1:{http_port}/")
@@ -201,11 +217,11 @@ def test_the_worker_sends_by_smtp_and_apprise_and_records_who_was_told(tmp_path:
 
 
 def test_a_failing_channel_is_retried_with_backoff_then_recorded_as_failed(
-    tmp_path: Path,
+    alert_store: str | Path,
 ) -> None:
     clock = MovableClock(FIRST_DEADLINE)
     closed = free_port()  # nothing listens there: every connection is refused
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         set_contact(node.app, "prod", "email", "prod@example.org")
         clock.set(ESCALATION_DEADLINE.replace(second=1), frozen=True)
         node.app.fire_due(PRODUCTION)
@@ -233,9 +249,9 @@ def test_a_failing_channel_is_retried_with_backoff_then_recorded_as_failed(
         assert node.outbox.attempts(PRODUCTION) == {}
 
 
-def test_a_permanent_failure_is_recorded_at_once(tmp_path: Path) -> None:
+def test_a_permanent_failure_is_recorded_at_once(alert_store: str | Path) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         set_contact(node.app, "prod", "email", "prod@example.org")
         set_contact(node.app, "prod", "apprise", "nosuchservice://x")
         clock.set(ESCALATION_DEADLINE.replace(second=1))
@@ -253,11 +269,11 @@ def test_a_permanent_failure_is_recorded_at_once(tmp_path: Path) -> None:
 
 
 def test_smtp_receives_the_sc_c07_escalation_within_60_s_of_its_deadline_with_no_request(
-    tmp_path: Path,
+    alert_store: str | Path,
 ) -> None:
     clock = MovableClock(FIRST_DEADLINE)
     with smtp_server() as (inbox, port):
-        node = _node(tmp_path, clock, web=True)
+        node = _node(alert_store, clock, web=True)
         set_contact(node.app, "prod", "email", "prod@example.org")
         set_contact(node.app, "ad", "email", "ad@example.org", actor="ad")
         settings = AlertSettings(smtp_host="127.0.0.1", smtp_port=port)  # default 10 s timer
@@ -270,7 +286,7 @@ def test_smtp_receives_the_sc_c07_escalation_within_60_s_of_its_deadline_with_no
             (escalation,) = inbox.to("prod@example.org")
             assert "STILL" in escalation["Subject"] and "SC-C07" in escalation["Subject"]
             inbox.wait_for(lambda ms: any("ad@example.org" in r for r, _ in ms), 60)
-        db = tmp_path / "set.db"
+        db = alert_store
         alerts = [e for e in _stored(db, ev.ALERT_RAISED) if e["data"]["rule"] == "SC-C07"]
         assert [e["actor"] for e in alerts] == ["showclear", "showclear"]
         assert {e["data"]["to"][0] for e in alerts} == {"armorer", "producer"}
@@ -282,11 +298,11 @@ def test_smtp_receives_the_sc_c07_escalation_within_60_s_of_its_deadline_with_no
 
 
 def test_the_incident_report_and_the_history_show_who_was_told_when_and_how(
-    tmp_path: Path,
+    alert_store: str | Path,
 ) -> None:
     clock = MovableClock(FIRST_DEADLINE)
     closed = free_port()
-    with smtp_server() as (inbox, port), _node(tmp_path, clock) as node:
+    with smtp_server() as (inbox, port), _node(alert_store, clock) as node:
         set_contact(node.app, "prod", "email", "prod@example.org")
         set_contact(node.app, "ad", "email", "ad@example.org", actor="ad")
         clock.set(ESCALATION_DEADLINE.replace(second=1), frozen=True)
@@ -323,9 +339,9 @@ def test_the_incident_report_and_the_history_show_who_was_told_when_and_how(
         ]
 
 
-def test_the_timer_raises_each_deadline_once_by_the_injected_clock(tmp_path: Path) -> None:
+def test_the_timer_raises_each_deadline_once_by_the_injected_clock(alert_store: str | Path) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         timer = WatchdogTimer(node.app, interval=3600)  # ticked by hand here
         clock.set(FIRST_DEADLINE, frozen=True)
         assert timer.tick() == 0  # at the deadline is still in time
@@ -342,11 +358,26 @@ def test_the_timer_raises_each_deadline_once_by_the_injected_clock(tmp_path: Pat
         ]
 
 
+def test_the_timer_fires_nothing_when_it_cannot_tell_which_productions_another_node_writes(
+    tmp_path: Path,
+) -> None:
+    def unknown() -> set[str]:
+        raise StoreUnavailableError("lost the connection to PostgreSQL")
+
+    clock = MovableClock(FIRST_DEADLINE)
+    with _node(tmp_path / "set.db", clock) as node:
+        clock.set(FIRST_DEADLINE + timedelta(seconds=1), frozen=True)
+        assert WatchdogTimer(node.app, 3600, written_elsewhere=lambda: {PRODUCTION}).tick() == 0
+        assert WatchdogTimer(node.app, 3600, written_elsewhere=unknown).tick() == 0
+        assert not _events(node, ev.ALERT_RAISED)  # rather late than a fork of another's record
+        assert WatchdogTimer(node.app, 3600, written_elsewhere=lambda: {"other"}).tick() == 1
+
+
 def test_log_mode_sends_nothing_out_and_records_the_log_as_the_transport(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    alert_store: str | Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with _node(tmp_path, clock) as node:
+    with _node(alert_store, clock) as node:
         set_contact(node.app, "prod", "email", "prod@example.org")
         clock.set(ESCALATION_DEADLINE.replace(second=1))
         node.app.fire_due(PRODUCTION)
@@ -359,10 +390,10 @@ def test_log_mode_sends_nothing_out_and_records_the_log_as_the_transport(
 
 
 def test_a_mail_server_that_refuses_for_good_is_not_asked_again_but_one_that_defers_is(
-    tmp_path: Path,
+    alert_store: str | Path,
 ) -> None:
     clock = MovableClock(FIRST_DEADLINE)
-    with smtp_server() as (inbox, port), _node(tmp_path, clock) as node:
+    with smtp_server() as (inbox, port), _node(alert_store, clock) as node:
         inbox.refuse = {"prod@example.org": "550 5.1.1 no such mailbox",
                         "ad@example.org": "451 4.3.0 try again later"}  # fmt: skip
         set_contact(node.app, "prod", "email", "prod@example.org")

@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from pg import database_for, database_name, store_url
+from backends import node_store
 from showclear.app.clock import local_now
 from showclear.app.demo import ensure_demo
-from showclear.bootstrap import KEYS_ENV
 from showclear.web.app import Ctx, create_app
 from showclear.web.background import BackgroundServer
 from web.support import CHROMIUM, CHROMIUM_ARGS, Live, SetClock
@@ -50,13 +49,7 @@ def live_store(
     tmp_path: Path, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> str | Path:
     """The store the live server runs on: a SQLite file, or a PostgreSQL URL (dropped after)."""
-    if backend == "sqlite":
-        return tmp_path / "web.db"
-    server = request.getfixturevalue("postgres_server")
-    where = tmp_path / "studio"
-    request.addfinalizer(lambda: server.drop_database(database_name(where)))
-    monkeypatch.setenv(KEYS_ENV, str(tmp_path / "studio.keys"))
-    return store_url(database_for(where))
+    return node_store(backend, tmp_path, request, monkeypatch, "web.db")
 
 
 @pytest.fixture

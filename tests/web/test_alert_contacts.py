@@ -1,15 +1,20 @@
 """Alert addresses on the People screen and through the API: who may set them, hostile input,
-and no page or answer showing an address back (only its masked form)."""
+and no page or answer showing an address back (only its masked form). On a set node's SQLite
+file and on the studio's PostgreSQL node alike (`both_backends`, tests/web/conftest.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from showclear.app.demo import PINS
+from showclear.domain.contacts import fingerprint
 from web.support import Live
 from web.test_browser import sign_in
+
+pytestmark = pytest.mark.both_backends
 
 TOKEN = "tgram://123456789:AAH-very-secret-token/-100200300"
 
@@ -29,6 +34,10 @@ def test_the_people_screen_sets_an_address_and_shows_only_its_masked_form(live: 
     assert "secret" not in repr(events)
     (recorded,) = [e for e in events if e["type"] == "contact_set"]
     assert recorded["actor"] == "arm" and recorded["data"]["person"] == "lead"
+    # The node keeps the address itself, under the fingerprint the record holds.
+    assert recorded["data"]["fingerprint"] == fingerprint("apprise", TOKEN)
+    assert live.node is not None and live.node.outbox is not None
+    assert live.node.outbox.address("demo", fingerprint("apprise", TOKEN)) == TOKEN
 
 
 def test_a_person_sets_their_own_address_and_nobody_elses(live: Live) -> None:

@@ -231,12 +231,11 @@ class Application:
         if address is None or address == "":
             return rest  # no address: remove the channel's
         contact = parse_contact(raw.get("channel"), address)
-        if self.outbox is None:
-            # In memory (a drill), or on PostgreSQL, whose adapter has no alert outbox yet.
+        if self.outbox is None:  # a drill run in memory
             raise Malformed(
                 "address",
-                "this node keeps no alert addresses (a drill in memory, or the studio's store): "
-                "set them on the set node's People screen",
+                "this node keeps no alert addresses (a drill run in memory): set them on the "
+                "People screen of the node that serves the production",
             )
         self.outbox.put_address(production, contact.fingerprint, contact.address)
         return {**rest, "fingerprint": contact.fingerprint, "shown": contact.shown}

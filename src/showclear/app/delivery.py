@@ -9,7 +9,10 @@ a send: whatever the record holds without an outcome is sent after the restart.
 
 Sending at most once needs one more fact, kept durably next to the record (`AlertOutbox`):
 each attempt is counted and marked in flight, fsynced, before the send begins, and closed
-after it. What that guarantees:
+after it. And one worker at a time: a worker claims a delivery (`AlertOutbox.claim`; on the
+studio's PostgreSQL, held in the server, so two server processes on one database never both
+send a message), then reads the record again (a worker that held the claim before may have
+recorded the outcome) and only then counts its attempt. What that guarantees:
 
 - a crash between the alert's commit and the send (before an attempt began, or while one was
   still connecting): sent once after the restart;
@@ -36,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from showclear.app.application import Application
+from showclear.app.timer import WrittenElsewhere
 from showclear.domain import Outcome, State
 from showclear.domain import events as ev
 from showclear.domain.contacts import fingerprint
@@ -45,12 +49,16 @@ from showclear.ports import (
     AlertOutbox,
     AlertSender,
     Attempts,
+    ConcurrencyError,
     DeliveryError,
     DeliveryKey,
     OutgoingAlert,
 )
 
 log = logging.getLogger("showclear.alerts")
+
+RECORD_ATTEMPTS = 20
+"""How many times an outcome is offered to a production other servers keep appending to."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,11 @@ class Deliverer:
         *,
         retry: RetryPolicy | None = None,
         poll: float = 1.0,
+        written_elsewhere: WrittenElsewhere | None = None,
     ) -> None:
         self.app = app
+        # Productions whose writer is another node: their alerts are that node's to send.
+        self.written_elsewhere = written_elsewhere
         self.outbox = outbox
         self.senders = dict(senders)
         self.retry = retry or RetryPolicy()
@@ -143,9 +154,12 @@ class Deliverer:
     def run_once(self) -> int:
         """One pass over every production's outbox; how many sends were tried."""
         tried = 0
+        elsewhere = self.written_elsewhere() if self.written_elsewhere is not None else ()
         for production in self.app.service.loaded():
             if self._stop.is_set():
                 break
+            if production in elsewhere:
+                continue
             state = self.app.loaded_state(production)
             if state is not None and state.outbox:
                 tried += self._production(production, state)
@@ -157,16 +171,31 @@ class Deliverer:
         for key, item in sorted(state.outbox.items()):
             if self._stop.is_set():
                 break
-            record = records.get(key)
-            now = self.app.clock()
-            if record is not None and not record.in_flight and record.next_at is not None:
-                if datetime.fromisoformat(record.next_at) > now:
-                    continue
             if item.channel not in self.senders:
                 continue  # a channel this worker does not send: left for one that does
-            tried += 1
-            self._deliver(production, state, key, item, record, now)
+            if not self._due(records.get(key)):
+                continue
+            if not self.outbox.claim(production, key):
+                continue  # another worker (a second server on this database) is sending it
+            try:
+                # Read the record again under the claim: a worker that held it before us has
+                # recorded its outcome by now, and that message must not go out twice.
+                current = self.app.call(self.app.service.refresh, production)
+                fresh = current.outbox.get(key)
+                record = self.outbox.attempts(production).get(key)
+                if fresh is None or not self._due(record):
+                    continue
+                tried += 1
+                self._deliver(production, current, key, fresh, record, self.app.clock())
+            finally:
+                self.outbox.release(production, key)
         return tried
+
+    def _due(self, record: Attempts | None) -> bool:
+        """Not waiting out the backoff of a failed attempt."""
+        if record is None or record.in_flight or record.next_at is None:
+            return True
+        return datetime.fromisoformat(record.next_at) <= self.app.clock()
 
     def _deliver(
         self,
@@ -235,5 +264,15 @@ class Deliverer:
         self._record(production, ev.ALERT_DELIVERY_FAILED, key, data)
 
     def _record(self, production: str, type_: str, key: DeliveryKey, data: dict[str, Any]) -> None:
-        self.app.record_fact(production, type_, SYSTEM, data)
+        for attempt in range(1, RECORD_ATTEMPTS + 1):
+            try:
+                self.app.record_fact(production, type_, SYSTEM, data)
+                break
+            except ConcurrencyError:
+                # Another server appended to the production between our reading its head and
+                # our append, twice (record_fact re-reads once). Nothing of ours was stored,
+                # and the claim keeps the delivery ours: try again rather than leave a message
+                # sent and unrecorded, which the next holder would send a second time.
+                if attempt == RECORD_ATTEMPTS:
+                    raise
         self.outbox.forget(production, key)  # after the outcome is durable, never before

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Collection
 
 from showclear.app.application import Application
 
@@ -18,11 +19,23 @@ log = logging.getLogger("showclear.watchdogs")
 
 DEFAULT_INTERVAL = 10.0
 
+WrittenElsewhere = Callable[[], Collection[str]]
+"""The productions another node writes (a set node enrolled at the studio, whose record the
+studio holds by its pushes): their deadlines and alerts are that node's. This node appends
+nothing to them: an event of its own there would fork the record the writer pushes next."""
+
 
 class WatchdogTimer:
-    def __init__(self, app: Application, interval: float = DEFAULT_INTERVAL) -> None:
+    def __init__(
+        self,
+        app: Application,
+        interval: float = DEFAULT_INTERVAL,
+        *,
+        written_elsewhere: WrittenElsewhere | None = None,
+    ) -> None:
         self.app = app
         self.interval = interval
+        self.written_elsewhere = written_elsewhere
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -48,9 +61,16 @@ class WatchdogTimer:
     def tick(self) -> int:
         """Ask every loaded production once; how many alerts fell due."""
         fired = 0
+        try:
+            elsewhere = self.written_elsewhere() if self.written_elsewhere is not None else ()
+        except Exception:  # not knowing who writes what: fire nothing rather than fork a record
+            log.exception("the watchdogs could not read which productions this node writes")
+            return 0
         for production in self.app.service.loaded():
             if self._stop.is_set():
                 break
+            if production in elsewhere:
+                continue
             try:
                 fired += self.app.fire_due(production)
             except Exception:  # a busy or failing store: the next tick tries again

@@ -21,6 +21,7 @@ import psycopg
 from showclear.adapters.migrations import Migration, check_known, read_folder
 
 __all__ = [
+    "DELIVERY_LOCK_NAMESPACE",
     "LOCK_NAMESPACE",
     "LOG_LOCK_KEY",
     "MIGRATION_LOCK_KEY",
@@ -36,6 +37,7 @@ __all__ = [
 # the same database never queue behind ours by accident.
 LOCK_NAMESPACE = 0x53434C01  # second key: 0 = numbering the global log, 1 = migrations
 PRODUCTION_LOCK_NAMESPACE = 0x53434C02  # second key: a production's 32-bit hash
+DELIVERY_LOCK_NAMESPACE = 0x53434C03  # second key: an alert delivery's 32-bit hash (outbox.py)
 LOG_LOCK_KEY = 0
 MIGRATION_LOCK_KEY = 1
 

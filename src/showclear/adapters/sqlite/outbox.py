@@ -5,16 +5,28 @@ contact addresses under their fingerprints, and send attempts. Implements
 One connection shared by the threads that use it (the writer stores addresses, the delivery
 worker counts attempts; `SharedConnection`). Every write is one IMMEDIATE transaction, fsynced
 (`synchronous=FULL`): an attempt is on disk before its send begins.
+
+A set node is one server process, so a delivery's claim (`claim`, `release`) is kept in this
+process, by file: two workers on one file in one process never send the same message. (The
+studio's PostgreSQL outbox claims in the server, for several processes on one database.)
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
+from showclear.adapters.outbox_common import ATTEMPT_COLUMNS, attempts_from_rows
 from showclear.adapters.sqlite.shared import SharedConnection
 from showclear.ports import Attempts, DeliveryKey
 
 _KEY = "production = ? AND alert = ? AND person = ? AND channel = ?"
+
+
+# (file, production, delivery) held by a worker of this process.
+_claims: set[tuple[str, str, DeliveryKey]] = set()
+_claims_lock = threading.Lock()
 
 
 def _now() -> str:
@@ -22,6 +34,18 @@ def _now() -> str:
 
 
 class SQLiteAlertOutbox(SharedConnection):
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path)
+        self._file = str(Path(path).resolve())
+        self._mine: set[tuple[str, str, DeliveryKey]] = set()
+
+    def close(self) -> None:
+        """Close the connection and drop this object's claims (as a lost session would)."""
+        with _claims_lock:
+            _claims.difference_update(self._mine)
+            self._mine.clear()
+        super().close()
+
     # -- addresses ------------------------------------------------------------------------------
 
     def put_address(self, production: str, fingerprint: str, address: str) -> None:
@@ -52,14 +76,10 @@ class SQLiteAlertOutbox(SharedConnection):
     def attempts(self, production: str) -> dict[DeliveryKey, Attempts]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT alert, person, channel, attempts, in_flight, next_at, last_error "
-                "FROM delivery_attempts WHERE production = ?",
+                f"SELECT {ATTEMPT_COLUMNS} FROM delivery_attempts WHERE production = ?",
                 (production,),
             ).fetchall()
-        return {
-            (int(a), str(p), str(c)): Attempts(int(n), bool(f), nxt, err)
-            for a, p, c, n, f, nxt, err in rows
-        }
+        return attempts_from_rows(rows)
 
     def begin_attempt(self, production: str, key: DeliveryKey, at: str) -> Attempts:
         with self._write() as conn:
@@ -89,3 +109,20 @@ class SQLiteAlertOutbox(SharedConnection):
     def forget(self, production: str, key: DeliveryKey) -> None:
         with self._write() as conn:
             conn.execute(f"DELETE FROM delivery_attempts WHERE {_KEY}", (production, *key))
+
+    # -- claims ---------------------------------------------------------------------------------
+
+    def claim(self, production: str, key: DeliveryKey) -> bool:
+        with _claims_lock:
+            held = (self._file, production, key)
+            if held in _claims:
+                return False
+            _claims.add(held)
+            self._mine.add(held)
+            return True
+
+    def release(self, production: str, key: DeliveryKey) -> None:
+        with _claims_lock:
+            if (held := (self._file, production, key)) in self._mine:
+                self._mine.discard(held)
+                _claims.discard(held)
