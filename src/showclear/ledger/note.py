@@ -351,7 +351,8 @@ def fingerprint(key: NoteVerifier | bytes) -> str:
     """OpenSSH-style fingerprint of the raw Ed25519 public key: "SHA256:" + unpadded base64."""
     raw = key.public_key if isinstance(key, NoteVerifier) else key
     digest = hashlib.sha256(raw).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+    # 32 bytes are 43 base64 digits and one "=" of padding: the one "=" is dropped.
+    return "SHA256:" + base64.b64encode(digest).decode().removesuffix("=")
 
 
 def key_summary(verifier: NoteVerifier) -> str:
