@@ -1,14 +1,17 @@
-"""The verifier's tail reader agrees with a full JSON parse on every canonical envelope."""
+"""The verifier's fast readers: the tail reader agrees with a full JSON parse on every canonical
+envelope; a note's size and root are read off its first lines only when they are canonical."""
 
 from __future__ import annotations
 
+import base64
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from showclear.ledger.canonical import canonical_bytes, envelope
-from showclear.ledger.verifier import _tail_fields
+from showclear.ledger.verifier import _tail_fields, fast_target
 
 # Strings that try to fool a byte search: quotes, backslashes, the key names themselves.
 tricky = st.one_of(
@@ -52,3 +55,28 @@ def test_tail_refuses_what_is_not_an_envelope_tail() -> None:
     assert _tail_fields(good.replace(b'"seq":3', b'"seq":03')) is None
     assert _tail_fields(good.replace(b'"seq":3', b'"seq":true')) is None
     assert _tail_fields(b"[" + good + b"]") is None
+
+
+ROOT_B64 = base64.b64encode(bytes(range(32))).decode()  # 44 characters
+
+
+def test_fast_target_reads_size_and_root_off_a_canonical_note() -> None:
+    note = f"example.org/log\n12\n{ROOT_B64}\n\n\u2014 signer c2lnbmF0dXJl\n"
+    assert fast_target(note, 3, "example.org/log") == (12, ROOT_B64, 3)
+    assert fast_target(note, 3, None) == (12, ROOT_B64, 3)  # no origin to compare
+    assert fast_target(f"o\n0\n{ROOT_B64}\n", 1, "o") == (0, ROOT_B64, 1)  # "0" is canonical
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        f"example.org/other\n12\n{ROOT_B64}\n",  # another log
+        f"example.org/log\n012\n{ROOT_B64}\n",  # not canonical
+        f"example.org/log\n1a\n{ROOT_B64}\n",
+        f"example.org/log\n\u0661\u0662\n{ROOT_B64}\n",  # digits, but not ASCII ones
+        f"example.org/log\n12\n{ROOT_B64[:-1]}\n",  # a root of 43 characters
+        f"example.org/log\n12\n{ROOT_B64}",  # only three lines
+    ],
+)
+def test_fast_target_leaves_any_other_note_to_be_opened_in_full(note: str) -> None:
+    assert fast_target(note, 1, "example.org/log") is None
