@@ -55,6 +55,13 @@ def test_tail_refuses_what_is_not_an_envelope_tail() -> None:
     assert _tail_fields(good.replace(b'"seq":3', b'"seq":03')) is None
     assert _tail_fields(good.replace(b'"seq":3', b'"seq":true')) is None
     assert _tail_fields(b"[" + good + b"]") is None
+    assert _tail_fields(b" " + good) is None  # the right ending alone is not enough
+
+
+def test_tail_reads_the_envelopes_own_type_key_not_one_inside_the_data() -> None:
+    payload = canonical_bytes(envelope("p", 3, "t", 1, "a", "x", {"a": 1, "type": "x"}))
+    assert b',"type":"x"' in payload  # the data's key, before the envelope's own
+    assert _tail_fields(payload) == (3, b"p")
 
 
 ROOT_B64 = base64.b64encode(bytes(range(32))).decode()  # 44 characters

@@ -97,6 +97,11 @@ def test_each_problem_is_told_in_its_own_words(case: str) -> None:
     assert not report.ok and report.message == message
 
 
+def test_a_problem_in_the_events_reports_the_checkpoints_matched_before_it() -> None:
+    report = check(edited_in_place(27), NOTES)  # checkpoints at 10 and 20 matched, 30 not reached
+    assert not report.ok and report.checkpoints_verified == 2
+
+
 def test_a_resigned_history_names_who_signed_it() -> None:
     report = check(ROWS, checkpoints_of(ROWS, SIZES, STRANGER))
     key = f"{STRANGER.name}+{STRANGER.key_id.hex()}"

@@ -323,7 +323,7 @@ def _tail_pattern(wanted: bytes) -> re.Pattern[bytes]:
 
 def _envelope_seq(payload: bytes) -> tuple[int, dict[str, Any]] | None:
     try:
-        text = payload.decode("utf-8")
+        text = payload.decode()
         envelope, end = _raw_decode(text)
     except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
         return None
