@@ -58,6 +58,22 @@ def test_tail_refuses_what_is_not_an_envelope_tail() -> None:
     assert _tail_fields(b" " + good) is None  # the right ending alone is not enough
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"actor":"a","production":"a",1,"seq":3,"type":"t","v":1}',  # no quote before seq
+        b'{"actor":"ab","seq":3,"type":"t","v":1}',  # no production key at all
+        b'{"actor":"a","production":"a","x":"b","seq":3,"type":"t","v":1}',  # another key
+        b'{"actor":"a","production":"","x":"b","seq":3,"type":"t","v":1}',  # ... after ""
+        b'{"actor":"a","production":"a","","seq":3,"type":"t","v":1}',  # ... ending it
+    ],
+)
+def test_tail_leaves_a_production_that_is_not_one_string_to_the_full_parse(
+    payload: bytes,
+) -> None:
+    assert _tail_fields(payload) is None
+
+
 def test_tail_reads_the_envelopes_own_type_key_not_one_inside_the_data() -> None:
     payload = canonical_bytes(envelope("p", 3, "t", 1, "a", "x", {"a": 1, "type": "x"}))
     assert b',"type":"x"' in payload  # the data's key, before the envelope's own
