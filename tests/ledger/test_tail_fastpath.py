@@ -66,12 +66,22 @@ def test_tail_refuses_what_is_not_an_envelope_tail() -> None:
         b'{"actor":"a","production":"a","x":"b","seq":3,"type":"t","v":1}',  # another key
         b'{"actor":"a","production":"","x":"b","seq":3,"type":"t","v":1}',  # ... after ""
         b'{"actor":"a","production":"a","","seq":3,"type":"t","v":1}',  # ... ending it
+        b'{"actor":"a","production":"p","seq":3,"type":"a","b":"c","v":1}',  # a key in the type
+        b'{"actor":"a","production":"p","seq":3,"type":"","b":"c","v":1}',  # ... after ""
+        b'{"actor":"a","production":"p","seq":1000000000000000000,"type":"t","v":1}',  # 19 digits
     ],
 )
 def test_tail_leaves_a_production_that_is_not_one_string_to_the_full_parse(
     payload: bytes,
 ) -> None:
     assert _tail_fields(payload) is None
+
+
+def test_tail_reads_a_version_0_and_a_seq_of_18_digits() -> None:
+    tail = b',"type":"t","v":0}'
+    assert _tail_fields(b'{"actor":"a","production":"p","seq":3' + tail) == (3, b"p")
+    big = b'{"actor":"a","production":"p","seq":999999999999999999' + tail
+    assert _tail_fields(big) == (10**18 - 1, b"p")
 
 
 def test_tail_reads_the_envelopes_own_type_key_not_one_inside_the_data() -> None:
