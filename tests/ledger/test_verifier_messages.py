@@ -116,6 +116,14 @@ def test_an_older_checkpoint_of_another_log_is_opened_and_named() -> None:
     assert report.message == f"checkpoint 1 is for log 'elsewhere', not '{ORIGIN}'"
 
 
+def test_a_witness_of_another_log_is_named() -> None:
+    newest = Checkpoint.parse(NOTES[-1].split("\n\n")[0] + "\n")
+    witness = sign_checkpoint(Checkpoint("elsewhere", newest.size, newest.root_hash), NODE)
+    report = check(ROWS, NOTES, witness=witness)
+    assert not report.ok
+    assert report.message == f"the witness checkpoint is for log 'elsewhere', not '{ORIGIN}'"
+
+
 def test_notes_are_numbered_from_1_and_the_witness_is_0() -> None:
     assert numbered(["a", "b"], "w") == [("a", 1), ("b", 2), ("w", 0)]
     assert numbered(["a"], None) == [("a", 1)]
