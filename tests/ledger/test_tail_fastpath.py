@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from showclear.ledger.canonical import canonical_bytes, envelope
-from showclear.ledger.verifier import _tail_fields, fast_target
+from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
+from showclear.ledger.verifier import _plain_chunk, _tail_fields, fast_target
 
 # Strings that try to fool a byte search: quotes, backslashes, the key names themselves.
 tricky = st.one_of(
@@ -105,6 +105,7 @@ def test_fast_target_reads_size_and_root_off_a_canonical_note() -> None:
     [
         f"example.org/other\n12\n{ROOT_B64}\n",  # another log
         f"example.org/log\n012\n{ROOT_B64}\n",  # not canonical
+        f"example.org/log\n01\n{ROOT_B64}\n",
         f"example.org/log\n1a\n{ROOT_B64}\n",
         f"example.org/log\n\u0661\u0662\n{ROOT_B64}\n",  # digits, but not ASCII ones
         f"example.org/log\n12\n{ROOT_B64[:-1]}\n",  # a root of 43 characters
@@ -113,3 +114,11 @@ def test_fast_target_reads_size_and_root_off_a_canonical_note() -> None:
 )
 def test_fast_target_leaves_any_other_note_to_be_opened_in_full(note: str) -> None:
     assert fast_target(note, 1, "example.org/log") is None
+
+
+def test_a_chunk_of_plain_envelopes_is_recognised_by_their_tails() -> None:
+    """verify_log's fast path without the chunk regex: one tail read per event."""
+    payloads = [canonical_bytes(envelope("p", n, "t", 1, "a", "x", {})) for n in (5, 6, 7)]
+    leaves = [leaf_hash(p) for p in payloads]
+    assert _plain_chunk([5, 6, 7], payloads, leaves, 5, None)
+    assert not _plain_chunk([4, 5, 6], payloads, leaves, 4, None)  # the tails say 5, 6, 7
