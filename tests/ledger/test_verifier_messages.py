@@ -58,6 +58,10 @@ CASES: dict[str, tuple[list[EventRow], list[str], str]] = {
     "rehashed": (rehashed(17), NOTES,
                  "checkpoint 2 (size 20) does not match the log: events 11 to 20 were changed "
                  "after it was signed (their stored hashes were recomputed to hide it)"),
+    "rehashed-first": (rehashed(1), NOTES,  # no checkpoint matches at all
+                       "checkpoint 1 (size 10) does not match the log: events 1 to 10 were "
+                       "changed after it was signed (their stored hashes were recomputed to hide "
+                       "it)"),
     "rehashed-one": (rehashed(11), checkpoints_of(ROWS, [10, 11]),
                      "checkpoint 2 (size 11) does not match the log: event 11 was changed after "
                      "it was signed (their stored hashes were recomputed to hide it)"),
