@@ -118,11 +118,11 @@ def recorded_dispositions(state: State, cmd: Command) -> Finding | None:
             return None
         named = " and ".join(gone)  # "firearm g1", or "firearm g1 and lot b1"
         if len(gone) == 1:
-            left = "has left the production (disposed of): it is never used or moved again."
+            fate = "has left the production (disposed of): it is never used or moved again."
         else:
-            left = "have left the production (disposed of): neither is used or moved again."
+            fate = "have left the production (disposed of): neither is used or moved again."
         return Finding(
-            f"{named[0].upper()}{named[1:]} {left}",
+            f"{named[0].upper()}{named[1:]} {fate}",
             "Use another firearm or lot; its history stays on the record.",
         )
     if isinstance(cmd, Dispose):
