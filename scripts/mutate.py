@@ -276,17 +276,19 @@ def main(argv: Sequence[str]) -> int:
         if r.returncode:
             print(f"mutmut failed on {glob} (exit status {r.returncode})")
             return r.returncode
-        # mutmut's time limit is wall-clock time, so on a loaded machine a mutant whose tests
-        # merely ran slowly is reported as a timeout (counted as killed). Each is run once
-        # more, alone, with 15 s more allowed; one that runs out of time again stays a timeout.
-        slow = _timed_out([glob])
-        if slow:
-            print(f"\n== {len(slow)} timeouts of {glob}, run again one at a time", flush=True)
-            again = [sys.executable, __file__, "--mutmut", "run", "--max-children", "1", *slow]
-            r = subprocess.run(again, cwd=ROOT, env={**os.environ, PATIENCE: "15"})
-            if r.returncode:
-                print(f"mutmut failed on the timeouts of {glob} (exit status {r.returncode})")
-                return r.returncode
+    # A mutant that runs out of time is counted as killed, but its tests may merely have run
+    # slowly (a fast path switched off, a busy machine). Each is run once more, alone,
+    # with 15 s more allowed; one that runs out of time again stays a timeout. Once, after
+    # every module: a run with another time allowance makes mutmut forget every timeout it
+    # recorded (in every module), so a re-run between two modules would be undone by the next.
+    slow = _timed_out(globs)
+    if slow:
+        print(f"\n== {len(slow)} timeouts, run again one at a time", flush=True)
+        again = [sys.executable, __file__, "--mutmut", "run", "--max-children", "1", *slow]
+        r = subprocess.run(again, cwd=ROOT, env={**os.environ, PATIENCE: "15"})
+        if r.returncode:
+            print(f"mutmut failed on the timeouts (exit status {r.returncode})")
+            return r.returncode
     print(f"\nmutation run: {time.monotonic() - started:.0f} s")
     return 0 if report(globs) else 1
 

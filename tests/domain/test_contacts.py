@@ -85,7 +85,7 @@ def test_a_fingerprint_must_be_64_lowercase_hex_with_its_masked_form(
         fields["shown"] = shown
     out = d.run("set_contact", "prod", extra=True, **fields)
     assert out.verdict == "refused"
-    assert "Send the address itself" in out.message
+    assert out.message == "Send the address itself (address); the node records its fingerprint."
 
 
 def test_masks_and_fingerprints() -> None:

@@ -33,8 +33,11 @@ def test_c03_an_armorer_who_is_also_1st_ad_or_safety_cannot_witness_their_own_ha
     out = d.issue(witnesses=["lead", "arm"])
     assert out.verdict == "refused" and out.rules == ("SC-C03",)
     # The words say why her own PIN does not count (not "no 1st AD confirmed").
-    assert "arm makes the handover and so cannot also witness it" in out.message
-    assert "no 1st AD or safety supervisor confirmed as a witness" not in out.message
+    (c03,) = out.decision.violations
+    assert c03.reason == (
+        "Handover not witnessed: arm makes the handover and so cannot also witness it; no other "
+        "1st AD or safety supervisor confirmed."
+    )
     # Near miss: the same handover witnessed by the 1st AD, who is someone else.
     assert d.issue(witnesses=["lead", "ad"]).verdict == "accepted"
 

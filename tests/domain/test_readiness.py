@@ -271,6 +271,14 @@ def test_m04_classes_are_compared_exactly(classes: list[str]) -> None:
     assert d.issue(firearm="rifle").rules == ("SC-M04",)
 
 
+def test_m04_names_the_classes_the_armorer_holds_in_words() -> None:
+    d = classed_day(["short_barrel", "automatic"])
+    (m04,) = [v for v in d.issue(firearm="rifle").decision.violations if v.rule == "SC-M04"]
+    assert m04.reason == (
+        "rifle is a rifle; the armorer on duty, arm, is licensed for: automatic, short barrel."
+    )
+
+
 def test_m04_near_miss_an_unclassed_firearm_needs_no_class() -> None:
     d = classed_day(["handgun"])
     d.ok("register_firearm", firearm="plain", kind="blank_firing", caliber="9mm")

@@ -127,7 +127,23 @@ def test_v02_a_firearm_and_a_lot_both_gone(ready: Day) -> None:
     ready.ok("dispose", lot="b1", how="returned", to="vendor-b", count=50)
     ready.ok("verify_rounds", lot="d1", count=6, method="visual")
     out = ready.run("load", firearm="g1", lot="b1", rounds=1)
-    assert "Firearm g1 and lot b1 has left the production (disposed of)" in out.message
+    (v02,) = [v for v in out.decision.violations if v.rule == "SC-V02"]
+    assert v02.reason == (
+        "Firearm g1 and lot b1 have left the production (disposed of): neither is used or moved "
+        "again."
+    )
+    assert v02.next_step == "Use another firearm or lot; its history stays on the record."
+
+
+def test_v02_a_gone_item_is_named_by_its_id_as_written(ready: Day) -> None:
+    """Only the sentence's first letter is capitalised: an ID keeps its own letters."""
+    ready.ok("register_firearm", firearm="AK-7", kind="non_firing", caliber="-")
+    ready.ok("dispose", firearm="AK-7", how="returned", to="vendor-a")
+    out = ready.run("secure", firearm="AK-7", container="safe1")
+    (v02,) = [v for v in out.decision.violations if v.rule == "SC-V02"]
+    assert v02.reason == (
+        "Firearm AK-7 has left the production (disposed of): it is never used or moved again."
+    )
 
 
 @pytest.mark.parametrize("left", [8, 9])
@@ -163,8 +179,17 @@ def test_m04_a_classed_firearm_with_no_day_running() -> None:
     d.ok("register_firearm", firearm="rev", kind="real_firing", caliber=".38", class_="handgun")
     out = d.run("load", firearm="rev", lot="d1", rounds=6)
     assert "SC-M04" in out.rules
-    assert "rev is a handgun and no armorer is on duty to hold a licence for it." in out.message
-    assert "Start the day with an armorer licensed for this class." in out.message
+    (m04,) = [v for v in out.decision.violations if v.rule == "SC-M04"]
+    assert m04.reason == "rev is a handgun and no armorer is on duty to hold a licence for it."
+    assert m04.next_step == "Start the day with an armorer licensed for this class."
+
+
+def test_m04_with_no_day_names_a_two_word_class_in_words() -> None:
+    d = cast_day()
+    d.ok("register_firearm", firearm="sbs", kind="real_firing", caliber="12", class_="short_barrel")
+    out = d.run("issue", firearm="sbs", to="lead", setup="s1", shown=True, witnesses=["lead"])
+    (m04,) = [v for v in out.decision.violations if v.rule == "SC-M04"]
+    assert m04.reason == "sbs is a short barrel and no armorer is on duty to hold a licence for it."
 
 
 def test_m02_training_is_judged_on_the_days_date_after_midnight() -> None:

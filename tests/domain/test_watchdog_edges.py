@@ -8,7 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from showclear.domain import Event, State
-from showclear.domain.watchdogs import due
+from showclear.domain.watchdogs import (
+    break_recall,
+    concern_overdue,
+    due,
+    rental_overdue,
+    return_after_use,
+)
 
 from .conftest import Day, ready_day
 
@@ -100,3 +106,39 @@ def test_due_stamps_alerts_with_the_given_text_or_the_instant() -> None:
     assert {e.at for e in due(state, now, "2024-03-04T09:00:00-07:00")} == {
         "2024-03-04T09:00:00-07:00"
     }
+
+
+# `due` checks the earliest deadline before it asks any watchdog, so at an exact deadline it
+# never reaches one. A watchdog also runs when another, earlier deadline has passed: each is
+# asked directly here, at its own deadline, where it must still be quiet.
+
+
+def test_c07_at_its_first_deadline_the_return_watch_is_quiet() -> None:
+    state = two_firearms_out().state
+    first = state.watches[0].first
+    assert return_after_use(state, first, "t") == []
+    assert rules_of(return_after_use(state, first + TICK, "t")) == ["SC-C07", "SC-C07"]
+
+
+def test_c08_at_its_deadline_the_break_recall_is_quiet(ready: Day) -> None:
+    ready.ok("call_break", "ad", kind="meal")
+    state = ready.state
+    assert state.brk is not None
+    assert break_recall(state, state.brk.secure_deadline, "t") == []
+    assert rules_of(break_recall(state, state.brk.secure_deadline + TICK, "t")) == ["SC-C08"]
+
+
+def test_s06_at_its_deadline_the_concern_watch_is_quiet(ready: Day) -> None:
+    ready.ok("report_concern", "lead", concern="c1", text="the door sticks")
+    state = ready.state
+    deadline = state.concerns["c1"].deadline
+    assert concern_overdue(state, deadline, "t") == []
+    assert rules_of(concern_overdue(state, deadline + TICK, "t")) == ["SC-S06"]
+
+
+def test_v04_on_its_due_date_a_rental_is_not_overdue() -> None:
+    state = rentals(("r1", "2024-03-10", "vendor-a"))
+    zone = state.now.tzinfo if state.now else None
+    assert rental_overdue(state, datetime(2024, 3, 10, 23, 59, 59, tzinfo=zone), "t") == []
+    late = rental_overdue(state, datetime(2024, 3, 11, tzinfo=zone), "t")
+    assert rules_of(late) == ["SC-V04"]

@@ -5,6 +5,7 @@ these pin what a refusal says and the choice among lines."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -70,13 +71,22 @@ def test_cosigner_keys_refused_in_their_own_words() -> None:
     assert refusal(KeyFormatError, parse, broken) == (
         f"verifier key {broken!r} is not <name>+<hex>+<base64>"
     )
-    not_hex = f"{name}+0000000g+{key}"
-    assert refusal(KeyFormatError, parse, not_hex) == (
-        f"verifier key {not_hex!r} is not <name>+<hex>+<base64>"
+    # Inserted, not replacing a digit: a lenient decoder would skip it and read the key.
+    inserted = f"{name}+{key_id}+{key[:6]}!{key[6:]}"
+    assert refusal(KeyFormatError, parse, inserted) == (
+        f"verifier key {inserted!r} is not <name>+<hex>+<base64>"
     )
-    assert refusal(KeyFormatError, parse, f"{name}+{key_id}0+{key}") == (
-        f"key ID {key_id}0 does not match cosigner key {name!r}"
+    assert refusal(KeyFormatError, parse, f"{name}+0000000g+{key}") == (
+        "key ID '0000000g' is not 8 hex digits"
     )
+    for wrong_length in (key_id[:-1], key_id + "0", key_id[:-2]):
+        assert refusal(KeyFormatError, parse, f"{name}+{wrong_length}+{key}") == (
+            f"key ID {wrong_length!r} is not 8 hex digits"
+        )
+    assert refusal(KeyFormatError, parse, f"{name}+00000000+{key}") == (
+        f"key ID 00000000 does not match cosigner key {name!r}"
+    )
+    assert parse(f"{name}+{key_id.upper()}+{key}") == STUDIO.verifier  # hex in either case
     assert refusal(KeyFormatError, parse, f"{name}+{key_id}+") == (
         f"{name}: not an Ed25519 cosignature (type 0x04) verifier key (empty)"
     )
@@ -91,6 +101,14 @@ def test_only_the_named_cosigner_verifies_its_lines() -> None:
     assert STUDIO.verifier.verify(BODY, cosig)
     renamed = CosignatureVerifier("studio.example/other", STUDIO.verifier.public_key)
     assert not renamed.matches(cosig) and not renamed.verify(BODY, cosig)
+
+
+def test_a_cosignature_under_another_name_or_key_id_is_not_the_cosigners() -> None:
+    """The signed message does not name the cosigner: the line's name and key ID must both match."""
+    cosig = STUDIO.cosign(BODY, T0)
+    for changed in (replace(cosig, name=OTHER.name), replace(cosig, key_id=bytes(4))):
+        assert not STUDIO.verifier.matches(changed)
+        assert not STUDIO.verifier.verify(BODY, changed)
 
 
 def test_refusals_name_the_cosigner_and_the_time() -> None:

@@ -8,6 +8,7 @@ text is empty, a signature line repeated before another trusted key's.
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.hashing import EMPTY_ROOT
 from showclear.ledger.note import (
+    MAX_SIGNATURES,
     BadSignatureError,
     KeyFormatError,
     MalformedNoteError,
@@ -23,6 +25,8 @@ from showclear.ledger.note import (
     NoteVerifier,
     UnknownKeyError,
     cosign_note,
+    fingerprint,
+    key_summary,
     open_checkpoint,
     open_note,
     parse_note,
@@ -61,6 +65,8 @@ def test_verifier_keys_refused_in_their_own_words() -> None:
     not_base64 = "verifier key is not base64"
     assert refusal(KeyFormatError, parse, f"{name}+{key_id}+{key[:10]}!{key[11:]}") == not_base64
     assert refusal(KeyFormatError, parse, f"{name}+{key_id}+{key[:10]}é{key[11:]}") == not_base64
+    # Inserted, not replacing a digit: a lenient decoder would skip it and read the key.
+    assert refusal(KeyFormatError, parse, f"{name}+{key_id}+{key[:10]}!{key[10:]}") == not_base64
     typed = base64.b64encode(b"\x04" + NODE.verifier.public_key).decode()
     assert refusal(KeyFormatError, parse, f"{name}+{key_id}+{typed}") == (
         "verifier key is not an Ed25519 (type 0x01) key"
@@ -90,6 +96,9 @@ def test_signer_keys_refused_in_their_own_words() -> None:
     assert refusal(KeyFormatError, parse, GO_SKEY.replace("+KEY+", "+KEYS+")) == shape
     not_base64 = "signer key is not base64"
     assert refusal(KeyFormatError, parse, f"PRIVATE+KEY+{name}+{key_id}+{seed[:5]}!{seed[6:]}") == (
+        not_base64
+    )
+    assert refusal(KeyFormatError, parse, f"PRIVATE+KEY+{name}+{key_id}+{seed[:5]}!{seed[5:]}") == (
         not_base64
     )
     wrong = "signer key is not an Ed25519 (type 0x01) seed"
@@ -152,6 +161,56 @@ def test_parsing_refuses_in_its_own_words() -> None:
     signature = note[note.rindex("\n\n") + 2 :]
     body, signatures = parse_note("\n\n" + signature)
     assert body == "\n" and [s.name for s in signatures] == [NODE.name]
+
+
+def test_a_bad_signature_line_is_refused_in_its_own_words() -> None:
+    note = sign_note(BODY, NODE)
+    line = note[note.rindex("\n\n") + 2 : -1]
+    name, blob = line.removeprefix("\u2014 ").split(" ")
+
+    def refused(bad: str) -> str:
+        return refusal(MalformedNoteError, parse_note, f"{BODY}\n{bad}\n")
+
+    assert refused(f"- {name} {blob}") == (
+        f"signature line does not start with an em dash: '- {name} {blob}'"
+    )
+    assert refused(f"\u2014 {name}") == f"malformed signature line: '\u2014 {name}'"
+    # The key name ends at the first space: what follows is the signature, here not base64.
+    assert (
+        refused(f"\u2014 {name} x {blob}") == f"signature is not base64: '\u2014 {name} x {blob}'"
+    )
+    # A character outside base64 inside the signature is refused, never skipped.
+    junk = f"\u2014 {name} {blob[:8]}!{blob[8:]}"
+    assert refused(junk) == f"signature is not base64: {junk!r}"
+    assert refused(f"\u2014 {name} AAAA") == f"signature too short: '\u2014 {name} AAAA'"
+
+
+def test_a_signature_line_holds_a_key_id_and_at_least_one_byte() -> None:
+    four, five = (base64.b64encode(bytes(range(n))).decode() for n in (4, 5))
+    assert refusal(MalformedNoteError, parse_note, f"{BODY}\n\u2014 k {four}\n") == (
+        f"signature too short: '\u2014 k {four}'"
+    )
+    (sig,) = parse_note(f"{BODY}\n\u2014 k {five}\n")[1]
+    assert (sig.name, sig.key_id, sig.signature) == ("k", bytes(range(4)), b"\x04")
+
+
+def test_a_note_carries_at_most_100_signatures() -> None:
+    line = sign_note(BODY, NODE)[len(BODY) + 1 :]
+    body, signatures = parse_note(BODY + "\n" + line * MAX_SIGNATURES)
+    assert body == BODY and len(signatures) == MAX_SIGNATURES == 100
+    assert refusal(MalformedNoteError, parse_note, BODY + "\n" + line * 101) == (
+        "note has more than 100 signatures"
+    )
+
+
+def test_a_key_fingerprint_is_the_unpadded_base64_of_the_raw_keys_sha256() -> None:
+    verifier = NoteSigner.from_skey(GO_SKEY).verifier
+    expected = "SHA256:x6nVQfEWroKLaT7oyJSCu+PseG+qHfFZZ3vWUVA5Tw8"
+    digest = base64.b64encode(hashlib.sha256(verifier.public_key).digest()).decode()
+    assert expected == "SHA256:" + digest[:43] and digest[43:] == "="
+    assert fingerprint(verifier) == expected
+    assert fingerprint(verifier.public_key) == expected  # the raw key gives the same
+    assert key_summary(verifier) == f"PeterNeumann {expected} (key ID c74f20a3)"
 
 
 def test_a_repeated_line_does_not_stop_the_next_trusted_signature_being_checked() -> None:

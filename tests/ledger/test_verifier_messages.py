@@ -27,7 +27,7 @@ from test_verifier import (
 from showclear.ledger.canonical import leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.note import cosign_note, sign_checkpoint
-from showclear.ledger.verifier import EventRow, LogReport, coverage, verify_log
+from showclear.ledger.verifier import EventRow, LogReport, coverage, numbered, verify_log
 
 
 def edited_in_place(at: int) -> list[EventRow]:
@@ -58,6 +58,10 @@ CASES: dict[str, tuple[list[EventRow], list[str], str]] = {
     "rehashed": (rehashed(17), NOTES,
                  "checkpoint 2 (size 20) does not match the log: events 11 to 20 were changed "
                  "after it was signed (their stored hashes were recomputed to hide it)"),
+    "rehashed-first": (rehashed(1), NOTES,  # no checkpoint matches at all
+                       "checkpoint 1 (size 10) does not match the log: events 1 to 10 were "
+                       "changed after it was signed (their stored hashes were recomputed to hide "
+                       "it)"),
     "rehashed-one": (rehashed(11), checkpoints_of(ROWS, [10, 11]),
                      "checkpoint 2 (size 11) does not match the log: event 11 was changed after "
                      "it was signed (their stored hashes were recomputed to hide it)"),
@@ -95,6 +99,38 @@ def test_each_problem_is_told_in_its_own_words(case: str) -> None:
     rows, notes, message = CASES[case]
     report = check(rows, notes)
     assert not report.ok and report.message == message
+
+
+def test_a_problem_in_the_events_reports_the_checkpoints_matched_before_it() -> None:
+    report = check(edited_in_place(27), NOTES)  # checkpoints at 10 and 20 matched, 30 not reached
+    assert not report.ok and report.checkpoints_verified == 2
+
+
+def test_an_older_checkpoint_is_read_for_its_size_and_root_not_opened() -> None:
+    """By default only the newest checkpoint's signature is checked (`deep` checks them all)."""
+    report = check(ROWS, [*checkpoints_of(ROWS, [10], STRANGER), *NOTES[1:]])
+    assert report.ok and report.signatures_verified == 1
+
+
+def test_an_older_checkpoint_of_another_log_is_opened_and_named() -> None:
+    first = Checkpoint.parse(NOTES[0].split("\n\n")[0] + "\n")
+    elsewhere = sign_checkpoint(Checkpoint("elsewhere", first.size, first.root_hash), NODE)
+    report = check(ROWS, [elsewhere, *NOTES[1:]])
+    assert not report.ok
+    assert report.message == f"checkpoint 1 is for log 'elsewhere', not '{ORIGIN}'"
+
+
+def test_a_witness_of_another_log_is_named() -> None:
+    newest = Checkpoint.parse(NOTES[-1].split("\n\n")[0] + "\n")
+    witness = sign_checkpoint(Checkpoint("elsewhere", newest.size, newest.root_hash), NODE)
+    report = check(ROWS, NOTES, witness=witness)
+    assert not report.ok
+    assert report.message == f"the witness checkpoint is for log 'elsewhere', not '{ORIGIN}'"
+
+
+def test_notes_are_numbered_from_1_and_the_witness_is_0() -> None:
+    assert numbered(["a", "b"], "w") == [("a", 1), ("b", 2), ("w", 0)]
+    assert numbered(["a"], None) == [("a", 1)]
 
 
 def test_a_resigned_history_names_who_signed_it() -> None:

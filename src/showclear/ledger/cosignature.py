@@ -43,6 +43,7 @@ from showclear.ledger.note import (
     NoteError,
     NoteSignature,
     NoteVerifier,
+    key_id_from_hex,
     parse_note,
 )
 
@@ -140,10 +141,10 @@ class CosignatureVerifier:
         if len(parts) != 3:
             raise KeyFormatError("verifier key must look like <name>+<key id>+<key>")
         name, id_hex, key_b64 = parts
+        wanted_id = key_id_from_hex(id_hex)
         try:
             typed_key = base64.b64decode(key_b64, validate=True)
-            wanted_id = bytes.fromhex(id_hex) if len(id_hex) == 8 else b""
-        except ValueError as e:  # not base64 or hex, or not ASCII
+        except ValueError as e:  # not base64, or not ASCII
             raise KeyFormatError(f"verifier key {vkey!r} is not <name>+<hex>+<base64>") from e
         if not typed_key or typed_key[0] != ALG_COSIGNATURE_ED25519:
             kind = f"type 0x{typed_key[0]:02x}" if typed_key else "empty"
@@ -158,7 +159,7 @@ class CosignatureVerifier:
     def vkey(self) -> str:
         """The verifier key string to publish (safe to share)."""
         typed = bytes([ALG_COSIGNATURE_ED25519]) + self.public_key
-        return f"{self.name}+{self.key_id.hex()}+{base64.b64encode(typed).decode('ascii')}"
+        return f"{self.name}+{self.key_id.hex()}+{base64.b64encode(typed).decode()}"
 
     def matches(self, cosignature: Cosignature) -> bool:
         return cosignature.name == self.name and cosignature.key_id == self.key_id

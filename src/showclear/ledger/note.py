@@ -51,6 +51,7 @@ __all__ = [
     "fingerprint",
     "is_valid_key_name",
     "key_id",
+    "key_id_from_hex",
     "key_summary",
     "open_checkpoint",
     "open_note",
@@ -100,6 +101,13 @@ def key_id(name: str, public_key: bytes) -> bytes:
     return digest.digest()[:4]
 
 
+def key_id_from_hex(id_hex: str) -> bytes:
+    """A key ID as a verifier key writes it: exactly 8 hex digits, in either case."""
+    if len(id_hex) != 8 or any(ch not in "0123456789abcdefABCDEF" for ch in id_hex):
+        raise KeyFormatError(f"key ID {id_hex!r} is not 8 hex digits")
+    return bytes.fromhex(id_hex)
+
+
 def _raw_public_key(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
@@ -135,8 +143,7 @@ class NoteVerifier:
         if len(parts) != 3:
             raise KeyFormatError("verifier key must look like <name>+<key id>+<key>")
         name, id_hex, key_b64 = parts
-        if len(id_hex) != 8 or any(ch not in "0123456789abcdefABCDEF" for ch in id_hex):
-            raise KeyFormatError(f"key ID {id_hex!r} is not 8 hex digits")
+        wanted_id = key_id_from_hex(id_hex)
         try:
             typed_key = base64.b64decode(key_b64, validate=True)
         except ValueError as e:  # not base64, or not ASCII
@@ -144,7 +151,7 @@ class NoteVerifier:
         if not typed_key or typed_key[0] != ALG_ED25519:
             raise KeyFormatError("verifier key is not an Ed25519 (type 0x01) key")
         verifier = cls(name, typed_key[1:])
-        if verifier.key_id != bytes.fromhex(id_hex):
+        if verifier.key_id != wanted_id:
             raise KeyFormatError(f"key ID {id_hex} does not match key {name!r}")
         return verifier
 
@@ -351,7 +358,8 @@ def fingerprint(key: NoteVerifier | bytes) -> str:
     """OpenSSH-style fingerprint of the raw Ed25519 public key: "SHA256:" + unpadded base64."""
     raw = key.public_key if isinstance(key, NoteVerifier) else key
     digest = hashlib.sha256(raw).digest()
-    return "SHA256:" + base64.b64encode(digest).decode("ascii").rstrip("=")
+    # 32 bytes are 43 base64 digits and one "=" of padding: the one "=" is dropped.
+    return "SHA256:" + base64.b64encode(digest).decode().removesuffix("=")
 
 
 def key_summary(verifier: NoteVerifier) -> str:

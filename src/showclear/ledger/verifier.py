@@ -323,7 +323,7 @@ def _tail_pattern(wanted: bytes) -> re.Pattern[bytes]:
 
 def _envelope_seq(payload: bytes) -> tuple[int, dict[str, Any]] | None:
     try:
-        text = payload.decode("utf-8")
+        text = payload.decode()
         envelope, end = _raw_decode(text)
     except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
         return None
@@ -361,7 +361,8 @@ def _classify_wrong_seq(position: int, seq: int, rest: Iterator[EventRow]) -> _P
             f"events from {position} on are out of order",
         )
     if position not in later:
-        missing_to = min((s for s in later if s > position), default=seq) - 1
+        # Never empty: seq itself is in `later`, and seq > position here (seq != position).
+        missing_to = min(s for s in later if s > position) - 1
         span = (
             f"event {position} is"
             if missing_to == position

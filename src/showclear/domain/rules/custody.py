@@ -104,19 +104,18 @@ def only_the_custodian_hands_on(state: State, cmd: Command) -> Finding | None:
 def _disposed_from_the_armory(state: State, cmd: Dispose) -> Finding | None:
     """DRILLS.md: an item leaves from the armory's hands (with no day running, the hands of the
     armorer disposing of it), never from a container or from anyone else."""
-    kind, ident = ("firearm", cmd.firearm) if cmd.firearm is not None else ("lot", str(cmd.lot))
-    holder = state.firearms[ident].custodian if kind == "firearm" else state.lots[ident].custodian
+    kind, ident = ("Firearm", cmd.firearm) if cmd.firearm is not None else ("Lot", str(cmd.lot))
+    holder = state.firearms[ident].custodian if kind == "Firearm" else state.lots[ident].custodian
     if state.holds(cmd.actor, holder):
         return None
     if holder.kind == "container":
         return Finding(
-            f"{kind.title()} {ident} is locked in container {holder.id}: it leaves from the "
+            f"{kind} {ident} is locked in container {holder.id}: it leaves from the "
             "armorer's hands.",
             f"Retrieve {ident} from {holder.id} first.",
         )
     return Finding(
-        f"{kind.title()} {ident} is held by {holder}, not by {cmd.actor}: only the armory hands "
-        "it on.",
+        f"{kind} {ident} is held by {holder}, not by {cmd.actor}: only the armory hands it on.",
         f"Get {ident} back to the armory first.",
     )
 

@@ -116,9 +116,13 @@ def recorded_dispositions(state: State, cmd: Command) -> Finding | None:
         gone = _gone(state, cmd)
         if not gone:
             return None
+        named = " and ".join(gone)  # "firearm g1", or "firearm g1 and lot b1"
+        if len(gone) == 1:
+            fate = "has left the production (disposed of): it is never used or moved again."
+        else:
+            fate = "have left the production (disposed of): neither is used or moved again."
         return Finding(
-            f"{' and '.join(gone).capitalize()} has left the production (disposed of): it is never "
-            "used or moved again.",
+            f"{named[0].upper()}{named[1:]} {fate}",
             "Use another firearm or lot; its history stays on the record.",
         )
     if isinstance(cmd, Dispose):

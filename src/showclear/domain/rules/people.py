@@ -64,7 +64,8 @@ def licensed_for_the_class(state: State, cmd: Command) -> Finding | None:
         return None
     if state.day is None:
         return Finding(
-            f"{f.id} is a {f.firearm_class} and no armorer is on duty to hold a licence for it.",
+            f"{f.id} is a {f.firearm_class.replace('_', ' ')} and no armorer is on duty to hold a "
+            "licence for it.",
             "Start the day with an armorer licensed for this class.",
         )
     armorer = state.day.armorer
@@ -72,7 +73,7 @@ def licensed_for_the_class(state: State, cmd: Command) -> Finding | None:
     if covered is None or f.firearm_class in covered:
         return None
     # Never empty: SC-M01 starts a day only with an armorer licence valid that day.
-    held = ", ".join(sorted(covered))
+    held = ", ".join(sorted(c.replace("_", " ") for c in covered))
     return Finding(
         f"{f.id} is a {f.firearm_class.replace('_', ' ')}; the armorer on duty, {armorer}, is "
         f"licensed for: {held}.",
