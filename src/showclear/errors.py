@@ -245,8 +245,10 @@ class WrittenByAnotherNode(Conflict):
         "recorded."
     )
 
-    def __init__(self, production: str, writer: str, **extra: Any) -> None:
-        super().__init__(
+    @classmethod
+    def naming(cls, production: str, writer: str) -> WrittenByAnotherNode:
+        """The refusal for `production`, written by the node named `writer`."""
+        return cls(
             f"Production {production!r} is written by set node {writer}; this server keeps a "
             "read-only copy of it and recorded nothing. Make the change on that set node. If "
             "that node is lost, a studio administrator moves the writer together with the "
@@ -254,10 +256,7 @@ class WrittenByAnotherNode(Conflict):
             f"{production} --key NEW.vkey --admin ADMIN --armorer ARMORER --reason REASON.",
             production=production,
             writer=writer,
-            **extra,
         )
-        self.production = production
-        self.writer = writer
 
 
 class Unavailable(ShowClearError):

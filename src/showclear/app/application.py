@@ -310,7 +310,7 @@ class Application:
             return
         writer = self.written_by(production)
         if writer is not None:
-            raise WrittenByAnotherNode(production, writer)
+            raise WrittenByAnotherNode.naming(production, writer)
 
     # -- reading ------------------------------------------------------------------------------
 
