@@ -38,13 +38,13 @@ from showclear.adapters.notify import Security, SmtpSender, senders
 from showclear.adapters.sqlite.outbox import SQLiteAlertOutbox
 from showclear.adapters.sqlite.signin import SQLiteSignInStore
 from showclear.adapters.sqlite.store import SQLiteEventStore
-from showclear.app.application import Application
+from showclear.app.application import Application, WrittenBy
 from showclear.app.clock import Clock, local_now
 from showclear.app.delivery import Deliverer, RetryPolicy
 from showclear.app.ledger import ORIGIN_META_KEY, LedgerNode, open_ledger
 from showclear.app.service import Service
 from showclear.app.signin import Auth, LockoutHook, PinSetHook
-from showclear.app.studio import StudioWitness
+from showclear.app.studio import StudioWitness, node_name
 from showclear.app.studio_board import StudioBoard, signin_hooks
 from showclear.app.sync import KeptCosignatures, Syncer, SyncLoop, trusted_studio_key
 from showclear.app.timer import DEFAULT_INTERVAL, WatchdogTimer, WrittenElsewhere
@@ -284,7 +284,6 @@ class Alerts:
 
     timer: WatchdogTimer
     deliverer: Deliverer | None
-    writers: StudioRecords | None = None  # a node on PostgreSQL: who writes each production
 
     def start(self) -> None:
         if self.deliverer is not None:
@@ -292,13 +291,9 @@ class Alerts:
         self.timer.start()
 
     def stop(self) -> None:
-        try:
-            self.timer.stop()
-            if self.deliverer is not None:
-                self.deliverer.stop()
-        finally:
-            if self.writers is not None:
-                self.writers.close()
+        self.timer.stop()
+        if self.deliverer is not None:
+            self.deliverer.stop()
 
 
 @dataclass
@@ -313,6 +308,7 @@ class Node:
     studio: StudioBoard | None = None  # a node on PostgreSQL: the studio dashboard
     outbox: AlertOutbox | None = None
     alerts: Alerts | None = None
+    writers: StudioRecords | None = None  # a node on PostgreSQL: who writes each production
 
     @property
     def service(self) -> Service:
@@ -321,7 +317,7 @@ class Node:
     def start_alerts(self, settings: AlertSettings) -> Alerts:
         """Start the watchdog timer and (unless delivery is off) the delivery worker; they stop
         when the node closes. The web app does this for `showclear serve`."""
-        writers, elsewhere = self._written_elsewhere()
+        elsewhere = self._written_elsewhere()
         deliverer = None
         if settings.mode != "off" and self.outbox is not None:
             smtp = None
@@ -333,25 +329,23 @@ class Node:
                                   retry=settings.retry, poll=settings.poll,
                                   written_elsewhere=elsewhere)  # fmt: skip
         timer = WatchdogTimer(self.app, settings.tick_interval, written_elsewhere=elsewhere)
-        self.alerts = Alerts(timer, deliverer, writers)
+        self.alerts = Alerts(timer, deliverer)
         self.alerts.start()
         return self.alerts
 
-    def _written_elsewhere(self) -> tuple[StudioRecords | None, WrittenElsewhere | None]:
+    def _written_elsewhere(self) -> WrittenElsewhere | None:
         """On the studio's PostgreSQL: the productions a set node is enrolled to write (the
         studio holds them by the node's pushes; their alerts are raised and sent by that node),
         unless the enrolled key is this node's own."""
-        if self.url is None or self.url.conninfo is None:
-            return None, None
-        from showclear.adapters.postgres.studio import PostgresStudioRecords
-
-        records = PostgresStudioRecords(self.url.conninfo)
-        own = self.ledger.verifier.vkey() if self.ledger is not None else None
+        records = self.writers
+        if records is None:
+            return None
+        own = _own_key(self.ledger)
 
         def elsewhere() -> set[str]:
             return {w.production for w in records.writers() if w.node_key != own}
 
-        return records, elsewhere
+        return elsewhere
 
     def close(self) -> None:
         """Stop the alert threads, sign what is committed and stop the checkpointer, then close
@@ -364,6 +358,8 @@ class Node:
             steps.append(self.outbox.close)
         if self.studio is not None:
             steps.append(self.studio.close)
+        if self.writers is not None:
+            steps.append(self.writers.close)
         if self.ledger is not None:
             steps.append(self.ledger.close)
         if self.auth is not None:
@@ -386,6 +382,26 @@ class Node:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _own_key(ledger: LedgerNode | None) -> str | None:
+    return ledger.verifier.vkey() if ledger is not None else None
+
+
+def _written_by(records: StudioRecords, own: str | None) -> WrittenBy:
+    """Who writes a production when it is not this node (the studio's `Application` guard).
+
+    Read at every check, not cached: one indexed row per batch of commands, and a cache would
+    let the studio append in the moments after an enrolment (forking the record the node
+    pushes next), while a move of the writer to this node must lift the refusal at once."""
+
+    def written_by(production: str) -> str | None:
+        writer = records.writer(production)
+        if writer is None or writer.node_key == own:
+            return None
+        return node_name(writer.node_key)
+
+    return written_by
 
 
 def open_node(
@@ -435,14 +451,21 @@ def open_node(
         raise
     service = Service(backend, ledger=ledger_node)
     # After the store: its tables are migrated by then.
+    outbox: AlertOutbox | None = None
+    records: StudioRecords | None = None
     try:
         outbox = _alert_outbox(url)
+        if url.conninfo is not None:
+            from showclear.adapters.postgres.studio import PostgresStudioRecords
+
+            records = PostgresStudioRecords(url.conninfo)
     except BaseException:
-        Node(Application(service, writer=writer), None, ledger_node, backend, url).close()
+        bare = Application(service, writer=writer)
+        Node(bare, None, ledger_node, backend, url, None, outbox).close()
         raise
-    app = Application(
-        service, backend=backend, ledger=ledger_node, writer=writer, clock=clock, outbox=outbox
-    )
+    written_by = _written_by(records, _own_key(ledger_node)) if records is not None else None
+    app = Application(service, backend=backend, ledger=ledger_node, writer=writer, clock=clock,
+                      outbox=outbox, written_by=written_by)  # fmt: skip
     auth = None
     studio = None
     on_lockout: LockoutHook = app.record_lockout
@@ -458,11 +481,12 @@ def open_node(
                 hasher=pin_hasher,
                 on_lockout=on_lockout,
                 on_pin_set=on_pin_set,
+                writable=app.check_writable,
             )
     except BaseException:
-        Node(app, None, ledger_node, backend, url, studio, outbox).close()
+        Node(app, None, ledger_node, backend, url, studio, outbox, writers=records).close()
         raise
-    return Node(app, auth, ledger_node, backend, url, studio, outbox)
+    return Node(app, auth, ledger_node, backend, url, studio, outbox, writers=records)
 
 
 def open_studio_board(db: str | os.PathLike[str] | StoreUrl) -> StudioBoard:

@@ -21,6 +21,7 @@ problem type (slug, title, explanation) and the CLI's exit status.
      |    +-- CommandIdReused            409    duplicate-id       2   (field = command_id)
      |    +-- NoLedger                   409    no-ledger          2
      |    +-- NoCheckpoint               409    no-checkpoint      2
+ |    +-- WrittenByAnotherNode       409    written-elsewhere  2   (production, writer)
      +-- Unavailable                     503    unavailable        1
      +-- ServerError                     500    server-error       1   (only the catch-all)
 
@@ -227,6 +228,35 @@ class NoCheckpoint(Conflict):
         "Reports cover the events up to the latest signed checkpoint, and this production has "
         "none yet. Checkpoints are signed just after each command; try again in a moment."
     )
+
+
+class WrittenByAnotherNode(Conflict):
+    """A write at the studio to a production a set node is enrolled to write (issue 13: one
+    writer per production): the studio holds it by that node's pushes, and an event of its own
+    there would fork the record the node pushes next."""
+
+    slug, exit_code = "written-elsewhere", 2
+    title = "Written by a set node"
+    explanation = (
+        "This production is written by a set node enrolled at the studio (`writer` names it); "
+        "the studio keeps the copy that node pushes, read-only, and records nothing in it. Make "
+        "the change on that set node; if the node is lost, a studio administrator moves the "
+        "writer with the production's armorer (`showclear studio move-writer`). Nothing was "
+        "recorded."
+    )
+
+    @classmethod
+    def naming(cls, production: str, writer: str) -> WrittenByAnotherNode:
+        """The refusal for `production`, written by the node named `writer`."""
+        return cls(
+            f"Production {production!r} is written by set node {writer}; this server keeps a "
+            "read-only copy of it and recorded nothing. Make the change on that set node. If "
+            "that node is lost, a studio administrator moves the writer together with the "
+            f"production's armorer: showclear studio move-writer --store URL --production "
+            f"{production} --key NEW.vkey --admin ADMIN --armorer ARMORER --reason REASON.",
+            production=production,
+            writer=writer,
+        )
 
 
 class Unavailable(ShowClearError):

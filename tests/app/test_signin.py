@@ -584,3 +584,34 @@ def test_a_sign_in_token_is_minted_here_for_one_production(rig: Rig) -> None:
         assert not elsewhere.signin_token_ok(P, token)
     finally:
         elsewhere.close()
+
+
+# -- a production this node may not record to ---------------------------------------------------
+
+
+class NotHere(Exception):
+    pass
+
+
+def test_sign_in_is_refused_before_any_pin_is_checked_where_the_node_may_not_record(
+    rig: Rig,
+) -> None:
+    # On the studio, a production a set node writes: a failure or a lockout would be an event
+    # the studio cannot record, so the check refuses first, for that production only.
+    asked: list[str] = []
+
+    def writable(production: str) -> None:
+        asked.append(production)
+        if production == P:
+            raise NotHere(production)
+
+    guarded = Auth(rig.auth.store, clock=rig.clock, monotonic=rig.mono, hasher=rig.hasher,
+                   on_lockout=lambda *a: rig.lockouts.append(a), writable=writable)  # fmt: skip
+    for _ in range(MAX_FAILURES + 1):
+        with pytest.raises(NotHere):
+            guarded.check_pin(P, "lead", WRONG, "sign_in")
+    assert asked == [P] * (MAX_FAILURES + 1)
+    assert rig.hasher.checked == [] and rig.failures() == (0, None) and rig.lockouts == []
+    assert guarded.check_pin("elsewhere", "lead", PIN, "sign_in").result == "no_pin"
+    assert asked[-1] == "elsewhere"
+    assert rig.check("lead", PIN).ok  # the unguarded node is untouched

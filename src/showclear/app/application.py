@@ -3,6 +3,7 @@
     web page / API      execute(production, raw, actor=signed-in person)   time: this node's clock
     drill runner, demo  replay(production, raw)                            the line's actor, time
     sign-in             record_lockout, record_pin_set                     facts the shell saw
+        -> written by another node?  WrittenByAnotherNode: nothing stored  (`check_writable`)
         -> parse (domain.parse_command)                                    Malformed: nothing stored
         -> command ID seen before?  answer it again from the record (idempotency.AnswerBook)
         -> Service.execute_many: decide on the projection, append, evolve  group commit
@@ -35,10 +36,13 @@ from showclear.domain import Command, Event, Malformed, Outcome, State, due, par
 from showclear.domain import events as ev
 from showclear.domain.commands import SetContact
 from showclear.domain.contacts import parse_contact
-from showclear.errors import CommandIdReused, NoStore, UnknownProduction
+from showclear.errors import CommandIdReused, NoStore, UnknownProduction, WrittenByAnotherNode
 from showclear.ports import AlertOutbox, LedgerBackend
 
 T = TypeVar("T")
+WrittenBy = Callable[[str], str | None]
+"""The node that writes a production, by name, when that is another node (a set node enrolled
+at the studio); None when this node may write it."""
 Raw = Mapping[str, Any]
 Item = tuple[Raw, str | None]
 """A command as sent, and the signed-in person sending it (None: a replayed line names its
@@ -57,8 +61,10 @@ class Application:
         writer: Writer | None = None,
         clock: Clock = local_now,
         outbox: AlertOutbox | None = None,
+        written_by: WrittenBy | None = None,
     ) -> None:
         self.service = service
+        self.written_by = written_by
         # Where contact addresses are kept (out of the record: see domain/contacts.py).
         self.outbox = outbox
         self.backend = backend
@@ -138,6 +144,7 @@ class Application:
         repeat: from what the first one recorded. An error of the whole batch (a busy store) is
         raised.
         """
+        self.check_writable(production)
         state = self.service.state(production)
         results: list[Answer | Exception | None] = [None] * len(items)
         stored: list[tuple[int, str]] = []  # (item, fingerprint) of addresses stored here
@@ -251,6 +258,7 @@ class Application:
         return self.writer.call(self._fire_due, production)
 
     def _fire_due(self, production: str) -> int:
+        self.check_writable(production)
         self._known(production)
 
         def fallen_due(state: State) -> list[Event]:
@@ -280,9 +288,29 @@ class Application:
         self.writer.call(self._record, production, ev.PIN_LOCKED_OUT, person, data)
 
     def _record(self, production: str, type_: str, actor: str, data: dict[str, Any]) -> None:
+        self.check_writable(production)
         state = self._known(production)
         at = command_time(state, self.clock)
         self.service.record_system_event(production, type_, actor, at, data)
+
+    # -- one writer per production ------------------------------------------------------------
+
+    def check_writable(self, production: str) -> None:
+        """Raise WrittenByAnotherNode when another node writes `production`.
+
+        On the studio a production a set node is enrolled to write arrives by that node's
+        pushes only: an event of the studio's own there (a command, a PIN change or lockout,
+        an alert or its delivery) would fork the record the node pushes next, and its next push
+        would be refused. Every append of this application passes here first (`execute_batch`,
+        `_fire_due`, `_record`), and sign-in asks before it checks a PIN. Asked afresh each time
+        (`written_by` reads the studio's current writer), so an enrolment or a writer move made
+        while the server runs holds at once.
+        """
+        if self.written_by is None:
+            return
+        writer = self.written_by(production)
+        if writer is not None:
+            raise WrittenByAnotherNode.naming(production, writer)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -344,4 +372,4 @@ class Application:
         self.writer.close()
 
 
-__all__ = ["Answer", "Application", "CommandIdReused", "Item", "UnknownProduction"]
+__all__ = ["Answer", "Application", "CommandIdReused", "Item", "UnknownProduction", "WrittenBy"]

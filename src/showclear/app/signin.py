@@ -62,6 +62,7 @@ Clock = Callable[[], datetime]
 Monotonic = Callable[[], float]  # seconds, for the in-memory memory of a correct PIN
 LockoutHook = Callable[[str, str, datetime, str], None]  # production, person, until, where
 PinSetHook = Callable[[str, str, str, bool], None]  # production, person, set by, replaced
+WritableCheck = Callable[[str], None]  # raises when this node may not record to the production
 
 
 def utc_now() -> datetime:
@@ -127,8 +128,13 @@ class Auth:
         hasher: PasswordHasher | None = None,
         on_lockout: LockoutHook | None = None,
         on_pin_set: PinSetHook | None = None,
+        writable: WritableCheck | None = None,
     ) -> None:
         self.store = store
+        # On the studio, a production a set node writes: no PIN is checked or set there (a
+        # lockout or a PIN change is an event, and the studio records none in that node's
+        # production), so sign-in is refused up front, before a failure could be counted.
+        self.writable = writable
         self.clock = clock
         self.monotonic = monotonic
         self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -197,6 +203,8 @@ class Auth:
 
     def check_pin(self, production: str, person: str, pin: str, where: str) -> PinCheck:
         """Verify a person's PIN, counting failures; `where` names the screen for the record."""
+        if self.writable is not None:
+            self.writable(production)
         now = self.clock()
         digest = None if id_problem(person) else self.store.pin_hash(production, person)
         if digest is None:

@@ -70,6 +70,7 @@ __all__ = [
     "ALERT_REASONS",
     "StudioWitness",
     "WriterMoveError",
+    "node_name",
 ]
 
 # Refusals studio safety must see; the others (a gap, a malformed message) are the node's
@@ -203,7 +204,7 @@ class StudioWitness:
                 refused.production,
                 refused.reason,
                 f"{refused.message}. Production {refused.production!r} is held by node "
-                f"{_node_name(writer.node_key)}",
+                f"{node_name(writer.node_key)}",
             )
         if refused.reason in ALERT_REASONS:
             self.records.add_sync_alert(
@@ -359,7 +360,7 @@ class StudioWitness:
                 return _problem(
                     409,
                     "Not the writer",
-                    f"the pull is not signed by node {_node_name(writer.node_key)}, the writer "
+                    f"the pull is not signed by node {node_name(writer.node_key)}, the writer "
                     f"of {production!r}; only the writer may pull its production",
                 )
             if abs(at - self._clock()) > PULL_WINDOW_S:
@@ -399,7 +400,7 @@ class StudioWitness:
                     return current
                 raise WriterMoveError(
                     f"production {production!r} is already written by node "
-                    f"{_node_name(current.node_key)}; moving it is a writer move: "
+                    f"{node_name(current.node_key)}; moving it is a writer move: "
                     "`showclear writer move` on that node, or `showclear studio move-writer` "
                     "with the production's armorer if the node is lost"
                 )
@@ -441,7 +442,7 @@ class StudioWitness:
                 open_note(statement, NoteVerifier.from_vkey(current.node_key))
             except NoteError as e:
                 raise WriterMoveError(
-                    f"the move is not signed by node {_node_name(current.node_key)}, the "
+                    f"the move is not signed by node {node_name(current.node_key)}, the "
                     f"writer of {production!r} ({e}); only the current writer can hand it on"
                 ) from None
             if version != current.version:
@@ -478,7 +479,7 @@ class StudioWitness:
                 )
             statement = (
                 f"moved by studio administrator {admin} with armorer {armorer}: {reason}; "
-                f"from node {_node_name(current.node_key)} at "
+                f"from node {node_name(current.node_key)} at "
                 f"{self._ledger(production).accepted_size} events"
             )
             return self.records.add_writer(
@@ -513,7 +514,7 @@ def _claimed_key(note: str) -> str:
     return ", ".join(f"{s.name}+{s.key_id.hex()}" for s in signatures) or "(unsigned)"
 
 
-def _node_name(vkey: str) -> str:
+def node_name(vkey: str) -> str:
     """A node as people see it: its key name and fingerprint."""
     try:
         verifier = NoteVerifier.from_vkey(vkey)

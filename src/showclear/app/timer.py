@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Collection
 
 from showclear.app.application import Application
+from showclear.errors import WrittenByAnotherNode
 
 log = logging.getLogger("showclear.watchdogs")
 
@@ -73,6 +74,8 @@ class WatchdogTimer:
                 continue
             try:
                 fired += self.app.fire_due(production)
+            except WrittenByAnotherNode:  # enrolled since `elsewhere` was read: the node's now
+                continue
             except Exception:  # a busy or failing store: the next tick tries again
                 log.exception("watchdogs of %s could not run", production)
         return fired

@@ -8,7 +8,8 @@
 `routes.api`); the kinds, their statuses and their texts are the error types of
 `showclear.errors`. Extensions: `rules` on refusals (409, and 403 which cites SC-R05), `field`
 on malformed input (422) and on a command naming what the production does not have (409),
-`locked_until` on a PIN lockout.
+`locked_until` on a PIN lockout, `production` and `writer` on a write at the studio to a
+production a set node writes.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Problem(BaseModel):
     verdict: str | None = None
     command_id: str | None = None
     duplicate: bool | None = None
+    production: str | None = None
+    writer: str | None = None
 
 
 def problem_body(exc: ShowClearError, instance: str | None = None) -> dict[str, Any]:
@@ -96,7 +99,8 @@ _DESCRIPTIONS = {
     404: "No such item",
     405: "Method not allowed",
     409: "Refused by the safety rules (`rules` lists each rule with reason and next step), "
-    "naming something the production does not have (`field`), or a reused command_id",
+    "naming something the production does not have (`field`), a reused command_id, or (at "
+    "the studio) a production a set node writes (`writer`)",
     413: "Body larger than 64 KiB",
     422: "Malformed input; `field` names the field",
     503: "Store busy; retry",

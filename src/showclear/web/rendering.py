@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from showclear.app.answers import Answer
@@ -37,7 +38,12 @@ async def page_context(request: Request, production: str, csrf: bool = False) ->
             raise CsrfRejected("This form has expired; reload the page.")
     me = state.people.get(s.person)
     b = board(state)
+    # At the studio, a production a set node writes: the screens say so (their forms are
+    # refused, 409). Read afresh per page, as the guard reads it (`Application.check_writable`).
+    guard = ctx.app.written_by
+    written_by = await run_in_threadpool(guard, production) if guard is not None else None
     return {
+        "written_by": written_by,
         "ctx": ctx,
         "state": state,
         "session": s,

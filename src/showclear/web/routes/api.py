@@ -149,13 +149,14 @@ def _session_info(state: State, s: Session) -> Json:
     "/productions/{production}/session",
     operation_id="signIn",
     response_model=SessionInfo,
-    responses=responses(401, 413, 422),
+    responses=responses(401, 409, 413, 422),
 )
 async def sign_in(production: str, body: SignIn, request: Request, response: Response) -> Json:
     """Sign in with person ID and PIN; sets the HttpOnly session cookie.
 
     Five wrong PINs lock the person out for five minutes (recorded as `pin_locked_out`). An
-    unknown production or person is answered exactly like a wrong PIN.
+    unknown production or person is answered exactly like a wrong PIN. At the studio, a
+    production a set node writes is refused (409 `written-elsewhere`): sign in on that node.
     """
     ctx = ctx_of(request)
     check = await run_in_threadpool(
