@@ -26,6 +26,7 @@ from test_verifier import (
 
 from showclear.ledger.canonical import leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.hashing import EMPTY_ROOT
 from showclear.ledger.note import cosign_note, sign_checkpoint
 from showclear.ledger.verifier import EventRow, LogReport, coverage, numbered, verify_log
 
@@ -104,6 +105,27 @@ def test_each_problem_is_told_in_its_own_words(case: str) -> None:
 def test_a_problem_in_the_events_reports_the_checkpoints_matched_before_it() -> None:
     report = check(edited_in_place(27), NOTES)  # checkpoints at 10 and 20 matched, 30 not reached
     assert not report.ok and report.checkpoints_verified == 2
+
+
+def test_a_checkpoint_and_its_witness_at_one_size_both_unmatched_are_named() -> None:
+    """Two notes at one size whose roots both differ from the events (a rewritten history
+    the studio co-signed before it was rewritten): the first is named, never passed."""
+    at_20 = checkpoints_of(ROWS, [20])
+    witness = cosign_note(at_20[0], STUDIO)
+    report = check(rehashed(5), at_20, witness=witness, trusted=(NODE, STUDIO))
+    assert (report.ok, report.checkpoints_verified) == (False, 0)
+    assert report.message == (
+        "checkpoint 1 (size 20) does not match the log: events 1 to 20 were changed after it "
+        "was signed (their stored hashes were recomputed to hide it)"
+    )
+
+
+def test_every_note_of_the_empty_log_counts_as_a_match() -> None:
+    empty = sign_checkpoint(Checkpoint(ORIGIN, 0, EMPTY_ROOT), NODE)
+    witness = cosign_note(empty, STUDIO)
+    report = check(ROWS, [empty, *NOTES], witness=witness, trusted=(NODE, STUDIO))
+    assert report.checkpoints_verified == 7
+    assert report.message == "45 events intact; 7 checkpoints match them"
 
 
 def test_an_older_checkpoint_is_read_for_its_size_and_root_not_opened() -> None:
