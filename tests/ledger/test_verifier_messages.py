@@ -174,6 +174,25 @@ def test_a_forged_checkpoint_is_an_altered_or_forged_note() -> None:
     )
 
 
+@pytest.mark.parametrize("deep", [False, True])
+def test_a_note_that_fails_its_signature_leaves_nothing_counted_as_checked(deep: bool) -> None:
+    forged = list(NOTES)
+    _, signatures = forged[2].split("\n\n")
+    forged[2] = Checkpoint(ORIGIN, 30, leaf_hash(b"x")).body() + "\n" + signatures
+    report = verify_log(
+        ROWS,
+        forged,
+        [NODE.verifier, STUDIO.verifier],
+        witness=cosign_note(NOTES[1], STUDIO),
+        origin=ORIGIN,
+        production="p1",
+        deep=deep,
+    )
+    assert (report.ok, report.problem) == (False, "bad_signature")
+    assert (report.checkpoints_verified, report.signatures_verified) == (0, 0)
+    assert (report.witness_size, report.newest_size) == (None, None)
+
+
 def test_the_witness_is_named_when_it_shows_a_cut() -> None:
     witness = cosign_note(NOTES[3], STUDIO)
     report = check(ROWS[:30], NOTES[:3], witness=witness, trusted=(NODE, STUDIO))
