@@ -193,6 +193,23 @@ def test_a_note_that_fails_its_signature_leaves_nothing_counted_as_checked(deep:
     assert (report.witness_size, report.newest_size) == (None, None)
 
 
+def test_deep_also_holds_the_log_to_its_witness_and_its_origin() -> None:
+    witness = cosign_note(NOTES[3], STUDIO)
+    keys = [NODE.verifier, STUDIO.verifier]
+    cut = verify_log(ROWS[:30], NOTES[:3], keys, witness=witness, origin=ORIGIN, deep=True)
+    assert (cut.problem, cut.first_bad_seq, cut.witness_size) == ("truncated", 31, 40)
+    other = verify_log(ROWS, [OTHER_LOG], keys, origin=ORIGIN, deep=True)
+    assert other.message == f"checkpoint 1 is for log 'elsewhere', not '{ORIGIN}'"
+
+
+def test_a_problem_in_the_events_counts_every_signature_checked_witness_included() -> None:
+    report = check(
+        rehashed(17), NOTES, witness=cosign_note(NOTES[1], STUDIO), trusted=(NODE, STUDIO)
+    )
+    assert (report.problem, report.first_bad_seq) == ("edited", 11)
+    assert report.signatures_verified == 6
+
+
 def test_the_witness_is_named_when_it_shows_a_cut() -> None:
     witness = cosign_note(NOTES[3], STUDIO)
     report = check(ROWS[:30], NOTES[:3], witness=witness, trusted=(NODE, STUDIO))
