@@ -210,6 +210,12 @@ def test_a_problem_in_the_events_counts_every_signature_checked_witness_included
     assert report.signatures_verified == 6
 
 
+@pytest.mark.parametrize("other", ["p", ""])
+def test_an_event_of_a_production_named_by_a_prefix_of_this_ones_is_foreign(other: str) -> None:
+    rows = [*ROWS[:17], row(18, payload(18, production=other)), *ROWS[18:]]
+    assert check(rows).message == f"event 18 belongs to production {other!r}, not 'p1'"
+
+
 def test_the_witness_is_named_when_it_shows_a_cut() -> None:
     witness = cosign_note(NOTES[3], STUDIO)
     report = check(ROWS[:30], NOTES[:3], witness=witness, trusted=(NODE, STUDIO))
