@@ -7,6 +7,8 @@ covered. The scenarios are test_verifier.py's.
 
 from __future__ import annotations
 
+from binascii import b2a_base64
+
 import pytest
 from test_verifier import (
     NODE,
@@ -214,6 +216,19 @@ def test_a_problem_in_the_events_counts_every_signature_checked_witness_included
 def test_an_event_of_a_production_named_by_a_prefix_of_this_ones_is_foreign(other: str) -> None:
     rows = [*ROWS[:17], row(18, payload(18, production=other)), *ROWS[18:]]
     assert check(rows).message == f"event 18 belongs to production {other!r}, not 'p1'"
+
+
+def test_a_cut_past_two_notes_of_one_size_names_the_first_listed() -> None:
+    """A witness of another history at the newest checkpoint's size, its root sorting after
+    the checkpoint's: the checkpoint, listed first, is named, whatever the roots are."""
+    high = bytes([0xCF, 0x3C, 0xF3] * 10 + [0xCF, 0x3C])  # base64 "zzzz..."
+    assert NOTES[4].split("\n")[2] < b2a_base64(high).decode()
+    witness = sign_checkpoint(Checkpoint(ORIGIN, 45, high), STUDIO)
+    report = check(ROWS[:30], NOTES, witness=witness, trusted=(NODE, STUDIO))
+    assert report.message == (
+        "the log has 30 events, but checkpoint 5 was signed at 45 events: events 31 to 45 were "
+        "cut off"
+    )
 
 
 def test_the_witness_is_named_when_it_shows_a_cut() -> None:
