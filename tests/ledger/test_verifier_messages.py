@@ -231,6 +231,21 @@ def test_a_cut_past_two_notes_of_one_size_names_the_first_listed() -> None:
     )
 
 
+def test_a_note_of_another_log_is_named_before_a_later_forged_one() -> None:
+    forged = list(NOTES[:2])
+    _, signatures = forged[1].split("\n\n")
+    forged[1] = Checkpoint(ORIGIN, 20, leaf_hash(b"x")).body() + "\n" + signatures
+    report = check(ROWS, [OTHER_LOG, *forged[1:]])
+    assert report.message == f"checkpoint 1 is for log 'elsewhere', not '{ORIGIN}'"
+
+
+def test_progress_is_told_every_4096_events_by_default_and_at_the_end() -> None:
+    rows = rows_of([payload(seq) for seq in range(1, 4098)])
+    told: list[int] = []
+    assert verify_log(rows, [], NODE.verifier, progress=told.append).ok
+    assert told == [4096, 4097]
+
+
 def test_the_witness_is_named_when_it_shows_a_cut() -> None:
     witness = cosign_note(NOTES[3], STUDIO)
     report = check(ROWS[:30], NOTES[:3], witness=witness, trusted=(NODE, STUDIO))
