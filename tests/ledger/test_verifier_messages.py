@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from binascii import b2a_base64
 
+import orjson
 import pytest
 from test_verifier import (
     NODE,
@@ -26,7 +27,7 @@ from test_verifier import (
     rows_of,
 )
 
-from showclear.ledger.canonical import leaf_hash
+from showclear.ledger.canonical import canonical_bytes, leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.hashing import EMPTY_ROOT
 from showclear.ledger.note import cosign_note, sign_checkpoint
@@ -300,4 +301,24 @@ def test_coverage_says_what_was_checked_and_why_it_is_enough() -> None:
     )
     assert covered(verify_log(ROWS, [], NODE.verifier)) == (
         CHECKED.format(roots=0) + "no signature, as no checkpoint was given."
+    )
+
+
+def test_an_envelope_the_tail_reader_cannot_place_is_read_in_full_and_its_production_checked() -> (
+    None
+):
+    """The verifier checks a log's integrity, not its events' schema: an envelope with a key
+    sorting after "v" (a later envelope version, say) defeats the fast tail reader and is
+    parsed in full, and there its production is still what is compared."""
+
+    def extended(seq: int, production: str) -> bytes:
+        value = orjson.loads(payload(seq, production=production))
+        value["w"] = 1
+        return canonical_bytes(value)
+
+    rows = [*ROWS[:17], row(18, extended(18, "p1")), *ROWS[18:]]
+    assert check(rows, checkpoints_of(rows, SIZES)).ok
+    rows = [*ROWS[:17], row(18, extended(18, "p2")), *ROWS[18:]]
+    assert check(rows, checkpoints_of(rows, SIZES)).message == (
+        "event 18 belongs to production 'p2', not 'p1'"
     )
