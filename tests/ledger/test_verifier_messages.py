@@ -7,6 +7,9 @@ covered. The scenarios are test_verifier.py's.
 
 from __future__ import annotations
 
+from binascii import b2a_base64
+
+import orjson
 import pytest
 from test_verifier import (
     NODE,
@@ -24,8 +27,9 @@ from test_verifier import (
     rows_of,
 )
 
-from showclear.ledger.canonical import leaf_hash
+from showclear.ledger.canonical import canonical_bytes, leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
+from showclear.ledger.hashing import EMPTY_ROOT
 from showclear.ledger.note import cosign_note, sign_checkpoint
 from showclear.ledger.verifier import EventRow, LogReport, coverage, numbered, verify_log
 
@@ -106,6 +110,27 @@ def test_a_problem_in_the_events_reports_the_checkpoints_matched_before_it() -> 
     assert not report.ok and report.checkpoints_verified == 2
 
 
+def test_a_checkpoint_and_its_witness_at_one_size_both_unmatched_are_named() -> None:
+    """Two notes at one size whose roots both differ from the events (a rewritten history
+    the studio co-signed before it was rewritten): the first is named, never passed."""
+    at_20 = checkpoints_of(ROWS, [20])
+    witness = cosign_note(at_20[0], STUDIO)
+    report = check(rehashed(5), at_20, witness=witness, trusted=(NODE, STUDIO))
+    assert (report.ok, report.checkpoints_verified) == (False, 0)
+    assert report.message == (
+        "checkpoint 1 (size 20) does not match the log: events 1 to 20 were changed after it "
+        "was signed (their stored hashes were recomputed to hide it)"
+    )
+
+
+def test_every_note_of_the_empty_log_counts_as_a_match() -> None:
+    empty = sign_checkpoint(Checkpoint(ORIGIN, 0, EMPTY_ROOT), NODE)
+    witness = cosign_note(empty, STUDIO)
+    report = check(ROWS, [empty, *NOTES], witness=witness, trusted=(NODE, STUDIO))
+    assert report.checkpoints_verified == 7
+    assert report.message == "45 events intact; 7 checkpoints match them"
+
+
 def test_an_older_checkpoint_is_read_for_its_size_and_root_not_opened() -> None:
     """By default only the newest checkpoint's signature is checked (`deep` checks them all)."""
     report = check(ROWS, [*checkpoints_of(ROWS, [10], STRANGER), *NOTES[1:]])
@@ -150,6 +175,76 @@ def test_a_forged_checkpoint_is_an_altered_or_forged_note() -> None:
         f"checkpoint 3: signature by {NODE.name}+{NODE.key_id.hex()} does not match the note "
         "text; it was altered or forged after signing"
     )
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_a_note_that_fails_its_signature_leaves_nothing_counted_as_checked(deep: bool) -> None:
+    forged = list(NOTES)
+    _, signatures = forged[2].split("\n\n")
+    forged[2] = Checkpoint(ORIGIN, 30, leaf_hash(b"x")).body() + "\n" + signatures
+    report = verify_log(
+        ROWS,
+        forged,
+        [NODE.verifier, STUDIO.verifier],
+        witness=cosign_note(NOTES[1], STUDIO),
+        origin=ORIGIN,
+        production="p1",
+        deep=deep,
+    )
+    assert (report.ok, report.problem) == (False, "bad_signature")
+    assert (report.checkpoints_verified, report.signatures_verified) == (0, 0)
+    assert (report.witness_size, report.newest_size) == (None, None)
+
+
+def test_deep_also_holds_the_log_to_its_witness_and_its_origin() -> None:
+    witness = cosign_note(NOTES[3], STUDIO)
+    keys = [NODE.verifier, STUDIO.verifier]
+    cut = verify_log(ROWS[:30], NOTES[:3], keys, witness=witness, origin=ORIGIN, deep=True)
+    assert (cut.problem, cut.first_bad_seq, cut.witness_size) == ("truncated", 31, 40)
+    other = verify_log(ROWS, [OTHER_LOG], keys, origin=ORIGIN, deep=True)
+    assert other.message == f"checkpoint 1 is for log 'elsewhere', not '{ORIGIN}'"
+
+
+def test_a_problem_in_the_events_counts_every_signature_checked_witness_included() -> None:
+    report = check(
+        rehashed(17), NOTES, witness=cosign_note(NOTES[1], STUDIO), trusted=(NODE, STUDIO)
+    )
+    assert (report.problem, report.first_bad_seq) == ("edited", 11)
+    assert report.signatures_verified == 6
+
+
+@pytest.mark.parametrize("other", ["p", ""])
+def test_an_event_of_a_production_named_by_a_prefix_of_this_ones_is_foreign(other: str) -> None:
+    rows = [*ROWS[:17], row(18, payload(18, production=other)), *ROWS[18:]]
+    assert check(rows).message == f"event 18 belongs to production {other!r}, not 'p1'"
+
+
+def test_a_cut_past_two_notes_of_one_size_names_the_first_listed() -> None:
+    """A witness of another history at the newest checkpoint's size, its root sorting after
+    the checkpoint's: the checkpoint, listed first, is named, whatever the roots are."""
+    high = bytes([0xCF, 0x3C, 0xF3] * 10 + [0xCF, 0x3C])  # base64 "zzzz..."
+    assert NOTES[4].split("\n")[2] < b2a_base64(high).decode()
+    witness = sign_checkpoint(Checkpoint(ORIGIN, 45, high), STUDIO)
+    report = check(ROWS[:30], NOTES, witness=witness, trusted=(NODE, STUDIO))
+    assert report.message == (
+        "the log has 30 events, but checkpoint 5 was signed at 45 events: events 31 to 45 were "
+        "cut off"
+    )
+
+
+def test_a_note_of_another_log_is_named_before_a_later_forged_one() -> None:
+    forged = list(NOTES[:2])
+    _, signatures = forged[1].split("\n\n")
+    forged[1] = Checkpoint(ORIGIN, 20, leaf_hash(b"x")).body() + "\n" + signatures
+    report = check(ROWS, [OTHER_LOG, *forged[1:]])
+    assert report.message == f"checkpoint 1 is for log 'elsewhere', not '{ORIGIN}'"
+
+
+def test_progress_is_told_every_4096_events_by_default_and_at_the_end() -> None:
+    rows = rows_of([payload(seq) for seq in range(1, 4098)])
+    told: list[int] = []
+    assert verify_log(rows, [], NODE.verifier, progress=told.append).ok
+    assert told == [4096, 4097]
 
 
 def test_the_witness_is_named_when_it_shows_a_cut() -> None:
@@ -206,4 +301,24 @@ def test_coverage_says_what_was_checked_and_why_it_is_enough() -> None:
     )
     assert covered(verify_log(ROWS, [], NODE.verifier)) == (
         CHECKED.format(roots=0) + "no signature, as no checkpoint was given."
+    )
+
+
+def test_an_envelope_the_tail_reader_cannot_place_is_read_in_full_and_its_production_checked() -> (
+    None
+):
+    """The verifier checks a log's integrity, not its events' schema: an envelope with a key
+    sorting after "v" (a later envelope version, say) defeats the fast tail reader and is
+    parsed in full, and there its production is still what is compared."""
+
+    def extended(seq: int, production: str) -> bytes:
+        value = orjson.loads(payload(seq, production=production))
+        value["w"] = 1
+        return canonical_bytes(value)
+
+    rows = [*ROWS[:17], row(18, extended(18, "p1")), *ROWS[18:]]
+    assert check(rows, checkpoints_of(rows, SIZES)).ok
+    rows = [*ROWS[:17], row(18, extended(18, "p2")), *ROWS[18:]]
+    assert check(rows, checkpoints_of(rows, SIZES)).message == (
+        "event 18 belongs to production 'p2', not 'p1'"
     )

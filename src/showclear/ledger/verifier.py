@@ -392,7 +392,7 @@ def _fast_chunk(
     if not stops:
         new.extend(leaves)
         return new
-    sizes = [size for size, _, _ in stops]  # ascending; equal sizes only in a hand-made list
+    sizes = [size for size, _, _ in stops]  # ascending; equal when a witness co-signs a checkpoint
     if len(set(sizes)) != len(sizes):
         sizes = sorted(set(sizes))
         roots = dict(zip(sizes, map(_b64, new.extend_with_roots(leaves, sizes)), strict=True))
