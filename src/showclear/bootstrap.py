@@ -47,7 +47,7 @@ from showclear.app.signin import Auth, LockoutHook, PinSetHook
 from showclear.app.studio import StudioWitness, node_name
 from showclear.app.studio_board import StudioBoard, signin_hooks
 from showclear.app.sync import KeptCosignatures, Syncer, SyncLoop, trusted_studio_key
-from showclear.app.timer import DEFAULT_INTERVAL, WatchdogTimer, WrittenElsewhere
+from showclear.app.timer import DEFAULT_INTERVAL, WatchdogTimer
 from showclear.app.writer import InlineWriter, ThreadWriter, Writer
 from showclear.ledger.cosignature import CosignatureVerifier
 from showclear.ledger.note import NoteVerifier
@@ -317,7 +317,6 @@ class Node:
     def start_alerts(self, settings: AlertSettings) -> Alerts:
         """Start the watchdog timer and (unless delivery is off) the delivery worker; they stop
         when the node closes. The web app does this for `showclear serve`."""
-        elsewhere = self._written_elsewhere()
         deliverer = None
         if settings.mode != "off" and self.outbox is not None:
             smtp = None
@@ -326,26 +325,11 @@ class Node:
                                   settings.smtp_security, settings.smtp_user,
                                   settings.smtp_password)  # fmt: skip
             deliverer = Deliverer(self.app, self.outbox, senders(settings.mode, smtp),
-                                  retry=settings.retry, poll=settings.poll,
-                                  written_elsewhere=elsewhere)  # fmt: skip
-        timer = WatchdogTimer(self.app, settings.tick_interval, written_elsewhere=elsewhere)
+                                  retry=settings.retry, poll=settings.poll)  # fmt: skip
+        timer = WatchdogTimer(self.app, settings.tick_interval)
         self.alerts = Alerts(timer, deliverer)
         self.alerts.start()
         return self.alerts
-
-    def _written_elsewhere(self) -> WrittenElsewhere | None:
-        """On the studio's PostgreSQL: the productions a set node is enrolled to write (the
-        studio holds them by the node's pushes; their alerts are raised and sent by that node),
-        unless the enrolled key is this node's own."""
-        records = self.writers
-        if records is None:
-            return None
-        own = _own_key(self.ledger)
-
-        def elsewhere() -> set[str]:
-            return {w.production for w in records.writers() if w.node_key != own}
-
-        return elsewhere
 
     def close(self) -> None:
         """Stop the alert threads, sign what is committed and stop the checkpointer, then close

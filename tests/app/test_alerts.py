@@ -358,19 +358,46 @@ def test_the_timer_raises_each_deadline_once_by_the_injected_clock(alert_store: 
         ]
 
 
-def test_the_timer_fires_nothing_when_it_cannot_tell_which_productions_another_node_writes(
+def test_the_timer_and_delivery_leave_alone_a_production_another_node_writes(
     tmp_path: Path,
 ) -> None:
-    def unknown() -> set[str]:
-        raise StoreUnavailableError("lost the connection to PostgreSQL")
+    """The studio holds a set node's production by its pushes: its deadlines and alerts are the
+    node's. Both threads ask the application's one guard (`written_by`, read at each check);
+    when it cannot be read they fire and send nothing rather than fork the node's record."""
+    writer: dict[str, str | None] = {PRODUCTION: "set node harbor-laptop"}
 
+    def written_by(production: str) -> str | None:
+        if production in lost:
+            raise StoreUnavailableError("lost the connection to PostgreSQL")
+        return writer.get(production)
+
+    lost: set[str] = set()
     clock = MovableClock(FIRST_DEADLINE)
     with _node(tmp_path / "set.db", clock) as node:
-        clock.set(FIRST_DEADLINE + timedelta(seconds=1), frozen=True)
-        assert WatchdogTimer(node.app, 3600, written_elsewhere=lambda: {PRODUCTION}).tick() == 0
-        assert WatchdogTimer(node.app, 3600, written_elsewhere=unknown).tick() == 0
+        assert node.outbox is not None
+        set_contact(node.app, "prod", "email", "prod@example.org")
+        node.app.written_by = written_by  # as the studio's bootstrap wires it
+        clock.set(ESCALATION_DEADLINE + timedelta(seconds=1), frozen=True)
+        timer = WatchdogTimer(node.app, 3600)
+        assert timer.tick() == 0  # another node writes it
+        lost.add(PRODUCTION)
+        assert timer.tick() == 0  # no telling who writes it
         assert not _events(node, ev.ALERT_RAISED)  # rather late than a fork of another's record
-        assert WatchdogTimer(node.app, 3600, written_elsewhere=lambda: {"other"}).tick() == 1
+        lost.clear()
+        writer[PRODUCTION] = None  # the writer moved to this node
+        assert timer.tick() == 2  # the first deadline and its escalation
+
+        deliver = Deliverer(node.app, node.outbox, senders("log", None))
+        writer[PRODUCTION] = "set node harbor-laptop"
+        assert deliver.run_once() == 0  # the alert is the writer's to send and record
+        lost.add(PRODUCTION)
+        with pytest.raises(StoreUnavailableError):
+            deliver.run_once()  # the worker's loop logs it and tries again
+        assert not _events(node, ev.ALERT_DELIVERED)
+        lost.clear()
+        writer[PRODUCTION] = None
+        assert deliver.run_once() == 1
+        assert [e["data"]["transport"] for e in _events(node, ev.ALERT_DELIVERED)] == ["log"]
 
 
 def test_log_mode_sends_nothing_out_and_records_the_log_as_the_transport(

@@ -312,6 +312,16 @@ class Application:
         if writer is not None:
             raise WrittenByAnotherNode.naming(production, writer)
 
+    def may_write(self, production: str) -> bool:
+        """Whether this node may append to `production` (`check_writable` as a question): asked
+        before an action that is not itself an append but ends in one, such as sending an alert
+        whose outcome must be recorded. Raises when the studio's records cannot be read."""
+        try:
+            self.check_writable(production)
+        except WrittenByAnotherNode:
+            return False
+        return True
+
     # -- reading ------------------------------------------------------------------------------
 
     def _known(self, production: str) -> State:

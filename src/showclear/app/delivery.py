@@ -39,7 +39,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from showclear.app.application import Application
-from showclear.app.timer import WrittenElsewhere
 from showclear.domain import Outcome, State
 from showclear.domain import events as ev
 from showclear.domain.contacts import fingerprint
@@ -109,11 +108,8 @@ class Deliverer:
         *,
         retry: RetryPolicy | None = None,
         poll: float = 1.0,
-        written_elsewhere: WrittenElsewhere | None = None,
     ) -> None:
         self.app = app
-        # Productions whose writer is another node: their alerts are that node's to send.
-        self.written_elsewhere = written_elsewhere
         self.outbox = outbox
         self.senders = dict(senders)
         self.retry = retry or RetryPolicy()
@@ -154,12 +150,11 @@ class Deliverer:
     def run_once(self) -> int:
         """One pass over every production's outbox; how many sends were tried."""
         tried = 0
-        elsewhere = self.written_elsewhere() if self.written_elsewhere is not None else ()
         for production in self.app.service.loaded():
             if self._stop.is_set():
                 break
-            if production in elsewhere:
-                continue
+            if not self.app.may_write(production):
+                continue  # another node writes it: its alerts are that node's to send
             state = self.app.loaded_state(production)
             if state is not None and state.outbox:
                 tried += self._production(production, state)

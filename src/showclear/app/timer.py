@@ -4,14 +4,15 @@ Every `interval` seconds (10 by default, so an alert is recorded within that of 
 well inside the 30 s a person may wait), each production the node has loaded is asked
 whether anything fell due by the node's clock (`Application.fire_due`, which skips a
 production with no pending deadline without a trip through the writer). The clock is the
-application's, injected, so tests move time instead of waiting for it.
+application's, injected, so tests move time instead of waiting for it. A production another
+node writes (a set node enrolled at the studio) is left to that node: the application's guard
+refuses the studio's append there (`Application.check_writable`), and the timer moves on.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
 
 from showclear.app.application import Application
 from showclear.errors import WrittenByAnotherNode
@@ -20,23 +21,11 @@ log = logging.getLogger("showclear.watchdogs")
 
 DEFAULT_INTERVAL = 10.0
 
-WrittenElsewhere = Callable[[], Collection[str]]
-"""The productions another node writes (a set node enrolled at the studio, whose record the
-studio holds by its pushes): their deadlines and alerts are that node's. This node appends
-nothing to them: an event of its own there would fork the record the writer pushes next."""
-
 
 class WatchdogTimer:
-    def __init__(
-        self,
-        app: Application,
-        interval: float = DEFAULT_INTERVAL,
-        *,
-        written_elsewhere: WrittenElsewhere | None = None,
-    ) -> None:
+    def __init__(self, app: Application, interval: float = DEFAULT_INTERVAL) -> None:
         self.app = app
         self.interval = interval
-        self.written_elsewhere = written_elsewhere
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -62,20 +51,17 @@ class WatchdogTimer:
     def tick(self) -> int:
         """Ask every loaded production once; how many alerts fell due."""
         fired = 0
-        try:
-            elsewhere = self.written_elsewhere() if self.written_elsewhere is not None else ()
-        except Exception:  # not knowing who writes what: fire nothing rather than fork a record
-            log.exception("the watchdogs could not read which productions this node writes")
-            return 0
         for production in self.app.service.loaded():
             if self._stop.is_set():
                 break
-            if production in elsewhere:
-                continue
             try:
                 fired += self.app.fire_due(production)
-            except WrittenByAnotherNode:  # enrolled since `elsewhere` was read: the node's now
+            except WrittenByAnotherNode:
+                # A set node enrolled at the studio writes it: its deadlines are that node's,
+                # and an alert of the studio's own there would fork the record it pushes next.
                 continue
-            except Exception:  # a busy or failing store: the next tick tries again
+            except Exception:
+                # A busy or failing store, or no telling who writes it: nothing is fired rather
+                # than a record forked, and the next tick tries again.
                 log.exception("watchdogs of %s could not run", production)
         return fired
