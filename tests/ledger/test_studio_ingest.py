@@ -6,8 +6,6 @@ tiles, and nothing of its push is stored."""
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,13 +14,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from backends import BACKENDS, open_store
-from showclear.adapters.sqlite.store import SQLiteEventStore
-from showclear.bootstrap import ledger_for
 from showclear.ledger.cosignature import Cosigner, open_cosignatures
 from showclear.ledger.divergence import answer_probe
 from showclear.ledger.hashing import EMPTY_ROOT
 from showclear.ledger.note import open_checkpoint
-from showclear.ledger.proofs import prove_consistency
 from showclear.ledger.tiles import StoredTree, extend_tiles
 from showclear.ledger.witness import (
     Accepted,
@@ -35,61 +30,9 @@ from showclear.ledger.witness import (
     settle,
 )
 from showclear.ports import NewEvent, StoredEvent
+from sync.support import PRODUCTION, SetNode
 
-PRODUCTION = "harbor"
 NOW = 1_700_000_000
-
-
-class SetNode:
-    """A set node: its SQLite store and the ledger node that signs every append."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.store = SQLiteEventStore(path)
-        self.ledger = ledger_for(path, self.store)
-
-    def write(self, count: int, text: str = "as planned") -> None:
-        head = self.store.head(PRODUCTION)
-        events = [
-            NewEvent("note_added", "armorer:ana", "2024-05-01T08:00:00+02:00", {"i": i, "t": text})
-            for i in range(head + 1, head + count + 1)
-        ]
-        for start in range(0, count, 100):
-            self.store.append(
-                PRODUCTION,
-                head + start,
-                events[start : start + 100],
-                checkpoint=self.ledger.checkpoint_hook,
-            )
-
-    def push(self, accepted: int, first: int | None = None) -> Push:
-        """What `showclear sync` will send: the events after `first - 1` up to the newest
-        signed checkpoint, that checkpoint, and a consistency proof from `accepted`."""
-        latest = self.store.latest_checkpoint(PRODUCTION)
-        assert latest is not None
-        size = latest.tree_size
-        after = accepted if first is None else first - 1
-        events = [
-            (seq, payload)
-            for seq, payload in self.store.read_payloads(PRODUCTION, after)
-            if seq <= size
-        ]
-        proof = (
-            prove_consistency(self.store, PRODUCTION, accepted).proof if accepted <= size else ()
-        )
-        return Push(PRODUCTION, events, latest.note, proof)
-
-    def copy_to(self, path: Path) -> SetNode:
-        """A byte-for-byte copy of this node, keys included: the same node identity."""
-        source, target = sqlite3.connect(self.path), sqlite3.connect(path)
-        source.backup(target)
-        source.close()
-        target.close()
-        shutil.copytree(f"{self.path}.keys", f"{path}.keys")
-        return SetNode(path)
-
-    def close(self) -> None:
-        self.store.close()
 
 
 class StudioSide:

@@ -74,10 +74,14 @@ class SetNode:
                 checkpoint=self.ledger.checkpoint_hook,
             )
 
-    def push(self, accepted: int, size: int, first: int | None = None) -> Push:
+    def push(self, accepted: int, size: int | None = None, first: int | None = None) -> Push:
         """A push of the events after `first - 1` (default: after `accepted`) up to the
-        checkpoint of `size`, with a consistency proof from `accepted`."""
-        note = next(c.note for c in self.store.checkpoints(PRODUCTION) if c.tree_size == size)
+        checkpoint of `size` (default: the newest, as `showclear sync` sends), with a
+        consistency proof from `accepted`."""
+        checkpoints = self.store.checkpoints(PRODUCTION)
+        if size is None:
+            size = max(c.tree_size for c in checkpoints)
+        note = next(c.note for c in checkpoints if c.tree_size == size)
         after = accepted if first is None else first - 1
         events = [
             (seq, payload)
