@@ -14,6 +14,7 @@ database, driver or file holds the record.
     AuditReads         ledger_productions, log_reader, event_payload: what verify, export and
                        proofs read
     LedgerBackend      Backend + TreeState + AuditReads: what a full set node runs on
+    StudioStore        LedgerBackend + append_checked: what the studio's witness stores on
     SigningKeys        this node's Ed25519 key pair (load or create; the verifier)
     SignInStore        PIN hashes, failure counts and lockouts, sessions
     NodeCosignatures   the studio's co-signatures a set node keeps (SQLite)
@@ -53,6 +54,7 @@ from typing import Any, Protocol
 from showclear.ledger.note import NoteSigner, NoteVerifier
 from showclear.ledger.parallel import LogSource
 from showclear.ledger.tiles import TileRow, TileStore
+from showclear.ledger.witness import CheckedRange
 
 # -- errors ------------------------------------------------------------------------------------
 
@@ -290,6 +292,16 @@ class AuditReads(Protocol):
 
 class LedgerBackend(Backend, TileStore, AuditReads, Protocol):
     """What a full set node runs on (SQLite now; PostgreSQL with the studio server)."""
+
+
+class StudioStore(LedgerBackend, Protocol):
+    """What the studio's witness stores pushes on (PostgreSQL)."""
+
+    def append_checked(self, checked: CheckedRange, tiles: Sequence[TileRow] = ()) -> None:
+        """Store a range the witness accepted (its events as checked, without reading their
+        bytes again), its co-signed checkpoint and the tile hashes it completes: one durable
+        transaction. ConcurrencyError (nothing written) when the head is not `checked.after`."""
+        ...
 
 
 StoreFactory = Callable[[], LedgerBackend]
