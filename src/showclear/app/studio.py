@@ -26,7 +26,7 @@ import gc
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate, islice
@@ -48,7 +48,7 @@ from showclear.ledger.cosignature import Cosigner
 from showclear.ledger.divergence import Descent, EvidenceError, ProbeAnswer
 from showclear.ledger.hashing import EMPTY_ROOT
 from showclear.ledger.note import NoteError, NoteVerifier, fingerprint, open_note, parse_note
-from showclear.ledger.tiles import WithLeaves, missing_tiles
+from showclear.ledger.tiles import TileRow, WithLeaves, full_tile_counts, missing_tiles
 from showclear.ledger.witness import (
     Accepted,
     Investigate,
@@ -248,10 +248,13 @@ class StudioWitness:
     def _accept(self, accepted: int, outcome: Accepted, writer: WriterRecord) -> dict[str, Any]:
         checked = outcome.checked
         if checked is not None:
-            # The tree hashes the push completes, from the leaves just checked, stored with
-            # the events and the co-signed checkpoint: one durable transaction per push.
-            leaves = WithLeaves(self.store, accepted, [e.leaf_hash for e in checked.events])
-            tiles = missing_tiles(leaves, outcome.production, outcome.tree_size)
+            # Stored with the events and the co-signed checkpoint: one durable transaction
+            # per push. The tiles the push completes came with its check; a store that lacks
+            # some of its earlier ones (written by an older ShowClear) catches up here too.
+            tiles: Sequence[TileRow] = checked.tiles
+            if self.store.tile_counts(checked.production) != full_tile_counts(accepted):
+                leaves = WithLeaves(self.store, accepted, [e.leaf_hash for e in checked.events])
+                tiles = missing_tiles(leaves, outcome.production, outcome.tree_size)
             self.store.append_checked(checked, tiles)
         self.records.note_push(
             outcome.production, writer.node_key, outcome.tree_size,

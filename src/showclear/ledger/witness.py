@@ -74,7 +74,7 @@ from showclear.ledger.note import (
     open_note,
     parse_note,
 )
-from showclear.ledger.tiles import LeavesOnly, StoredTree, TileReader
+from showclear.ledger.tiles import LeavesOnly, StoredTree, TileReader, TileRow, grow
 from showclear.ledger.verify import ProofError, verify_consistency
 
 __all__ = [
@@ -163,7 +163,8 @@ class CheckedRange:
     each read by `check_push` from its own canonical bytes (the envelope of this production
     and of its seq, which run `after` + 1 to `tree_size` without a gap; type, version, actor
     and time taken from those bytes), and the checkpoint of `tree_size` events the studio
-    co-signed for them.
+    co-signed for them, with the tile hashes they complete (from the leaves just checked and
+    the studio's stored tree, whose root is the one it accepted).
 
     A store may write these rows as they are, without parsing the bytes again: that check was
     made once, here. So only `check_push` makes one (the seal, which `dataclasses.replace`
@@ -177,6 +178,7 @@ class CheckedRange:
     tree_size: int
     root_hash: bytes
     note: str  # the node's note with the studio's co-signature
+    tiles: tuple[TileRow, ...]  # the tile hashes the events complete, from their leaf hashes
     seal: InitVar[object]
 
     def __post_init__(self, seal: object) -> None:
@@ -263,6 +265,12 @@ class _Candidate:
         tree = self._studio.compact()
         tree.extend(self._pushed)
         return tree.root()
+
+    def root_and_tiles(self) -> tuple[bytes, list[TileRow]]:
+        """`root()`, and the tile hashes the pushed leaves complete (hashed once for both)."""
+        if self.size <= self.held:
+            return self._studio.root(self.size), []
+        return grow(self._studio, self._pushed)
 
 
 def settle(investigate: Investigate, ask: Callable[[Probe], ProbeAnswer]) -> Refused:
@@ -552,7 +560,8 @@ def check_push(
     new = [e for e in events if e.seq > accepted]
     pushed = [e.leaf_hash for e in new]
     candidate = _Candidate(held, ledger, size, pushed, accepted_tree)
-    if candidate.root() != checkpoint.root_hash:
+    root, tiles = candidate.root_and_tiles()
+    if root != checkpoint.root_hash:
         descent = Descent(candidate, size, checkpoint.root_hash)
         recomputed = _Candidate(LeavesOnly(ledger.tree), ledger, size, pushed)
         leaves_only = Descent(recomputed, size, checkpoint.root_hash)
@@ -589,7 +598,9 @@ def check_push(
     cosignature = Cosignature.from_note_signature(signatures[-1])  # the line just added
     stored = tuple(new)
     checked = (
-        CheckedRange(production, accepted, stored, size, checkpoint.root_hash, note, _SEAL)
+        CheckedRange(
+            production, accepted, stored, size, checkpoint.root_hash, note, tuple(tiles), _SEAL
+        )
         if stored
         else None
     )
