@@ -23,6 +23,7 @@ from typing import Any
 import pymerkle
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from test_witness import MemoryTiles  # the witness tests' tile store in memory
 
 from backends import BACKENDS, open_store
 from showclear.adapters.sqlite.store import SQLiteEventStore
@@ -369,36 +370,6 @@ def test_tiles_of_leaves_in_memory_are_stored_by_the_append_itself(
     assert store.tile_counts(production)  # tiles were stored at all
 
 
-class _MemoryTiles:
-    """Leaf and tile hashes in lists and a dict (what `grow` is checked against needs no
-    database: `missing_tiles` over a `TileStore`, and the in-memory tree)."""
-
-    def __init__(self) -> None:
-        self.leaves: list[bytes] = []
-        self.tiles: dict[tuple[int, int], bytes] = {}
-
-    def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
-        return self.leaves[start:end]
-
-    def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
-        found = []
-        for index in range(start, end):
-            if (level, index) not in self.tiles:
-                break
-            found.append(self.tiles[level, index])
-        return found
-
-    def tile_counts(self, production: str) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for level, index in self.tiles:
-            counts[level] = max(counts.get(level, 0), index + 1)
-        return counts
-
-    def add_tile_hashes(self, production: str, rows: Any) -> None:
-        for level, index, value in rows:
-            self.tiles.setdefault((level, index), value)
-
-
 @pytest.mark.parametrize("height", [8, 2])
 def test_grow_gives_the_grown_root_and_exactly_the_tiles_the_leaves_complete(
     height: int, monkeypatch: pytest.MonkeyPatch
@@ -411,14 +382,15 @@ def test_grow_gives_the_grown_root_and_exactly_the_tiles_the_leaves_complete(
     rng = random.Random(height)
     width = 1 << height
     for _ in range(40):
-        memory = _MemoryTiles()
+        memory = MemoryTiles()
+        leaves = memory.leaves.setdefault(PRODUCTION, [])
         for _ in range(rng.randint(1, 6)):
             count = rng.choice([0, 1, width - 1, width, width + 1, rng.randrange(width**2 * 3)])
-            size = len(memory.leaves)
+            size = len(leaves)
             pushed = [os.urandom(32) for _ in range(count)]
             root, rows = tiles.grow(StoredTree(memory, PRODUCTION, size), pushed)
-            memory.leaves.extend(pushed)
-            assert root == MerkleTree(memory.leaves).root(), (size, count)
+            leaves.extend(pushed)
+            assert root == MerkleTree(leaves).root(), (size, count)
             assert rows == missing_tiles(memory, PRODUCTION, size + count), (size, count)
             memory.add_tile_hashes(PRODUCTION, rows)
             assert memory.tile_counts(PRODUCTION) == tiles.full_tile_counts(size + count)

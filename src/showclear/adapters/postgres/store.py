@@ -181,6 +181,18 @@ SELECT production FROM named GROUP BY production ORDER BY MIN(first) NULLS LAST,
 _MAX_SEQ = 2**63 - 1
 
 
+class _Commit:
+    """Whether an append's COMMIT is on its way (see `PostgresEventStore._appending`)."""
+
+    __slots__ = ("on_its_way",)
+
+    def __init__(self) -> None:
+        self.on_its_way = False
+
+    def sent(self) -> None:
+        self.on_its_way = True
+
+
 class AppendOutcomeUnknownError(StoreUnavailableError):
     """The connection was lost while an append was committing: it may or may not be stored.
 
@@ -431,84 +443,80 @@ class PostgresEventStore(_Reads):
             leaf = ev.leaf_hash if ev.canonical is not None and ev.leaf_hash else leaf_hash(payload)
             prepared.append((seq, ev, payload, leaf))
         conn = self._connection()
-        committing = False
-        try:
-            with conn.transaction():
-                conn.execute(_LOCK, (PRODUCTION_LOCK_NAMESPACE, production_lock_key(production)))
-                actual = self._head(conn, production)
-                if actual != expected_seq:
-                    raise ConcurrencyError(production, expected_seq, actual)
-                conn.execute(_LOCK, (LOCK_NAMESPACE, LOG_LOCK_KEY))
-                last_position = _scalar(conn, _SELECT_LAST_POSITION, ())
-                recorded_at = _utc_now()
-                # Column order equals StoredEvent's field order: one tuple serves both.
-                rows: list[_EventRow] = [
-                    (
-                        last_position + offset,
-                        production,
-                        seq,
-                        ev.type,
-                        ev.version,
-                        ev.actor,
-                        ev.at,
-                        recorded_at,
-                        payload,
-                        leaf,
+        payloads = [payload for _, _, payload, _ in prepared]
+        with self._appending(production, expected_seq, payloads) as commit, conn.transaction():
+            conn.execute(_LOCK, (PRODUCTION_LOCK_NAMESPACE, production_lock_key(production)))
+            actual = self._head(conn, production)
+            if actual != expected_seq:
+                raise ConcurrencyError(production, expected_seq, actual)
+            conn.execute(_LOCK, (LOCK_NAMESPACE, LOG_LOCK_KEY))
+            last_position = _scalar(conn, _SELECT_LAST_POSITION, ())
+            recorded_at = _utc_now()
+            # Column order equals StoredEvent's field order: one tuple serves both.
+            rows: list[_EventRow] = [
+                (
+                    last_position + offset,
+                    production,
+                    seq,
+                    ev.type,
+                    ev.version,
+                    ev.actor,
+                    ev.at,
+                    recorded_at,
+                    payload,
+                    leaf,
+                )
+                for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
+            ]
+            self._insert_events(conn, rows)
+            stored = list(starmap(StoredEvent, rows))
+            if checkpoint is not None:
+                result = checkpoint(production, stored)
+                if result is not None:
+                    tree_size, root_hash, note = result
+                    self._insert_checkpoint(
+                        conn, production, tree_size, root_hash, note, stored[-1].seq
                     )
-                    for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
-                ]
-                self._insert_events(conn, rows)
-                stored = list(starmap(StoredEvent, rows))
-                if checkpoint is not None:
-                    result = checkpoint(production, stored)
-                    if result is not None:
-                        tree_size, root_hash, note = result
-                        self._insert_checkpoint(
-                            conn, production, tree_size, root_hash, note, stored[-1].seq
-                        )
-                if tiles:
-                    self._insert_tiles(conn, production, tiles)
-                # Leaving the block sends COMMIT: from here on, a lost connection leaves the
-                # outcome unknown (before, the server rolls the transaction back).
-                committing = True
+            if tiles:
+                self._insert_tiles(conn, production, tiles)
+            commit.sent()
+        return stored
+
+    @contextmanager
+    def _appending(
+        self, production: str, expected_seq: int, payloads: Sequence[bytes]
+    ) -> Iterator[_Commit]:
+        """The errors of an append's transaction, as the append raises them. Once the block
+        says `commit.sent()` (the last statement before leaving the transaction block, which
+        sends COMMIT), a lost connection leaves the outcome unknown (before, the server rolls
+        the transaction back): AppendOutcomeUnknownError, with `payloads` to resolve it."""
+        commit = _Commit()
+        try:
+            yield commit
         except pg_errors.UniqueViolation as e:
             if e.diag.constraint_name != "events_production_seq_key":
                 raise _store_error(self._label, e) from e
             # Someone wrote to this production without its lock and got in first.
             raise ConcurrencyError(production, expected_seq, self.head(production)) from e
         except psycopg.Error as e:
-            payloads = [payload for _, _, payload, _ in prepared]
-            raise self._append_error(e, committing, production, expected_seq, payloads) from e
-        return stored
-
-    def _append_error(
-        self,
-        e: psycopg.Error,
-        committing: bool,
-        production: str,
-        expected_seq: int,
-        payloads: list[bytes],
-    ) -> StoreError:
-        """What an append that failed with `e` raises: a lost connection once its COMMIT was
-        on the way leaves the outcome unknown (see AppendOutcomeUnknownError)."""
-        error = _store_error(self._label, e)
-        if type(error) is not StoreUnavailableError:
-            return error
-        if not committing:
-            return StoreUnavailableError(
-                f"{self._label}: lost the connection to PostgreSQL before the append "
-                f"committed ({e}); nothing of it was stored: append again once the server "
-                "is reachable (the next call reconnects)"
-            )
-        return AppendOutcomeUnknownError(
-            f"{self._label}: lost the connection to PostgreSQL while the append of "
-            f"{len(payloads)} event(s) to {production!r} after seq {expected_seq} was "
-            f"committing ({e}); it may or may not be stored. Call resolve_append with this "
-            "error once the server is reachable: it says which",
-            production,
-            expected_seq,
-            payloads,
-        )
+            error = _store_error(self._label, e)
+            if type(error) is not StoreUnavailableError:
+                raise error from e
+            if not commit.on_its_way:
+                raise StoreUnavailableError(
+                    f"{self._label}: lost the connection to PostgreSQL before the append "
+                    f"committed ({e}); nothing of it was stored: append again once the server "
+                    "is reachable (the next call reconnects)"
+                ) from e
+            raise AppendOutcomeUnknownError(
+                f"{self._label}: lost the connection to PostgreSQL while the append of "
+                f"{len(payloads)} event(s) to {production!r} after seq {expected_seq} was "
+                f"committing ({e}); it may or may not be stored. Call resolve_append with this "
+                "error once the server is reachable: it says which",
+                production,
+                expected_seq,
+                payloads,
+            ) from e
 
     def append_checked(self, checked: CheckedRange, tiles: Sequence[TileRow] = ()) -> None:
         """Store a push the studio's witness accepted: its events, the checkpoint it co-signed
@@ -523,52 +531,44 @@ class PostgresEventStore(_Reads):
             raise TypeError("append_checked takes a CheckedRange from check_push")
         production, after, events = checked.production, checked.after, checked.events
         conn = self._connection()
-        committing = False
-        try:
-            with conn.transaction():
-                # Both locks, then the head and the last position, in one round trip: each
-                # statement reads after the one before it finished, so with both locks held.
-                with conn.pipeline():
-                    conn.execute(
-                        _LOCK_PRODUCTION_AND_LOG,
-                        (
-                            PRODUCTION_LOCK_NAMESPACE,
-                            production_lock_key(production),
-                            LOCK_NAMESPACE,
-                            LOG_LOCK_KEY,
-                        ),
-                    )
-                    heads = conn.execute(_SELECT_HEAD_AND_LAST_POSITION, (production,))
-                row = heads.fetchone()
-                assert row is not None
-                if int(row[0]) != after:
-                    raise ConcurrencyError(production, after, int(row[0]))
-                recorded_at = _utc_now()
-                rows = (
-                    (int(row[1]) + offset, production, e.seq, e.type, e.version, e.actor, e.at,
-                     recorded_at, e.payload, e.leaf_hash)
-                    for offset, e in enumerate(events, start=1)
-                )  # fmt: skip
-                self._copy_events(conn, rows)
-                with conn.pipeline():
-                    self._insert_checkpoint(
-                        conn,
-                        production,
-                        checked.tree_size,
-                        checked.root_hash,
-                        checked.note,
-                        events[-1].seq,
-                    )
-                    if tiles:
-                        self._insert_tiles(conn, production, tiles)
-                committing = True
-        except pg_errors.UniqueViolation as e:
-            if e.diag.constraint_name != "events_production_seq_key":
-                raise _store_error(self._label, e) from e
-            raise ConcurrencyError(production, after, self.head(production)) from e
-        except psycopg.Error as e:
-            payloads = [event.payload for event in events]
-            raise self._append_error(e, committing, production, after, payloads) from e
+        payloads = [event.payload for event in events]
+        with self._appending(production, after, payloads) as commit, conn.transaction():
+            # Both locks, then the head and the last position, in one round trip: each
+            # statement reads after the one before it finished, so with both locks held.
+            with conn.pipeline():
+                conn.execute(
+                    _LOCK_PRODUCTION_AND_LOG,
+                    (
+                        PRODUCTION_LOCK_NAMESPACE,
+                        production_lock_key(production),
+                        LOCK_NAMESPACE,
+                        LOG_LOCK_KEY,
+                    ),
+                )
+                heads = conn.execute(_SELECT_HEAD_AND_LAST_POSITION, (production,))
+            row = heads.fetchone()
+            assert row is not None
+            if int(row[0]) != after:
+                raise ConcurrencyError(production, after, int(row[0]))
+            recorded_at = _utc_now()
+            rows = (
+                (int(row[1]) + offset, production, e.seq, e.type, e.version, e.actor, e.at,
+                 recorded_at, e.payload, e.leaf_hash)
+                for offset, e in enumerate(events, start=1)
+            )  # fmt: skip
+            self._copy_events(conn, rows)
+            with conn.pipeline():
+                self._insert_checkpoint(
+                    conn,
+                    production,
+                    checked.tree_size,
+                    checked.root_hash,
+                    checked.note,
+                    events[-1].seq,
+                )
+                if tiles:
+                    self._insert_tiles(conn, production, tiles)
+            commit.sent()
 
     def resolve_append(self, unknown: AppendOutcomeUnknownError) -> list[StoredEvent] | None:
         """What became of an append whose commit was cut off (see AppendOutcomeUnknownError).
