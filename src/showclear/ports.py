@@ -116,8 +116,9 @@ class NewEvent:
     at: str  # ISO 8601 with offset: the command clock, not the wall clock
     data: Mapping[str, Any]
     version: int = 1
-    # The envelope's canonical bytes when the caller already holds them, checked (a pushed
-    # event the studio verified): the store keeps them instead of writing them again.
+    # The envelope's canonical bytes when the caller already holds them: the store checks the
+    # fields outside `data` against them and keeps them instead of writing them again. (The
+    # studio's witness stores pushes through `StudioStore.append_checked` instead.)
     canonical: bytes | None = None
     # SHA-256 leaf hash of `canonical`, when the caller computed it in that check: a store may
     # take it instead of hashing the bytes again (ignored without `canonical`).
