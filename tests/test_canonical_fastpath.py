@@ -182,3 +182,51 @@ def test_every_float_orjson_writes_is_seen_as_a_possible_float(number: float) ->
     assert not is_canonical({"a": number}, orjson.dumps({"a": number})) or (
         reference({"a": number}) == orjson.dumps({"a": number})
     )
+
+
+def _holds_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_float(v) for v in value)
+    return False
+
+
+# Text that looks like numbers with fractions and exponents, to sit inside strings and keys.
+number_like_text = st.text(alphabet="0123456789.eE+-:,[]x", max_size=8)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(nested(scalars | number_like_text))
+def test_a_float_anywhere_in_orjsons_bytes_is_seen(value: Any) -> None:
+    """Wherever a float sits (a value, an array's first or later item, negative, nested),
+    among strings that look like numbers, the float check sees it."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return  # a surrogate or an integer orjson cannot write: never the fast path
+    if _holds_float(value):
+        assert _may_hold_float(text)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"id": "3e4f9a0c2b7d4e1f", "firearm": "g12e5"},  # hex IDs: `e` and digits
+        {"note": "version 2.5 of the plan", "time": "09:00:00+01:00"},  # `.5` inside a string
+        {"n": [1, -2, 30], "rules": ["SC-C01"], "e": 1},
+    ],
+)
+def test_text_that_only_looks_like_a_float_keeps_the_fast_path(data: dict[str, Any]) -> None:
+    """A production named with `e` and a digit, or hex IDs in the data, are no floats: such
+    pushes are checked in one orjson call like any other (they used to take the slow path)."""
+    events = [
+        envelope("unit-3e4", i, "note", 1, "arm", "2025-03-01T09:00:00+01:00", data) for i in (1, 2)
+    ]
+    payloads = [canonical_bytes(e) for e in events]
+    assert not _may_hold_float(b"[" + b",".join(payloads) + b"]")
+    assert all_canonical(events, payloads)
+    with_float = [dict(events[0], data={**data, "x": -0.5})]
+    assert not all_canonical(with_float, [orjson.dumps(with_float[0], option=orjson.OPT_SORT_KEYS)])

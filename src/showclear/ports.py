@@ -14,6 +14,7 @@ database, driver or file holds the record.
     AuditReads         ledger_productions, log_reader, event_payload: what verify, export and
                        proofs read
     LedgerBackend      Backend + TreeState + AuditReads: what a full set node runs on
+    StudioStore        LedgerBackend + append_checked: what the studio's witness stores on
     SigningKeys        this node's Ed25519 key pair (load or create; the verifier)
     SignInStore        PIN hashes, failure counts and lockouts, sessions
     NodeCosignatures   the studio's co-signatures a set node keeps (SQLite)
@@ -53,6 +54,7 @@ from typing import Any, Protocol
 from showclear.ledger.note import NoteSigner, NoteVerifier
 from showclear.ledger.parallel import LogSource
 from showclear.ledger.tiles import TileRow, TileStore
+from showclear.ledger.witness import CheckedRange
 
 # -- errors ------------------------------------------------------------------------------------
 
@@ -114,8 +116,9 @@ class NewEvent:
     at: str  # ISO 8601 with offset: the command clock, not the wall clock
     data: Mapping[str, Any]
     version: int = 1
-    # The envelope's canonical bytes when the caller already holds them, checked (a pushed
-    # event the studio verified): the store keeps them instead of writing them again.
+    # The envelope's canonical bytes when the caller already holds them: the store checks the
+    # fields outside `data` against them and keeps them instead of writing them again. (The
+    # studio's witness stores pushes through `StudioStore.append_checked` instead.)
     canonical: bytes | None = None
     # SHA-256 leaf hash of `canonical`, when the caller computed it in that check: a store may
     # take it instead of hashing the bytes again (ignored without `canonical`).
@@ -290,6 +293,16 @@ class AuditReads(Protocol):
 
 class LedgerBackend(Backend, TileStore, AuditReads, Protocol):
     """What a full set node runs on (SQLite now; PostgreSQL with the studio server)."""
+
+
+class StudioStore(LedgerBackend, Protocol):
+    """What the studio's witness stores pushes on (PostgreSQL)."""
+
+    def append_checked(self, checked: CheckedRange, tiles: Sequence[TileRow] = ()) -> None:
+        """Store a range the witness accepted (its events as checked, without reading their
+        bytes again), its co-signed checkpoint and the tile hashes it completes: one durable
+        transaction. ConcurrencyError (nothing written) when the head is not `checked.after`."""
+        ...
 
 
 StoreFactory = Callable[[], LedgerBackend]

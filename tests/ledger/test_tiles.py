@@ -23,6 +23,7 @@ from typing import Any
 import pymerkle
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from test_witness import MemoryTiles  # the witness tests' tile store in memory
 
 from backends import BACKENDS, open_store
 from showclear.adapters.sqlite.store import SQLiteEventStore
@@ -367,3 +368,29 @@ def test_tiles_of_leaves_in_memory_are_stored_by_the_append_itself(
             assert stored == [recomputed.node(height * level, i) for i in range(count)]
         head = end
     assert store.tile_counts(production)  # tiles were stored at all
+
+
+@pytest.mark.parametrize("height", [8, 2])
+def test_grow_gives_the_grown_root_and_exactly_the_tiles_the_leaves_complete(
+    height: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the witness computes for each push (`tiles.grow`): the root of the tree with the
+    pushed leaves appended and the tile hashes they complete, against the in-memory tree and
+    `missing_tiles`, from every kind of edge (a tile's border, one past it, deep inside)."""
+    monkeypatch.setattr(tiles, "TILE_HEIGHT", height)
+    monkeypatch.setattr(tiles, "TILE_WIDTH", 1 << height)
+    rng = random.Random(height)
+    width = 1 << height
+    for _ in range(40):
+        memory = MemoryTiles()
+        leaves = memory.leaves.setdefault(PRODUCTION, [])
+        for _ in range(rng.randint(1, 6)):
+            count = rng.choice([0, 1, width - 1, width, width + 1, rng.randrange(width**2 * 3)])
+            size = len(leaves)
+            pushed = [os.urandom(32) for _ in range(count)]
+            root, rows = tiles.grow(StoredTree(memory, PRODUCTION, size), pushed)
+            leaves.extend(pushed)
+            assert root == MerkleTree(leaves).root(), (size, count)
+            assert rows == missing_tiles(memory, PRODUCTION, size + count), (size, count)
+            memory.add_tile_hashes(PRODUCTION, rows)
+            assert memory.tile_counts(PRODUCTION) == tiles.full_tile_counts(size + count)

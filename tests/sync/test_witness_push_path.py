@@ -8,12 +8,13 @@ import gc
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from showclear.app.studio import StudioWitness
 from showclear.app.sync_wire import encode_push
 from showclear.bootstrap import close_studio, open_studio
-from showclear.ledger.tiles import StoredTree, missing_tiles
+from showclear.ledger.tiles import LeavesOnly, StoredTree, missing_tiles
 from sync.support import PRODUCTION, SetNode, Studio, make_studio
 
 
@@ -84,3 +85,23 @@ def test_the_last_push_is_noted_and_later_writes_stay_durable(
     with witness.records._use() as conn:  # type: ignore[attr-defined]
         row = conn.execute("SHOW synchronous_commit").fetchone()
     assert row == ("on",)
+
+
+def test_a_store_missing_earlier_tile_hashes_catches_up_with_the_next_push(
+    studio: Studio, witness: StudioWitness, node: SetNode
+) -> None:
+    """A push brings the tile hashes it completes; a store that lacks earlier ones (written by
+    an older ShowClear, which stored them apart from the events) gets those too."""
+    node.write(800, batch=100)
+    studio.enroll(node)
+    assert witness.push(encode_push(node.push(accepted=0, size=600)))[0] == 200
+    with studio.store() as store, psycopg.connect(studio.conninfo, autocommit=True) as conn:
+        assert store.tile_counts(PRODUCTION) == {1: 2}
+        conn.execute("DELETE FROM ledger_tiles WHERE production = %s", (PRODUCTION,))
+        assert store.tile_counts(PRODUCTION) == {}
+        status, body = witness.push(encode_push(node.push(accepted=600, size=800)))
+        assert (status, body["tree_size"]) == (200, 800), body
+        assert store.tile_counts(PRODUCTION) == {1: 3}
+        assert missing_tiles(store, PRODUCTION, 800) == []
+        recomputed = StoredTree(LeavesOnly(store), PRODUCTION, 800)
+        assert store.tile_hashes(PRODUCTION, 1, 0, 3) == [recomputed.node(8, i) for i in range(3)]

@@ -26,7 +26,7 @@ import gc
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate, islice
@@ -48,7 +48,7 @@ from showclear.ledger.cosignature import Cosigner
 from showclear.ledger.divergence import Descent, EvidenceError, ProbeAnswer
 from showclear.ledger.hashing import EMPTY_ROOT
 from showclear.ledger.note import NoteError, NoteVerifier, fingerprint, open_note, parse_note
-from showclear.ledger.tiles import WithLeaves, missing_tiles
+from showclear.ledger.tiles import TileRow, WithLeaves, full_tile_counts, missing_tiles
 from showclear.ledger.witness import (
     Accepted,
     Investigate,
@@ -59,10 +59,8 @@ from showclear.ledger.witness import (
     divergence_refusal,
 )
 from showclear.ports import (
-    LedgerBackend,
-    NewEvent,
-    StoredEvent,
     StudioRecords,
+    StudioStore,
     WriterRecord,
 )
 
@@ -118,7 +116,7 @@ class StudioWitness:
 
     def __init__(
         self,
-        store: LedgerBackend,
+        store: StudioStore,
         records: StudioRecords,
         cosigner: Cosigner,
         *,
@@ -248,28 +246,16 @@ class StudioWitness:
         }
 
     def _accept(self, accepted: int, outcome: Accepted, writer: WriterRecord) -> dict[str, Any]:
-        if outcome.events:
-            note = outcome.note
-            assert note is not None
-            sent = [e.payload for e in outcome.events]
-
-            def cosigned(_: str, stored: list[StoredEvent]) -> tuple[int, bytes, str]:
-                # The store writes the canonical bytes itself: they must be the ones signed.
-                if [e.payload for e in stored] != sent:
-                    raise ValueError("the studio would store other bytes than the node signed")
-                return outcome.tree_size, outcome.checkpoint.root_hash, note
-
-            events = [
-                NewEvent(e.type, e.actor, e.at, e.data, e.version, e.payload, e.leaf_hash)
-                for e in outcome.events
-            ]
-            # The tree hashes the push completes, from the leaves just checked, stored with
-            # the events and the co-signed checkpoint: one durable transaction per push.
-            leaves = WithLeaves(self.store, accepted, [e.leaf_hash for e in outcome.events])
-            tiles = missing_tiles(leaves, outcome.production, outcome.tree_size)
-            self.store.append(
-                outcome.production, accepted, events, checkpoint=cosigned, tiles=tiles
-            )
+        checked = outcome.checked
+        if checked is not None:
+            # Stored with the events and the co-signed checkpoint: one durable transaction
+            # per push. The tiles the push completes came with its check; a store that lacks
+            # some of its earlier ones (written by an older ShowClear) catches up here too.
+            tiles: Sequence[TileRow] = checked.tiles
+            if self.store.tile_counts(checked.production) != full_tile_counts(accepted):
+                leaves = WithLeaves(self.store, accepted, [e.leaf_hash for e in checked.events])
+                tiles = missing_tiles(leaves, outcome.production, outcome.tree_size)
+            self.store.append_checked(checked, tiles)
         self.records.note_push(
             outcome.production, writer.node_key, outcome.tree_size,
             cosigned=outcome.note is not None,

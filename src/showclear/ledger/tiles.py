@@ -43,6 +43,8 @@ __all__ = [
     "TileStore",
     "WithLeaves",
     "extend_tiles",
+    "full_tile_counts",
+    "grow",
     "missing_tiles",
 ]
 
@@ -235,6 +237,14 @@ class StoredTree:
         """RFC 9162 MTH of the first `size` leaves (all of them by default)."""
         return self.range_hash(0, self._size if size is None else size)
 
+    def edge(self, level: int) -> list[bytes]:
+        """The hashes at tile level `level` (0: leaves) in the tile where the tree ends: the
+        part of it the next leaves complete (empty when the tree ends on a tile's border)."""
+        end = self._size >> (TILE_HEIGHT * level)
+        if not end & (TILE_WIDTH - 1):
+            return []
+        return self._tile(level, end >> TILE_HEIGHT)[0]
+
     def compact(self, size: int | None = None) -> CompactTree:
         """The frontier of the first `size` leaves (all by default), to resume appending."""
         if size is None:
@@ -242,6 +252,51 @@ class StoredTree:
         if not 0 <= size <= self._size:
             raise ValueError(f"size {size} outside a tree of {self._size} leaves")
         return CompactTree.from_state(size, self._peaks(0, size))
+
+
+def grow(tree: StoredTree, leaves: Sequence[bytes]) -> tuple[bytes, list[TileRow]]:
+    """The root of `tree` with `leaves` appended, and the tile hashes (levels >= 1) those
+    leaves complete, each hashed once for both: the root of a complete tile is also a perfect
+    subtree of the grown tree, so the frontier takes it whole instead of hashing its leaves
+    again. (A witness needs both for every push: the root to check against the signed one,
+    the tiles to store.) Reads nothing but the edge of `tree` (`StoredTree.edge`)."""
+    size = tree.size
+    rows = _completed_tiles(tree, leaves)
+    frontier = tree.compact()
+    frontier.extend(leaves[: -size % TILE_WIDTH])  # up to the next tile's border
+    for level, index, root in rows:
+        if level == 1 and index << TILE_HEIGHT == frontier.size:
+            frontier.push_subtree(root, TILE_HEIGHT)
+    frontier.extend(leaves[frontier.size - size :])  # the part of a tile after the last whole one
+    return frontier.root(), rows
+
+
+def _completed_tiles(tree: StoredTree, leaves: Sequence[bytes]) -> list[TileRow]:
+    """The tile hashes `leaves` complete when appended to `tree`, level by level: each level's
+    edge in `tree` and the hashes new at that level, cut into whole tiles."""
+    rows: list[TileRow] = []
+    level, first, new = 0, tree.size, list(leaves)  # `new`: level's hashes from index `first`
+    while True:
+        start = first & ~(TILE_WIDTH - 1)
+        hashes = tree.edge(level) + new
+        whole = len(hashes) >> TILE_HEIGHT
+        if not whole:
+            return rows
+        new = [
+            _subtree_root(hashes[i << TILE_HEIGHT : (i + 1) << TILE_HEIGHT]) for i in range(whole)
+        ]
+        level, first = level + 1, start >> TILE_HEIGHT
+        rows.extend((level, first + i, h) for i, h in enumerate(new))
+
+
+def full_tile_counts(size: int) -> dict[int, int]:
+    """`TileStore.tile_counts` of a store that holds every tile hash of `size` leaves."""
+    counts = {}
+    level = 1
+    while count := size >> (TILE_HEIGHT * level):
+        counts[level] = count
+        level += 1
+    return counts
 
 
 def missing_tiles(store: TileStore, production: str, size: int) -> list[TileRow]:
