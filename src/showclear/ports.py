@@ -120,9 +120,6 @@ class NewEvent:
     # fields outside `data` against them and keeps them instead of writing them again. (The
     # studio's witness stores pushes through `StudioStore.append_checked` instead.)
     canonical: bytes | None = None
-    # SHA-256 leaf hash of `canonical`, when the caller computed it in that check: a store may
-    # take it instead of hashing the bytes again (ignored without `canonical`).
-    leaf_hash: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

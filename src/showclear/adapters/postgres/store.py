@@ -439,9 +439,7 @@ class PostgresEventStore(_Reads):
             payload = event_payload(
                 production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data, ev.canonical
             )
-            # A pushed event's bytes were checked and hashed by the caller; the store keeps them.
-            leaf = ev.leaf_hash if ev.canonical is not None and ev.leaf_hash else leaf_hash(payload)
-            prepared.append((seq, ev, payload, leaf))
+            prepared.append((seq, ev, payload, leaf_hash(payload)))
         conn = self._connection()
         payloads = [payload for _, _, payload, _ in prepared]
         with self._appending(production, expected_seq, payloads) as commit, conn.transaction():
