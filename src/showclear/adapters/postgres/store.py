@@ -65,7 +65,7 @@ from showclear.adapters.postgres.schema import (
     applied_migrations,
     migrate,
 )
-from showclear.ledger.canonical import event_payload, leaf_hash
+from showclear.adapters.store_common import EventRow, event_rows, prepare
 from showclear.ledger.tiles import TileRow
 from showclear.ledger.witness import CheckedRange
 
@@ -431,15 +431,7 @@ class PostgresEventStore(_Reads):
             return []
         if not 0 <= expected_seq <= _MAX_SEQ - len(events):
             raise ValueError(f"expected_seq {expected_seq} is out of range")
-        # Sequences are known before locking (a success means head == expected_seq), so the
-        # canonicalisation happens outside the transaction.
-        prepared: list[tuple[int, NewEvent, bytes, bytes]] = []
-        for offset, ev in enumerate(events, start=1):
-            seq = expected_seq + offset
-            payload = event_payload(
-                production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data, ev.canonical
-            )
-            prepared.append((seq, ev, payload, leaf_hash(payload)))
+        prepared = prepare(production, expected_seq, events)  # before the transaction
         conn = self._connection()
         payloads = [payload for _, _, payload, _ in prepared]
         with self._appending(production, expected_seq, payloads) as commit, conn.transaction():
@@ -450,22 +442,7 @@ class PostgresEventStore(_Reads):
             conn.execute(_LOCK, (LOCK_NAMESPACE, LOG_LOCK_KEY))
             last_position = _scalar(conn, _SELECT_LAST_POSITION, ())
             recorded_at = _utc_now()
-            # Column order equals StoredEvent's field order: one tuple serves both.
-            rows: list[_EventRow] = [
-                (
-                    last_position + offset,
-                    production,
-                    seq,
-                    ev.type,
-                    ev.version,
-                    ev.actor,
-                    ev.at,
-                    recorded_at,
-                    payload,
-                    leaf,
-                )
-                for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
-            ]
+            rows = event_rows(production, prepared, last_position, recorded_at)
             self._insert_events(conn, rows)
             stored = list(starmap(StoredEvent, rows))
             if checkpoint is not None:
@@ -832,7 +809,7 @@ class PostgresEventStore(_Reads):
     def _head(conn: Connection, production: str) -> int:
         return _scalar(conn, _SELECT_HEAD, (production,))
 
-    def _insert_events(self, conn: Connection, rows: list[_EventRow]) -> None:
+    def _insert_events(self, conn: Connection, rows: list[EventRow]) -> None:
         if len(rows) >= COPY_ROWS:
             self._copy_events(conn, rows)
             return
@@ -840,7 +817,7 @@ class PostgresEventStore(_Reads):
             cur.executemany(_INSERT_EVENT, rows)
 
     @staticmethod
-    def _copy_events(conn: Connection, rows: Iterable[_EventRow]) -> None:
+    def _copy_events(conn: Connection, rows: Iterable[EventRow]) -> None:
         try:
             data = _binary_copy(rows, conn.info.encoding)
         except struct.error as e:  # a version beyond int4, say: the column's own refusal
@@ -907,10 +884,6 @@ class PostgresLogReader(_Reads):
 
 # -- COPY's binary format, written in one go ----------------------------------------------------
 
-# The columns of `events`, in _EVENT_COLUMNS order (int8, text, int8, text, int4, text, text,
-# text, bytea, bytea); StoredEvent's fields are the same.
-_EventRow = tuple[int, str, int, str, int, str, str, str, bytes, bytes]
-
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags 0, no header extension
 _COPY_TRAILER = b"\xff\xff"
 _ROW_START = struct.Struct(">hiq").pack  # 10 fields; then position: length 8, int8
@@ -919,7 +892,7 @@ _INT4 = struct.Struct(">ii").pack  # length 4, value
 _LENGTH = struct.Struct(">i").pack
 
 
-def _binary_copy(rows: Iterable[_EventRow], encoding: str) -> bytes:
+def _binary_copy(rows: Iterable[EventRow], encoding: str) -> bytes:
     """The rows in PostgreSQL's binary COPY format (every field its length, then its bytes:
     integers big-endian, text in the connection's encoding, bytea as is).
 

@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from showclear.adapters.sqlite.schema import applied_migrations, migrate_sqlite
-from showclear.ledger.canonical import event_payload, leaf_hash
+from showclear.adapters.store_common import event_rows, prepare
 from showclear.ports import (
     CheckpointHook,
     ConcurrencyError,
@@ -294,15 +294,7 @@ class SQLiteEventStore:
             if actual != expected_seq:
                 raise ConcurrencyError(production, expected_seq, actual)
             return []
-        # Sequences are known before locking (a success means head == expected_seq), so the
-        # expensive canonicalisation happens outside the write lock.
-        prepared: list[tuple[int, NewEvent, bytes, bytes]] = []
-        for offset, ev in enumerate(events, start=1):
-            seq = expected_seq + offset
-            payload = event_payload(
-                production, seq, ev.type, ev.version, ev.actor, ev.at, ev.data, ev.canonical
-            )
-            prepared.append((seq, ev, payload, leaf_hash(payload)))
+        prepared = prepare(production, expected_seq, events)  # before the write lock
         conn = self._connection()
         lock = self._acquire_write_lock()
         # _translate and _write_transaction written out: this runs once per command.
@@ -313,22 +305,7 @@ class SQLiteEventStore:
                 if actual != expected_seq:
                     raise ConcurrencyError(production, expected_seq, int(actual))
                 recorded_at = _utc_now()
-                # Column order equals StoredEvent's field order: one tuple serves both.
-                rows = [
-                    (
-                        last_position + offset,
-                        production,
-                        seq,
-                        ev.type,
-                        ev.version,
-                        ev.actor,
-                        ev.at,
-                        recorded_at,
-                        payload,
-                        leaf,
-                    )
-                    for offset, (seq, ev, payload, leaf) in enumerate(prepared, start=1)
-                ]
+                rows = event_rows(production, prepared, last_position, recorded_at)
                 if len(rows) == 1:
                     conn.execute(_INSERT_EVENT, rows[0])
                 else:
