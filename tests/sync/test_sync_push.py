@@ -20,7 +20,8 @@ from showclear.ledger.canonical import canonical_bytes
 from showclear.ledger.divergence import Probe, answer_probe
 from showclear.ledger.tiles import StoredTree
 from showclear.ledger.witness import Push
-from sync.support import PRODUCTION, SetNode, Studio, cli, make_studio, serving, sync_json
+from showclear.ports import NewEvent
+from sync.support import AT, PRODUCTION, SetNode, Studio, cli, make_studio, serving, sync_json
 
 
 @pytest.fixture
@@ -161,6 +162,40 @@ def test_truncated_push_refused_at_the_first_missing_event(studio: Studio, node:
     status, body = _post(studio, cut)
     assert (status, body["reason"], body["first_diverging"]) == (409, "range", 181)
     assert studio.head() == 0
+
+
+@pytest.mark.parametrize(
+    ("event", "words"),
+    [
+        (NewEvent("command_refused", "a\x00na", AT, {"i": 6}), "NUL character"),
+        (NewEvent("command\x00refused", "ana", AT, {"i": 6}), "NUL character"),
+        (NewEvent("command_refused", "ana", AT, {"i": 6}, 2**40), "version 1099511627776"),
+    ],
+)
+def test_an_event_the_studio_cannot_hold_is_refused_at_that_event_not_answered_later(
+    studio: Studio, node: SetNode, event: NewEvent, words: str
+) -> None:
+    """No node of ours writes such an event; a push holding one is refused (409, naming the
+    event, nothing stored), not answered "push again later" by the database for ever."""
+    node.write(5)
+    node.store.append(PRODUCTION, 5, [event], checkpoint=node.ledger.checkpoint_hook)
+    node.write(3)
+    studio.enroll(node)
+    status, body = _post(studio, node.push(accepted=0))
+    assert (status, body["reason"]) == (409, "malformed-event"), body
+    message = str(body["message"])
+    assert "pushed event 6 " in message and words in message and "nothing was stored" in message
+    assert studio.head() == 0
+
+
+def test_a_nul_in_an_events_data_is_stored_as_sent(studio: Studio, node: SetNode) -> None:
+    node.write(5)
+    noted = NewEvent("command_refused", "ana", AT, {"t": "serial a\x00b"})
+    node.store.append(PRODUCTION, 5, [noted], checkpoint=node.ledger.checkpoint_hook)
+    studio.enroll(node)
+    status, body = _post(studio, node.push(accepted=0))
+    assert status == 200 and body["tree_size"] == 6, body
+    assert studio.payloads() == list(node.store.read_payloads(PRODUCTION))
 
 
 def test_forked_node_refused_at_the_first_diverging_event(
