@@ -71,3 +71,14 @@ def test_drills_page_names_every_command_type_and_its_example_runs() -> None:
     results = list(DrillRun().run(example))
     assert summary(results) == (sum('"expect"' in line for line in example), 0)
     assert all(r.verdict != "error" for r in results)
+
+
+def test_studio_page_explains_every_reason_a_push_is_refused() -> None:
+    """A node's operator reads `reason` in `showclear sync --json`: each one is in the table."""
+    from typing import get_args
+
+    from showclear.ledger.witness import RefusalReason
+
+    page = (ROOT / "docs/studio.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `([a-z-]+)` \|", page, flags=re.MULTILINE))
+    assert set(get_args(RefusalReason)) | {"not-enrolled"} <= rows
