@@ -394,3 +394,124 @@ def test_grow_gives_the_grown_root_and_exactly_the_tiles_the_leaves_complete(
             assert rows == missing_tiles(memory, PRODUCTION, size + count), (size, count)
             memory.add_tile_hashes(PRODUCTION, rows)
             assert memory.tile_counts(PRODUCTION) == tiles.full_tile_counts(size + count)
+
+
+def test_a_stored_tree_refuses_what_it_does_not_hold_in_its_own_words() -> None:
+    """Every question outside the tree, and a store shorter than the tree, is refused with
+    what was asked and the tree's size; the edges themselves are answered."""
+    memory = MemoryTiles()
+    leaves = [os.urandom(32) for _ in range(13)]
+    memory.leaves[PRODUCTION] = leaves
+    tree = StoredTree(memory, PRODUCTION, 13)
+    reference = MerkleTree(leaves)
+
+    def refused(error: type[Exception], words: str, call: Any, *args: int | None) -> None:
+        with pytest.raises(error) as caught:
+            call(*args)
+        assert str(caught.value).strip("'") == words
+
+    with pytest.raises(ValueError, match=r"^tree size must not be negative, got -1$"):
+        StoredTree(memory, PRODUCTION, -1)
+    assert StoredTree(memory, PRODUCTION, 0).root() == reference.root(0)
+    assert tree.node(3, 0) == reference.range_hash(0, 8) and tree.node(
+        2, 2
+    ) == reference.range_hash(8, 12)
+    assert tree.node(0, 12) == tree.leaf(12) == leaves[12] and tree.leaf(0) == leaves[0]
+    for height, index in ((-1, 0), (0, -1), (2, 3), (4, 0), (0, 13)):
+        words = f"no complete subtree of height {height} at {index} in a tree of 13"
+        refused(ValueError, words, tree.node, height, index)
+    for index in (-1, 13):
+        refused(IndexError, f"leaf index {index} outside a tree of 13 leaves", tree.leaf, index)
+    assert tree.range_hash(12, 13) == leaves[12] and tree.range_hash(13, 13) == reference.root(0)
+    assert tree.range_hash(8, 12) == reference.range_hash(8, 12)
+    for start, end in ((-1, 3), (4, 3), (0, 14)):
+        words = f"range [{start}, {end}) outside a tree of 13 leaves"
+        refused(ValueError, words, tree.range_hash, start, end)
+    for start, end in ((1, 3), (2, 6), (4, 12)):
+        words = f"range [{start}, {end}) is not a subtree of the Merkle tree"
+        refused(ValueError, words, tree.range_hash, start, end)
+    assert tree.root() == reference.root() and tree.root(5) == reference.root(5)
+    assert tree.compact(0) == reference.compact(0) and tree.compact(13) == reference.compact()
+    for size in (-1, 14):
+        refused(ValueError, f"size {size} outside a tree of 13 leaves", tree.compact, size)
+    short = StoredTree(memory, PRODUCTION, 14)
+    words = f"production {PRODUCTION!r}: the store holds fewer than 14 events"
+    refused(ValueError, words, short.leaf, 13)
+    refused(ValueError, words, short.root)
+
+
+def test_hashes_neither_stored_nor_computable_are_named() -> None:
+    """`missing_tiles` over a store whose leaves stop short, or whose tile hashes have a gap
+    below what is computed: the level and the range it could not find."""
+    memory = MemoryTiles()
+    memory.leaves[PRODUCTION] = [os.urandom(32) for _ in range(300)]
+    words = (
+        f"production {PRODUCTION!r}: hashes 0 to 512 of tile level 0 are neither stored "
+        "nor computable"
+    )
+    with pytest.raises(ValueError) as caught:
+        missing_tiles(memory, PRODUCTION, 512)
+    assert str(caught.value) == words
+    memory.leaves[PRODUCTION] += [os.urandom(32) for _ in range(256 * 256 - 300)]
+    full = MerkleTree(memory.leaves[PRODUCTION])
+    assert extend_tiles(memory, PRODUCTION, 512) == 2
+    assert extend_tiles(memory, PRODUCTION, 512) == 0  # nothing left to add
+    del memory.tiles[1, 0]  # a gap: the store counts one hash at level 1, and it is not 0
+    with pytest.raises(ValueError) as caught:
+        missing_tiles(memory, PRODUCTION, 256 * 256)
+    assert str(caught.value) == words.replace(
+        "0 to 512 of tile level 0", "0 to 256 of tile level 1"
+    )
+    memory.tiles[1, 0] = full.range_hash(0, 256)
+    rows = missing_tiles(memory, PRODUCTION, 256 * 256)  # the level below stored, then computed
+    assert [r[:2] for r in rows] == [(1, i) for i in range(2, 256)] + [(2, 0)]
+    assert rows[0][2] == full.range_hash(512, 768) and rows[-1][2] == full.root()
+
+
+def test_leaves_held_in_memory_continue_the_stored_ones_and_never_across_a_gap() -> None:
+    memory = MemoryTiles()
+    stored = [os.urandom(32) for _ in range(10)]
+    new = [os.urandom(32) for _ in range(5)]
+    memory.leaves[PRODUCTION] = list(stored)
+    held = tiles.WithLeaves(memory, 10, new)
+    both = stored + new
+    for start, end in ((0, 15), (10, 15), (12, 14), (3, 8), (3, 10), (8, 12), (9, 20), (15, 16)):
+        assert held.leaf_hashes(PRODUCTION, start, end) == both[start:end], (start, end)
+    gap = tiles.WithLeaves(memory, 12, new)  # leaves 10 and 11 are nowhere
+    assert gap.leaf_hashes(PRODUCTION, 8, 14) == stored[8:10]
+    assert gap.leaf_hashes(PRODUCTION, 12, 14) == new[:2]
+    held.add_tile_hashes(PRODUCTION, [(1, 0, b"\x01" * 32)])
+    assert memory.tiles == {(1, 0): b"\x01" * 32}
+    assert held.tile_hashes(PRODUCTION, 1, 0, 1) == [b"\x01" * 32]
+    assert held.tile_counts(PRODUCTION) == {1: 1}
+    hidden = tiles.LeavesOnly(memory)
+    assert hidden.tile_hashes(PRODUCTION, 1, 0, 1) == []
+    assert hidden.leaf_hashes(PRODUCTION, 2, 5) == stored[2:5]
+
+
+def test_the_edge_of_a_tree_is_the_part_of_each_level_the_next_leaves_complete() -> None:
+    memory = MemoryTiles()
+    leaves = [os.urandom(32) for _ in range(256 * 3 + 7)]
+    memory.leaves[PRODUCTION] = leaves
+    full = MerkleTree(leaves)
+    tile_roots = [full.range_hash(i * 256, (i + 1) * 256) for i in range(3)]
+    for size, level0, level1 in (
+        (0, [], []),
+        (1, leaves[:1], []),
+        (255, leaves[:255], []),
+        (256, [], tile_roots[:1]),
+        (300, leaves[256:300], tile_roots[:1]),
+        (256 * 3 + 7, leaves[768:], tile_roots),
+    ):
+        tree = StoredTree(memory, PRODUCTION, size)
+        assert tree.edge(0) == level0, size
+        assert tree.edge(1) == level1, size
+        assert tree.edge(2) == []
+
+
+def test_full_tile_counts_hold_every_complete_tile_of_each_level() -> None:
+    assert tiles.full_tile_counts(0) == tiles.full_tile_counts(255) == {}
+    assert tiles.full_tile_counts(256) == {1: 1}
+    assert tiles.full_tile_counts(65_535) == {1: 255}
+    assert tiles.full_tile_counts(65_536) == {1: 256, 2: 1}
+    assert tiles.full_tile_counts(256**3 * 2 + 257) == {1: 65_536 * 2 + 1, 2: 512, 3: 2}
