@@ -107,6 +107,39 @@ def test_every_size_up_to_300_equals_the_in_memory_tree(
     assert missing_tiles(store, production, 300) == []
 
 
+@pytest.mark.parametrize("height", [8, 2])
+def test_every_size_up_to_300_equals_the_in_memory_tree_sampled_in_memory(
+    height: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test above with its tiles kept in memory, every proof checked at sizes below 40 and
+    around a tile's border and a sample at the others: what the mutation runs use in its place
+    (it takes 25 s, this one half a second)."""
+    monkeypatch.setattr(tiles, "TILE_HEIGHT", height)
+    monkeypatch.setattr(tiles, "TILE_WIDTH", 1 << height)
+    store = MemoryTiles()
+    store.leaves[PRODUCTION] = [os.urandom(32) for _ in range(300)]
+    memory = MerkleTree(store.leaves[PRODUCTION])
+    rng = random.Random(height)
+    extend_tiles(store, PRODUCTION, 150)  # beyond, every missing tile is computed from below
+    for stage in ("half stored", "all stored"):
+        for size in range(1, 301):
+            stored = StoredTree(store, PRODUCTION, size)
+            assert stored.root() == memory.root(size), (stage, size)
+            assert stored.compact() == memory.compact(size)
+            every = size < 40 or size in (255, 256, 257, 300)  # else a sample
+            for index in range(size) if every else {0, size // 3, size - 1, rng.randrange(size)}:
+                assert inclusion_proof(stored, index, size) == inclusion_proof(memory, index, size)
+            sample = {0, 1, size // 2, size - 1, size, rng.randrange(size + 1)}
+            for old in range(size + 1) if every else sample:
+                ours = consistency_proof(stored, old, size)
+                assert ours == consistency_proof(memory, old, size), (stage, size, old)
+        extend_tiles(store, PRODUCTION, 300)
+    counts = store.tile_counts(PRODUCTION)
+    assert counts == {level: 300 >> (height * level) for level in range(1, len(counts) + 1)}
+    assert len(counts) == (1 if height == 8 else 4)
+    assert missing_tiles(store, PRODUCTION, 300) == []
+
+
 def test_every_size_up_to_300_equals_pymerkle(small: tuple[Any, MerkleTree]) -> None:
     store, _ = small
     extend_tiles(store, PRODUCTION, 300)
@@ -468,7 +501,9 @@ def test_hashes_neither_stored_nor_computable_are_named() -> None:
     assert rows[0][2] == full.range_hash(512, 768) and rows[-1][2] == full.root()
 
 
-def test_leaves_held_in_memory_continue_the_stored_ones_and_never_across_a_gap() -> None:
+def test_leaves_held_in_memory_continue_the_stored_ones_and_never_across_a_gap(
+    tmp_path: Path,
+) -> None:
     memory = MemoryTiles()
     stored = [os.urandom(32) for _ in range(10)]
     new = [os.urandom(32) for _ in range(5)]
@@ -480,10 +515,15 @@ def test_leaves_held_in_memory_continue_the_stored_ones_and_never_across_a_gap()
     gap = tiles.WithLeaves(memory, 12, new)  # leaves 10 and 11 are nowhere
     assert gap.leaf_hashes(PRODUCTION, 8, 14) == stored[8:10]
     assert gap.leaf_hashes(PRODUCTION, 12, 14) == new[:2]
-    held.add_tile_hashes(PRODUCTION, [(1, 0, b"\x01" * 32)])
-    assert memory.tiles == {(1, 0): b"\x01" * 32}
-    assert held.tile_hashes(PRODUCTION, 1, 0, 1) == [b"\x01" * 32]
-    assert held.tile_counts(PRODUCTION) == {1: 1}
+    store = SQLiteEventStore(tmp_path / "held.db")  # a store of several productions
+    try:
+        on_disk = tiles.WithLeaves(store, 0, new)
+        on_disk.add_tile_hashes(PRODUCTION, [(1, 0, b"\x01" * 32)])
+        assert on_disk.tile_hashes(PRODUCTION, 1, 0, 1) == [b"\x01" * 32]
+        assert on_disk.tile_counts(PRODUCTION) == {1: 1}
+        assert store.tile_counts("other") == {} and store.tile_hashes("other", 1, 0, 1) == []
+    finally:
+        store.close()
     hidden = tiles.LeavesOnly(memory)
     assert hidden.tile_hashes(PRODUCTION, 1, 0, 1) == []
     assert hidden.leaf_hashes(PRODUCTION, 2, 5) == stored[2:5]
@@ -507,6 +547,20 @@ def test_the_edge_of_a_tree_is_the_part_of_each_level_the_next_leaves_complete()
         assert tree.edge(0) == level0, size
         assert tree.edge(1) == level1, size
         assert tree.edge(2) == []
+    # On a tile's border (a push of whole tiles ends there) nothing is read from the store.
+    reads: list[tuple[int, int]] = []
+    counting = tiles.LeavesOnly(memory)
+    real = counting.leaf_hashes
+
+    def leaf_hashes(production: str, start: int, end: int) -> list[bytes]:
+        reads.append((start, end))
+        return real(production, start, end)
+
+    counting.leaf_hashes = leaf_hashes  # type: ignore[method-assign]
+    assert StoredTree(counting, PRODUCTION, 512).edge(0) == [] and reads == []
+    assert StoredTree(counting, PRODUCTION, 0).edge(0) == [] and reads == []
+    assert StoredTree(counting, PRODUCTION, 513).edge(0) == leaves[512:513]
+    assert reads == [(512, 513)]
 
 
 def test_full_tile_counts_hold_every_complete_tile_of_each_level() -> None:
@@ -515,3 +569,31 @@ def test_full_tile_counts_hold_every_complete_tile_of_each_level() -> None:
     assert tiles.full_tile_counts(65_535) == {1: 255}
     assert tiles.full_tile_counts(65_536) == {1: 256, 2: 1}
     assert tiles.full_tile_counts(256**3 * 2 + 257) == {1: 65_536 * 2 + 1, 2: 512, 3: 2}
+
+
+def test_grow_hashes_the_leaves_of_a_completed_tile_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frontier takes each tile the push completes as its root (hashed for the tile rows):
+    it hashes only the leaves before the first tile border and after the last whole tile."""
+    extended: list[int] = []
+    real = CompactTree.extend
+
+    def counted(self: CompactTree, leaf_hashes: Any) -> int:
+        leaf_hashes = list(leaf_hashes)
+        extended.append(len(leaf_hashes))
+        return real(self, leaf_hashes)
+
+    memory = MemoryTiles()
+    leaves = memory.leaves.setdefault(PRODUCTION, [])
+    for count in (3, 250, 600, 256, 1, 255, 513, 0, 70_000):
+        size = len(leaves)
+        pushed = [os.urandom(32) for _ in range(count)]
+        head = min(count, -size % 256)
+        whole = (count - head) // 256
+        monkeypatch.setattr(CompactTree, "extend", counted)
+        root, rows = tiles.grow(StoredTree(memory, PRODUCTION, size), pushed)
+        monkeypatch.undo()
+        assert sum(extended) == count - whole * 256, (size, count)
+        extended.clear()
+        leaves.extend(pushed)
+        assert root == MerkleTree(leaves).root()
+        memory.add_tile_hashes(PRODUCTION, rows)
