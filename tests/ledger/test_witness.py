@@ -13,12 +13,13 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from showclear.ledger import divergence, tiles
+from showclear.ledger import divergence, tiles, witness
 from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.cosignature import Cosigner, cosign_checkpoint, open_cosignatures
@@ -41,6 +42,7 @@ from showclear.ledger.note import (
 )
 from showclear.ledger.proof import consistency_proof
 from showclear.ledger.tiles import StoredTree, extend_tiles
+from showclear.ledger.verify import verify_consistency
 from showclear.ledger.witness import (
     Accepted,
     CosignatureRefused,
@@ -560,3 +562,269 @@ def test_descent_on_a_long_log_takes_at_most_three_small_rounds() -> None:
         Probe(2**40, 0, 2**40, 0)
     with pytest.raises(EvidenceError, match="whole numbers"):
         Probe.from_json({"size": 10, "start": 5, "end": True, "height": 0})
+
+
+# -- every refusal in its words; the whole-push reading ------------------------------------------
+
+
+def _raised(call: Callable[[], object]) -> str:
+    """The message of the NoteError, ProofError or JSONDecodeError `call` raises."""
+    with pytest.raises(Exception) as caught:
+        call()
+    return str(caught.value)
+
+
+def test_every_refusal_of_a_push_says_what_is_wrong_and_what_to_do_in_full() -> None:
+    node, studio = Node().write(10), Studio()
+    studio.sync(node)
+    node.write(10)
+    full = node.push(11, accepted=10)
+    p = f"production {PRODUCTION!r}: "
+
+    def answer(push: Push, reason: str) -> Refused:
+        outcome = refused(studio.receive(push, node), reason)
+        return outcome
+
+    gap = answer(node.push(13, accepted=10), "gap")
+    assert gap.message == (
+        p
+        + "the studio holds events 1 to 10; this push starts at event 13. Push from event 11 first"
+    )
+    assert (gap.resume_from, gap.first_diverging) == (11, None)
+    carried = "Push every event after the studio's 10"
+    for events, shown, cut in (
+        (full.events[:-3], "11 to 17", 18),  # cut short: the first missing is named
+        ([*full.events[:4], *full.events[5:]], "11 to 20", None),  # a hole
+        ([], "no events", None),
+        ([(0, payload(1)), *node.push(1, accepted=10).events], "0 to 20", None),
+        ([*full.events, (21, payload(21))], "11 to 21", None),  # past the checkpoint
+    ):
+        outcome = answer(replace(full, events=events), "range")
+        assert outcome.message == (
+            p + "the push must carry events without a gap up to the checkpoint's 20; it carries "
+            f"{shown}. {carried}"
+        )
+        assert (outcome.resume_from, outcome.first_diverging) == (11, cut)
+    short = full.events[2][1][:-9]
+    not_json = _raised(lambda: orjson.loads(short))
+    events = [*full.events[:2], (13, short), *full.events[3:]]
+    assert answer(replace(full, events=events), "malformed-event").message == (
+        p + f"pushed event 13 is not JSON ({not_json}); nothing was stored. Run "
+        "`showclear verify` on the node"
+    )
+    body, (sig,) = parse_note(full.checkpoint)
+    flipped = bytearray(sig.signature)
+    flipped[5] ^= 1
+    forged = body + "\n" + replace(sig, signature=bytes(flipped)).line()
+    key = f"{node.origin}+{node.signer.key_id.hex()}"
+    assert answer(replace(full, checkpoint=forged), "bad-signature").message == (
+        p + f"the checkpoint's signature by {key} does not verify: it was altered after "
+        "signing, or forged. Nothing was stored; run `showclear verify` on the node"
+    )
+    impostor = Node(node.origin, Ed25519PrivateKey.generate(), list(node.payloads))
+    foreign = impostor.checkpoint()
+    unknown = _raised(lambda: open_checkpoint(foreign, node.signer.verifier))
+    assert answer(replace(full, checkpoint=foreign), "unknown-key").message == (
+        p + f"the checkpoint is not signed by {key}, the node enrolled to write this production "
+        f"({unknown}). Push from the node that holds the production, or move the writer first"
+    )
+    malformed = _raised(lambda: open_checkpoint("not a note", node.signer.verifier))
+    assert answer(replace(full, checkpoint="not a note"), "malformed").message == (
+        p + f"the checkpoint is not a signed checkpoint: {malformed}"
+    )
+    other = Checkpoint(f"{node.origin}/elsewhere", 20, node.tree().root())
+    wrong = replace(full, checkpoint=sign_checkpoint(other, node.signer))
+    assert answer(wrong, "wrong-origin").message == (
+        p + f"the checkpoint is for '{node.origin}/elsewhere', not '{node.origin}/{PRODUCTION}': "
+        "push each production with its own checkpoint"
+    )
+    zero = Checkpoint(f"{node.origin}/{PRODUCTION}", 0, node.tree().root())
+    empty = replace(full, events=[], checkpoint=sign_checkpoint(zero, node.signer))
+    assert answer(empty, "malformed").message == (
+        p + "a checkpoint of 0 events must have the empty root"
+    )
+    changed = list(node.push(5, accepted=10).events)
+    changed[3] = (8, payload(8, "altered"))
+    tampered = answer(replace(node.push(5, accepted=10), events=changed), "tampered")
+    assert tampered.message == (
+        p + "pushed event 8 differs from the event 8 the studio holds and the node signed; "
+        "nothing was stored. Run `showclear verify` on the node"
+    )
+    assert (tampered.first_diverging, tampered.resume_from) == (8, None)
+    proof = list(full.consistency[:-1])
+    why = _raised(
+        lambda: verify_consistency(10, 20, studio.accepted_root, node.tree().root(), proof)
+    )
+    assert answer(replace(full, consistency=proof), "bad-consistency-proof").message == (
+        p + f"the consistency proof from the studio's 10 events to 20 does not verify ({why}), "
+        "although the events do; nothing was stored. Push again; if it keeps failing, the "
+        "node's ledger code is at fault"
+    )
+    assert studio.accepted == 10
+
+
+def test_a_diverging_history_is_named_in_full() -> None:
+    node, studio = Node().write(30), Studio()
+    studio.sync(node)
+    forked = node.fork(12, length=40)
+    p = f"production {PRODUCTION!r}: "
+    fork = diverging(studio, forked, forked.push(31, accepted=30))
+    assert fork.message == (
+        p + "the node's signed history differs from the one the studio accepted, first at event "
+        "12 (the studio accepted 30 events). The set's record was rewritten or forked; nothing "
+        "of this push was stored. Compare the node's event 12 with the studio's before the set "
+        "goes on"
+    )
+    assert (fork.reason, fork.first_diverging, fork.resume_from) == ("forked", 12, None)
+    at_edge = diverging(
+        studio, node.fork(30, length=40), node.fork(30, length=40).push(31, accepted=30)
+    )
+    assert (at_edge.reason, at_edge.first_diverging) == ("forked", 30)
+    node.write(10)
+    push = node.push(31, accepted=30)
+    events = list(push.events)
+    events[0] = (31, payload(31, "altered"))
+    tampered = diverging(studio, node, replace(push, events=events))
+    assert tampered.message == (
+        p + "pushed event 31 is not the event the node signed (its checkpoint of 40 events says "
+        "otherwise); nothing of this push was stored. Run `showclear verify` on the node, then "
+        "push again"
+    )
+    assert (tampered.reason, tampered.first_diverging) == ("tampered", 31)
+    outcome = studio.receive(forked.push(31, accepted=30), forked)
+    assert isinstance(outcome, Investigate)
+    assert (outcome.production, outcome.accepted_size, outcome.checkpoint.size) == (
+        PRODUCTION,
+        30,
+        40,
+    )
+    lied = settle(outcome, lambda probe: ProbeAnswer((), ()))
+    assert lied.message.startswith(
+        p + "the node's signed checkpoint does not match the events it pushed, and its answer "
+        "when asked where they part is not its signed history ("
+    )
+    assert lied.message.endswith("); nothing was stored. Run `showclear verify` on the node")
+    assert (lied.reason, lied.first_diverging, lied.resume_from) == ("bad-evidence", None, None)
+
+
+def test_the_studio_refuses_to_judge_with_a_damaged_or_short_store() -> None:
+    node, studio = Node().write(20), Studio()
+    studio.sync(node)
+    damaged = Studio(MemoryTiles(), studio.accepted_root, studio.cosigner)
+    damaged.tiles.leaves[PRODUCTION] = list(studio.tiles.leaves[PRODUCTION])
+    damaged.tiles.leaves[PRODUCTION][4] = b"\x01" * 32
+    with pytest.raises(StudioStateError) as caught:
+        damaged.receive(node.push(21, accepted=20), node)
+    assert str(caught.value) == (
+        f"production {PRODUCTION!r}: the studio's stored events no longer give the root it "
+        "accepted at 20 events; run `showclear verify` on the studio's store"
+    )
+    short = StudioLedger(PRODUCTION, 21, studio.accepted_root, studio.tiles)
+    with pytest.raises(StudioStateError, match="no longer give the root it accepted at 21"):
+        check_push(short, node.push(1, accepted=20), node.signer.verifier, studio.cosigner, NOW)
+    elsewhere = replace(node.push(1, accepted=20), production="other")
+    with pytest.raises(ValueError) as wrong:
+        check_push(studio.ledger(), elsewhere, node.signer.verifier, studio.cosigner, NOW)
+    assert str(wrong.value) == f"push for 'other' judged against {PRODUCTION!r}"
+
+
+def _envelope_of(number: int, changes: dict[str, object]) -> bytes:
+    fields: dict[str, object] = envelope(
+        PRODUCTION, number, "note_added", 1, "armorer:ana", "2024-05-01T06:00:00+02:00", {}
+    )
+    fields.update(changes)
+    for name in [k for k, v in changes.items() if v is _GONE]:
+        del fields[name]
+    return canonical_bytes(fields)
+
+
+_GONE = object()
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"production": "other"}, f"names production 'other', not {PRODUCTION!r}"),
+        ({"seq": 22}, "says it is event 22"),
+        ({"seq": True}, "says it is event True"),
+        ({"seq": "21"}, "says it is event '21'"),
+        ({"type": 7}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"v": True}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"v": "1"}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        (
+            {"actor": None},
+            "has a field of the wrong type (type, actor and at are text, v a number)",
+        ),
+        ({"at": 5}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"data": [1]}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"data": "x"}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"v": _GONE}, "is not an event envelope (keys production, seq, type, v, actor, at, data)"),
+        ({"w": 1}, "is not an event envelope (keys production, seq, type, v, actor, at, data)"),
+        (
+            {"v": _GONE, "w": 1},  # seven keys, one of them not the envelope's
+            "is not an event envelope (keys production, seq, type, v, actor, at, data)",
+        ),
+    ],
+)
+def test_each_field_of_a_canonical_envelope_is_checked(
+    changes: dict[str, object], words: str
+) -> None:
+    """Canonical bytes that are not this production's event 21 as the envelope has it: the
+    whole-push reading leaves them to the event-by-event one, which names the fault."""
+    node, studio = Node().write(20), Studio()
+    studio.sync(node)
+    node.write(3)
+    push = node.push(21, accepted=20)
+    for position in (0, 2):  # the first event, and one after two good ones
+        events = list(push.events)
+        seq = events[position][0]
+        events[position] = (seq, _envelope_of(seq, changes))
+        outcome = refused(studio.receive(replace(push, events=events), node), "malformed-event")
+        assert outcome.message == (
+            f"production {PRODUCTION!r}: pushed event {seq} {words}; nothing was stored. Run "
+            "`showclear verify` on the node"
+        )
+    assert studio.accepted == 20
+
+
+def test_a_plain_push_is_read_whole_and_only_a_faulty_one_event_by_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole-push reading (one parse per event, one canonical check for all) decides every
+    push of canonical envelopes alone; the event-by-event reading is only for the faulty."""
+    node, studio = Node().write(20), Studio()
+    studio.sync(node)
+    node.write(300)
+    slow: list[int] = []
+    real = witness._parse_event
+
+    def one_by_one(production: str, seq: int, payload: bytes) -> object:
+        slow.append(seq)
+        return real(production, seq, payload)
+
+    monkeypatch.setattr(witness, "_parse_event", one_by_one)
+    push = node.push(5, accepted=20)  # overlapping what the studio holds
+    outcome = studio.receive(push, node)
+    assert isinstance(outcome, Accepted) and len(outcome.events) == 300
+    assert outcome.events[0] == witness.PushedEvent(
+        21,
+        node.payloads[20],
+        leaf_hash(node.payloads[20]),
+        "note_added",
+        1,
+        "armorer:ana",
+        "2024-05-01T06:00:21+02:00",
+        {"i": 21, "note": "event 21"},
+    )
+    assert slow == []
+    at = "2024-05-01T07:00:00+02:00"
+    for seq, data in ((321, {"x": 1}), (322, {"x": 0.5})):  # a float: not conclusive whole
+        node.payloads.append(
+            canonical_bytes(envelope(PRODUCTION, seq, "note_added", 1, "armorer:ana", at, data))
+        )
+    outcome = studio.receive(node.push(321, accepted=320), node)
+    assert isinstance(outcome, Accepted) and [e.data for e in outcome.events] == [
+        {"x": 1},
+        {"x": 0.5},
+    ]
+    assert slow == [321, 322]
