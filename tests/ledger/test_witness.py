@@ -37,6 +37,7 @@ from showclear.ledger.note import (
     NoteSigner,
     cosign_note,
     open_checkpoint,
+    open_note,
     parse_note,
     sign_checkpoint,
 )
@@ -45,6 +46,7 @@ from showclear.ledger.tiles import StoredTree, extend_tiles
 from showclear.ledger.verify import verify_consistency
 from showclear.ledger.witness import (
     Accepted,
+    CheckedRange,
     CosignatureRefused,
     Investigate,
     Push,
@@ -482,16 +484,26 @@ def test_node_refuses_a_cosignature_that_is_not_the_studios_over_its_checkpoint(
             check_cosigned(sent, returned, vkey, skey, not_after=not_after)
         return str(raised.value)
 
-    assert check(sent).startswith("the answer carries no co-signature by studio.example/witness")
-    other_studio = Cosigner("studio.example/witness", Ed25519PrivateKey.generate())
-    assert "no co-signature" in check(cosign_checkpoint(sent, other_studio, NOW))
-    assert "another checkpoint" in check(
-        cosign_checkpoint(node.checkpoint(11), studio.cosigner, NOW)
+    none = (
+        f"the answer carries no co-signature by studio.example/witness+{skey.key_id.hex()}, "
+        "the studio this node trusts"
     )
-    assert "clocks" in check(good, not_after=NOW - 1)
+    assert check(sent) == none
+    other_studio = Cosigner("studio.example/witness", Ed25519PrivateKey.generate())
+    assert check(cosign_checkpoint(sent, other_studio, NOW)) == none
+    assert check(cosign_checkpoint(node.checkpoint(11), studio.cosigner, NOW)) == (
+        "the studio co-signed another checkpoint than the one sent"
+    )
+    late = _raised(lambda: open_cosignatures(good, skey, not_after=NOW - 1))
+    assert "clocks" in late
+    assert check(good, not_after=NOW - 1) == f"the studio's co-signature does not verify: {late}"
     body, sigs = parse_note(good)
     stripped = body + "\n" + sigs[1].line()  # the node's own signature removed
-    assert "this node's signature" in check(stripped)
+    unsigned = _raised(lambda: open_note(stripped, vkey))
+    assert (
+        check(stripped) == f"the studio's answer does not carry this node's signature: {unsigned}"
+    )
+    assert check_cosigned(sent, good, vkey, skey, not_after=NOW)[0] == good  # at the limit
     cosig = bytearray(base64.b64decode(sigs[1].line().split()[-1]))
     cosig[-1] ^= 1
     tampered = body + "\n" + sigs[0].line() + sigs[1].line().rsplit(" ", 1)[0] + " "
@@ -828,3 +840,52 @@ def test_a_plain_push_is_read_whole_and_only_a_faulty_one_event_by_event(
         {"x": 0.5},
     ]
     assert slow == [321, 322]
+
+
+def test_an_empty_tree_is_cosigned_and_an_altered_last_held_event_is_named() -> None:
+    node, studio = Node(), Studio()
+    empty = studio.receive(node.push(1, accepted=0), node)  # no events, the empty root
+    assert isinstance(empty, Accepted) and empty.tree_size == 0 and empty.duplicate
+    assert empty.note is not None and empty.events == () and empty.checked is None
+    node.write(20)
+    studio.sync(node)
+    for altered in (20, 5):  # the last event the studio holds, and the first pushed
+        push = node.push(5, accepted=20)
+        events = list(push.events)
+        events[altered - 5] = (altered, payload(altered, "altered"))
+        outcome = refused(studio.receive(replace(push, events=events), node), "tampered")
+        assert outcome.first_diverging == altered
+    assert studio.accepted == 20
+
+
+def test_a_studio_store_that_lost_leaves_under_its_tiles_judges_nothing() -> None:
+    """The stored tiles still give the accepted root, but the leaves a push overlaps are gone:
+    the studio cannot compare them, and says so rather than blame the node."""
+    node, studio = Node().write(512), Studio()
+    studio.sync(node)
+    extend_tiles(studio.tiles, PRODUCTION, 512)
+    ledger = studio.ledger()
+    del studio.tiles.leaves[PRODUCTION][300:]
+    with pytest.raises(StudioStateError) as caught:
+        check_push(ledger, node.push(290, accepted=512), node.signer.verifier, studio.cosigner, NOW)
+    assert str(caught.value) == f"production {PRODUCTION!r}: the studio holds fewer than 512 events"
+
+
+def test_a_checked_range_is_made_by_check_push_alone_and_holds_its_whole_range() -> None:
+    node, studio = Node().write(10), Studio()
+    outcome = studio.sync(node)
+    checked = outcome.checked
+    assert checked is not None and checked.events == outcome.events
+    assert (checked.production, checked.after, checked.tree_size) == (PRODUCTION, 0, 10)
+    assert checked.root_hash == node.tree().root() and checked.note == outcome.note
+    fields = (PRODUCTION, 0, checked.events, 10, checked.root_hash, "note", ())
+    with pytest.raises(TypeError, match=r"^a CheckedRange is made by check_push only$"):
+        CheckedRange(*fields, object())
+    with pytest.raises(ValueError):  # the seal cannot be carried over
+        replace(checked, after=1)
+    words = r"^a checked range holds the events after `after` up to its tree$"
+    seal = witness._SEAL
+    for after, events, size in ((0, (), 0), (1, checked.events, 10), (0, checked.events, 9)):
+        with pytest.raises(ValueError, match=words):
+            CheckedRange(PRODUCTION, after, events, size, checked.root_hash, "note", (), seal)
+    assert CheckedRange(PRODUCTION, 1, checked.events[1:], 10, b"", "n", (), seal).after == 1

@@ -244,7 +244,7 @@ class _Candidate:
     ) -> None:
         self.size = size
         self.held = min(ledger.accepted_size, size)
-        if accepted_tree is None or accepted_tree.size != self.held:
+        if accepted_tree is None:  # (one of the accepted size answers for any smaller one too)
             accepted_tree = StoredTree(held, ledger.production, self.held)
         self._studio = accepted_tree
         self._pushed = pushed  # leaf hashes of leaves held .. size - 1
@@ -259,15 +259,9 @@ class _Candidate:
         half = height - 1
         return node_hash(self.perfect(at, half), self.perfect(at + (1 << half), half))
 
-    def root(self) -> bytes:
-        if self.size <= self.held:
-            return self._studio.root(self.size)
-        tree = self._studio.compact()
-        tree.extend(self._pushed)
-        return tree.root()
-
     def root_and_tiles(self) -> tuple[bytes, list[TileRow]]:
-        """`root()`, and the tile hashes the pushed leaves complete (hashed once for both)."""
+        """The candidate's root, and the tile hashes the pushed leaves complete (hashed once
+        for both)."""
         if self.size <= self.held:
             return self._studio.root(self.size), []
         return grow(self._studio, self._pushed)
