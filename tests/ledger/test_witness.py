@@ -889,3 +889,16 @@ def test_a_checked_range_is_made_by_check_push_alone_and_holds_its_whole_range()
         with pytest.raises(ValueError, match=words):
             CheckedRange(PRODUCTION, after, events, size, checked.root_hash, "note", (), seal)
     assert CheckedRange(PRODUCTION, 1, checked.events[1:], 10, b"", "n", (), seal).after == 1
+
+
+def test_a_canonical_json_value_that_is_no_object_is_no_envelope() -> None:
+    node, studio = Node().write(20), Studio()
+    push = node.push(1, accepted=0)
+    for bytes_ in (b"[1]", b'"text"', b"7", b"null"):
+        events = [*push.events[:3], (4, bytes_), *push.events[4:]]
+        outcome = refused(studio.receive(replace(push, events=events), node), "malformed-event")
+        assert outcome.message == (
+            f"production {PRODUCTION!r}: pushed event 4 is not an event envelope (keys "
+            "production, seq, type, v, actor, at, data); nothing was stored. Run `showclear "
+            "verify` on the node"
+        )
