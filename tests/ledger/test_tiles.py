@@ -597,3 +597,42 @@ def test_grow_hashes_the_leaves_of_a_completed_tile_once(monkeypatch: pytest.Mon
         leaves.extend(pushed)
         assert root == MerkleTree(leaves).root()
         memory.add_tile_hashes(PRODUCTION, rows)
+
+
+@pytest.mark.parametrize("height", [8, 2])
+def test_a_stored_tree_reads_each_tile_once_and_takes_no_more_than_it_asked_for(
+    height: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tiles are kept for the tree's life (a proof asks for many hashes of one tile); a store
+    that answers with more tile hashes than asked for is cut to the range."""
+    monkeypatch.setattr(tiles, "TILE_HEIGHT", height)
+    monkeypatch.setattr(tiles, "TILE_WIDTH", 1 << height)
+    reads: list[tuple[int, int, int]] = []
+
+    class Generous(MemoryTiles):
+        def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+            reads.append((0, start, end))
+            return super().leaf_hashes(production, start, end)
+
+        def tile_hashes(self, production: str, level: int, start: int, end: int) -> list[bytes]:
+            reads.append((level, start, end))
+            return super().tile_hashes(production, level, start, end + 5)
+
+    store = Generous()
+    store.leaves[PRODUCTION] = [os.urandom(32) for _ in range(256 * 7 + 9)]
+    extend_tiles(store, PRODUCTION, len(store.leaves[PRODUCTION]))
+    reads.clear()
+    memory = MerkleTree(store.leaves[PRODUCTION])
+    for size in (256 * 3 + 1, 256 * 7 + 9, 101):
+        tree = StoredTree(store, PRODUCTION, size)
+        for index in {i for i in (0, 5, 30, size - 1, 255, 256 * 2) if i < size}:
+            assert inclusion_proof(tree, index, size) == inclusion_proof(memory, index, size)
+        assert tree.root() == memory.root(size) and tree.root(60) == memory.root(60)
+        assert len(reads) == len(set(reads)), reads  # no tile read twice
+        reads.clear()
+        width = 1 << height
+        end = size >> height  # level-1 hashes in the tree; the store holds more
+        first = end - end % width
+        assert tree.edge(1) == [
+            memory.range_hash(i * width, (i + 1) * width) for i in range(first, end)
+        ]

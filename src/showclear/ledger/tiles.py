@@ -216,7 +216,7 @@ class StoredTree:
         # aligned to each smaller power of two as it advances (as MerkleTree.range_hash).
         peaks: list[bytes] = []
         width = end - start
-        for height in range(width.bit_length() - 1, -1, -1):
+        for height in reversed(range(width.bit_length())):
             if width >> height & 1:
                 peaks.append(self.node(height, start >> height))
                 start += 1 << height
