@@ -290,12 +290,8 @@ def _completed_tiles(tree: StoredTree, leaves: Sequence[bytes]) -> list[TileRow]
 
 def full_tile_counts(size: int) -> dict[int, int]:
     """`TileStore.tile_counts` of a store that holds every tile hash of `size` leaves."""
-    counts = {}
-    level = 1
-    while count := size >> (TILE_HEIGHT * level):
-        counts[level] = count
-        level += 1
-    return counts
+    top = (size.bit_length() - 1) // TILE_HEIGHT  # the highest level with a complete tile
+    return {level: size >> (TILE_HEIGHT * level) for level in range(1, top + 1)}
 
 
 def missing_tiles(store: TileStore, production: str, size: int) -> list[TileRow]:
