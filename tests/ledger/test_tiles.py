@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,36 @@ def small(
     store.close()
 
 
+def _every_size_up_to_300(
+    store: Any, production: str, height: int, every: Callable[[str, int], bool]
+) -> None:
+    """Roots, frontiers and proofs of every size up to 300 from the stored tiles, against the
+    in-memory tree: first with tiles stored up to 150 only (beyond, every missing tile is
+    computed from below), then with all. `every(stage, size)`: check every leaf and every
+    earlier size there, else a sample."""
+    memory = MerkleTree(store.leaf_hashes(production, 0, 300))
+    rng = random.Random(height)
+    extend_tiles(store, production, 150)
+    for stage in ("half stored", "all stored"):
+        for size in range(1, 301):
+            stored = StoredTree(store, production, size)
+            assert stored.root() == memory.root(size), (stage, size)
+            assert stored.compact() == memory.compact(size)
+            all_of_them = every(stage, size)
+            indices = {0, size // 3, size - 1, rng.randrange(size)}
+            for index in range(size) if all_of_them else indices:
+                assert inclusion_proof(stored, index, size) == inclusion_proof(memory, index, size)
+            olds = {0, 1, size // 2, size - 1, size, rng.randrange(size + 1)}
+            for old in range(size + 1) if all_of_them else olds:
+                ours = consistency_proof(stored, old, size)
+                assert ours == consistency_proof(memory, old, size), (stage, size, old)
+        extend_tiles(store, production, 300)
+    counts = store.tile_counts(production)
+    assert counts == {level: 300 >> (height * level) for level in range(1, len(counts) + 1)}
+    assert len(counts) == (1 if height == 8 else 4)
+    assert missing_tiles(store, production, 300) == []
+
+
 @pytest.mark.parametrize("height", [8, 2])
 def test_every_size_up_to_300_equals_the_in_memory_tree(
     small: tuple[Any, MerkleTree], height: int, monkeypatch: pytest.MonkeyPatch
@@ -85,26 +115,8 @@ def test_every_size_up_to_300_equals_the_in_memory_tree(
     monkeypatch.setattr(tiles, "TILE_WIDTH", 1 << height)
     production = f"{PRODUCTION}-{height}"
     store.append(production, 0, [_event(i) for i in range(300)])
-    memory = MerkleTree(store.leaf_hashes(production, 0, 300))
-    # Tiles stored up to 150 only: beyond, every missing tile is computed from below.
-    extend_tiles(store, production, 150)
-    for stage in ("half stored", "all stored"):
-        for size in range(1, 301):
-            stored = StoredTree(store, production, size)
-            assert stored.root() == memory.root(size), (stage, size)
-            assert stored.compact() == memory.compact(size)
-            # Every leaf and every earlier size once the tiles are stored; a sample before.
-            every = stage == "all stored"
-            for index in range(size) if every else {0, size // 3, size - 1}:
-                assert inclusion_proof(stored, index, size) == inclusion_proof(memory, index, size)
-            for old in range(size + 1) if every else {0, 1, size // 2, size}:
-                ours = consistency_proof(stored, old, size)
-                assert ours == consistency_proof(memory, old, size), (stage, size, old)
-        extend_tiles(store, production, 300)
-    counts = store.tile_counts(production)
-    assert counts == {level: 300 >> (height * level) for level in range(1, len(counts) + 1)}
-    assert len(counts) == (1 if height == 8 else 4)
-    assert missing_tiles(store, production, 300) == []
+    # Every leaf and every earlier size once the tiles are stored; a sample before.
+    _every_size_up_to_300(store, production, height, lambda stage, _: stage == "all stored")
 
 
 @pytest.mark.parametrize("height", [8, 2])
@@ -118,26 +130,9 @@ def test_every_size_up_to_300_equals_the_in_memory_tree_sampled_in_memory(
     monkeypatch.setattr(tiles, "TILE_WIDTH", 1 << height)
     store = MemoryTiles()
     store.leaves[PRODUCTION] = [os.urandom(32) for _ in range(300)]
-    memory = MerkleTree(store.leaves[PRODUCTION])
-    rng = random.Random(height)
-    extend_tiles(store, PRODUCTION, 150)  # beyond, every missing tile is computed from below
-    for stage in ("half stored", "all stored"):
-        for size in range(1, 301):
-            stored = StoredTree(store, PRODUCTION, size)
-            assert stored.root() == memory.root(size), (stage, size)
-            assert stored.compact() == memory.compact(size)
-            every = size < 40 or size in (255, 256, 257, 300)  # else a sample
-            for index in range(size) if every else {0, size // 3, size - 1, rng.randrange(size)}:
-                assert inclusion_proof(stored, index, size) == inclusion_proof(memory, index, size)
-            sample = {0, 1, size // 2, size - 1, size, rng.randrange(size + 1)}
-            for old in range(size + 1) if every else sample:
-                ours = consistency_proof(stored, old, size)
-                assert ours == consistency_proof(memory, old, size), (stage, size, old)
-        extend_tiles(store, PRODUCTION, 300)
-    counts = store.tile_counts(PRODUCTION)
-    assert counts == {level: 300 >> (height * level) for level in range(1, len(counts) + 1)}
-    assert len(counts) == (1 if height == 8 else 4)
-    assert missing_tiles(store, PRODUCTION, 300) == []
+    _every_size_up_to_300(
+        store, PRODUCTION, height, lambda _, size: size < 40 or size in (255, 256, 257, 300)
+    )
 
 
 def test_every_size_up_to_300_equals_pymerkle(small: tuple[Any, MerkleTree]) -> None:
