@@ -177,7 +177,7 @@ class Studio:
 
 def refused(outcome: object, reason: str) -> Refused:
     assert isinstance(outcome, Refused), outcome
-    assert outcome.reason == reason, outcome
+    assert (outcome.production, outcome.reason) == (PRODUCTION, reason), outcome
     assert outcome.message.startswith(f"production {PRODUCTION!r}: ")
     return outcome
 
@@ -257,6 +257,12 @@ def test_duplicate_and_overlapping_pushes_change_nothing() -> None:
     # An older checkpoint of the same history: a duplicate, no new co-signature.
     older = studio.receive(node.push(3, 10, accepted=30), node)
     assert isinstance(older, Accepted) and older.duplicate and older.note is None
+    assert (older.production, older.tree_size, older.events, older.checked) == (
+        PRODUCTION,
+        10,
+        (),
+        None,
+    )
     assert studio.accepted == 30
 
 
@@ -319,7 +325,10 @@ def test_tampered_event_is_refused_with_its_position() -> None:
     loose = list(push.events)
     loose[0] = (21, push.events[0][1].replace(b'"actor":', b'"actor": ', 1))
     message = refused(studio.receive(replace(push, events=loose), node), "malformed-event").message
-    assert "event 21 is not in canonical form" in message
+    assert message == (
+        f"production {PRODUCTION!r}: pushed event 21 is not in canonical form (RFC 8785); "
+        "nothing was stored. Run `showclear verify` on the node"
+    )
     wrong_seq = list(push.events)
     wrong_seq[0] = (21, payload(22))
     refused(studio.receive(replace(push, events=wrong_seq), node), "malformed-event")
@@ -687,7 +696,8 @@ def test_a_diverging_history_is_named_in_full() -> None:
         "of this push was stored. Compare the node's event 12 with the studio's before the set "
         "goes on"
     )
-    assert (fork.reason, fork.first_diverging, fork.resume_from) == ("forked", 12, None)
+    assert (fork.production, fork.reason, fork.first_diverging) == (PRODUCTION, "forked", 12)
+    assert fork.resume_from is None
     at_edge = diverging(
         studio, node.fork(30, length=40), node.fork(30, length=40).push(31, accepted=30)
     )
@@ -702,7 +712,15 @@ def test_a_diverging_history_is_named_in_full() -> None:
         "otherwise); nothing of this push was stored. Run `showclear verify` on the node, then "
         "push again"
     )
-    assert (tampered.reason, tampered.first_diverging) == ("tampered", 31)
+    assert (tampered.production, tampered.reason, tampered.first_diverging) == (
+        PRODUCTION,
+        "tampered",
+        31,
+    )
+    for descent in ("descent", "leaves_only"):  # each names the event by itself
+        fresh = studio.receive(replace(push, events=events), node)
+        assert isinstance(fresh, Investigate) and fresh.descent.root == node.tree().root()
+        assert find_divergence(getattr(fresh, descent), node.ask(40)) == 30
     outcome = studio.receive(forked.push(31, accepted=30), forked)
     assert isinstance(outcome, Investigate)
     assert (outcome.production, outcome.accepted_size, outcome.checkpoint.size) == (
@@ -716,7 +734,8 @@ def test_a_diverging_history_is_named_in_full() -> None:
         "when asked where they part is not its signed history ("
     )
     assert lied.message.endswith("); nothing was stored. Run `showclear verify` on the node")
-    assert (lied.reason, lied.first_diverging, lied.resume_from) == ("bad-evidence", None, None)
+    assert (lied.production, lied.reason) == (PRODUCTION, "bad-evidence")
+    assert (lied.first_diverging, lied.resume_from) == (None, None)
 
 
 def test_the_studio_refuses_to_judge_with_a_damaged_or_short_store() -> None:
@@ -839,6 +858,9 @@ def test_a_plain_push_is_read_whole_and_only_a_faulty_one_event_by_event(
         {"x": 1},
         {"x": 0.5},
     ]
+    assert [(e.payload, e.leaf_hash) for e in outcome.events] == [
+        (p, leaf_hash(p)) for p in node.payloads[320:]
+    ]
     assert slow == [321, 322]
 
 
@@ -872,23 +894,30 @@ def test_a_studio_store_that_lost_leaves_under_its_tiles_judges_nothing() -> Non
 
 
 def test_a_checked_range_is_made_by_check_push_alone_and_holds_its_whole_range() -> None:
-    node, studio = Node().write(10), Studio()
+    node, studio = Node().write(300), Studio()
     outcome = studio.sync(node)
     checked = outcome.checked
     assert checked is not None and checked.events == outcome.events
-    assert (checked.production, checked.after, checked.tree_size) == (PRODUCTION, 0, 10)
+    assert outcome.production == PRODUCTION and outcome.tree_size == 300
+    assert checked.tiles == (tiles.missing_tiles(studio.tiles, PRODUCTION, 300)[0],)
+    assert checked.tiles[0][:2] == (1, 0)
+    node.write(10)
+    outcome = studio.sync(node)
+    checked = outcome.checked
+    assert checked is not None and checked.tiles == ()  # no tile completed
+    assert (checked.production, checked.after, checked.tree_size) == (PRODUCTION, 300, 310)
     assert checked.root_hash == node.tree().root() and checked.note == outcome.note
-    fields = (PRODUCTION, 0, checked.events, 10, checked.root_hash, "note", ())
+    fields = (PRODUCTION, 300, checked.events, 310, checked.root_hash, "note", ())
     with pytest.raises(TypeError, match=r"^a CheckedRange is made by check_push only$"):
         CheckedRange(*fields, object())
     with pytest.raises(ValueError):  # the seal cannot be carried over
         replace(checked, after=1)
     words = r"^a checked range holds the events after `after` up to its tree$"
     seal = witness._SEAL
-    for after, events, size in ((0, (), 0), (1, checked.events, 10), (0, checked.events, 9)):
+    for after, events, size in ((0, (), 0), (301, checked.events, 310), (300, checked.events, 309)):
         with pytest.raises(ValueError, match=words):
             CheckedRange(PRODUCTION, after, events, size, checked.root_hash, "note", (), seal)
-    assert CheckedRange(PRODUCTION, 1, checked.events[1:], 10, b"", "n", (), seal).after == 1
+    assert CheckedRange(PRODUCTION, 301, checked.events[1:], 310, b"", "n", (), seal).after == 301
 
 
 def test_a_canonical_json_value_that_is_no_object_is_no_envelope() -> None:
@@ -902,3 +931,22 @@ def test_a_canonical_json_value_that_is_no_object_is_no_envelope() -> None:
             "production, seq, type, v, actor, at, data); nothing was stored. Run `showclear "
             "verify` on the node"
         )
+
+
+@pytest.mark.parametrize("held", [301, 303, 511])
+def test_an_event_tampered_past_an_uneven_accepted_size_is_named(held: int) -> None:
+    """Sizes of 256 and more are probed by subtrees of two leaves or more, and one of them
+    holds both the studio's last leaf and the first pushed one: the candidate hashes it from
+    both sides."""
+    node, studio = Node().write(held), Studio()
+    studio.sync(node)
+    node.write(40)
+    for altered in (held + 1, held + 9, held + 40):
+        push = node.push(held + 1, accepted=held)
+        events = list(push.events)
+        events[altered - held - 1] = (altered, payload(altered, "altered"))
+        outcome = diverging(studio, node, replace(push, events=events))
+        assert (outcome.reason, outcome.first_diverging) == ("tampered", altered)
+    forked = node.fork(held - 1, length=held + 40)
+    outcome = diverging(studio, forked, forked.push(held + 1, accepted=held))
+    assert (outcome.reason, outcome.first_diverging) == ("forked", held - 1)
