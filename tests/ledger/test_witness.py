@@ -950,3 +950,23 @@ def test_an_event_tampered_past_an_uneven_accepted_size_is_named(held: int) -> N
     forked = node.fork(held - 1, length=held + 40)
     outcome = diverging(studio, forked, forked.push(held + 1, accepted=held))
     assert (outcome.reason, outcome.first_diverging) == ("forked", held - 1)
+
+
+def test_a_push_that_overlaps_nothing_reads_no_held_leaves_for_it() -> None:
+    """The byte-for-byte comparison asks the store only for the leaves a push overlaps."""
+    asked: list[tuple[int, int]] = []
+
+    class Counting(MemoryTiles):
+        def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+            asked.append((start, end))
+            return super().leaf_hashes(production, start, end)
+
+    node, studio = Node().write(20), Studio(Counting())
+    studio.sync(node)
+    node.write(5)
+    asked.clear()
+    assert isinstance(studio.receive(node.push(21, accepted=20), node), Accepted)
+    assert asked == [(0, 20)]  # the accepted root's check, and nothing for the comparison
+    asked.clear()
+    assert isinstance(studio.receive(node.push(24, accepted=25), node), Accepted)
+    assert asked == [(0, 25), (23, 25)]  # the two events it overlaps
