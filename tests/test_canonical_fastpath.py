@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -10,11 +11,13 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from showclear.ledger import canonical
 from showclear.ledger.canonical import (
     _may_hold_float,
     all_canonical,
     canonical_bytes,
     envelope,
+    event_payload,
     is_canonical,
 )
 
@@ -96,7 +99,11 @@ def test_an_event_envelope() -> None:
                    {"firearm": "colt45", "to": "lead", "witnesses": ["lead", "ad"],
                     "shown": True, "setup": "church-1"})  # fmt: skip
     assert canonical_bytes(env) == bytes(rfc8785.dumps(env))
-    assert canonical_bytes(env).startswith(b'{"actor":"arm","at":')
+    assert canonical_bytes(env) == (
+        b'{"actor":"arm","at":"2021-10-21T13:05:00-06:00","data":{"firearm":"colt45",'
+        b'"setup":"church-1","shown":true,"to":"lead","witnesses":["lead","ad"]},'
+        b'"production":"rust","seq":7,"type":"firearm_issued","v":1}'
+    )
 
 
 def _is_canonical_reference(value: Any, payload: bytes) -> bool | type[BaseException]:
@@ -230,3 +237,112 @@ def test_text_that_only_looks_like_a_float_keeps_the_fast_path(data: dict[str, A
     assert all_canonical(events, payloads)
     with_float = [dict(events[0], data={**data, "x": -0.5})]
     assert not all_canonical(with_float, [orjson.dumps(with_float[0], option=orjson.OPT_SORT_KEYS)])
+
+
+AT = "2025-03-01T09:00:00+01:00"
+
+
+def test_checked_bytes_are_taken_only_where_every_field_outside_data_is_theirs() -> None:
+    """A pushed event's checked bytes are stored as they are (the same object, not re-made)
+    only when production, seq, type, version, actor and time each say what the columns say;
+    any one of them different is refused, naming the production and the seq."""
+    fields: list[Any] = ['unit "7"', 7, "firearm_issued", 2, "arm", AT, {"n": 1.5}]
+    good = canonical_bytes(envelope(*fields))
+    assert event_payload(*fields, canonical=good) is good
+    assert event_payload(*fields) == good  # nothing held: made from the fields
+    for i, other in enumerate(["unit 7", 8, "firearm_issue", 1, "arm2", AT[:-1] + "2"]):
+        changed = list(fields)
+        changed[i] = other
+        words = f"production {changed[0]!r}: event {changed[1]}'s bytes are not its envelope"
+        with pytest.raises(ValueError, match=f"^{re.escape(words)}$"):
+            event_payload(*changed, canonical=good)
+
+
+def test_a_payload_with_text_around_its_object_is_never_canonical() -> None:
+    """orjson parses an object with white space before or after it; its bytes are not the
+    canonical ones, for a whole push as for one event."""
+    event = envelope("p", 1, "note", 1, "arm", AT, {"n": 1})
+    good = canonical_bytes(event)
+    other = canonical_bytes(envelope("p", 2, "note", 1, "arm", AT, {"n": 2}))
+    for bad in (b" " + good, b"\n" + good, good + b" ", b"\t" + good + b"\r\n"):
+        parsed = orjson.loads(bad)
+        assert parsed == event
+        assert not is_canonical(parsed, bad)
+        assert not all_canonical([parsed], [bad])
+        assert not all_canonical([orjson.loads(other), parsed], [other, bad])
+    assert all_canonical([orjson.loads(other), event], [other, good])
+
+
+def test_plain_ascii_objects_and_arrays_are_checked_by_orjson_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check of every pushed event: an ASCII object or array with no number with a
+    fraction or exponent is compared with orjson's bytes, never handed to `canonical_bytes`
+    (the slow way); whatever the fast way cannot settle is."""
+    slow: list[Any] = []
+    real = canonical.canonical_bytes
+
+    def counted(value: Any) -> bytes:
+        slow.append(value)
+        return real(value)
+
+    monkeypatch.setattr(canonical, "canonical_bytes", counted)
+    plain: list[Any] = [{"b": [1, "x.5e3"], "a": None, "c": -7}, [True, {"k": "v"}, 0]]
+    for value in plain:
+        assert is_canonical(value, real(value))
+    assert slow == []
+    left = [
+        {"a": 0.5},  # a float
+        {"a": "é"},  # not ASCII
+        "text",  # not an object or an array
+        {"a": SAFE + 1},  # beyond 53 bits: orjson refuses, rfc8785 too
+        {"b": 1, "a": 2},  # orjson's bytes are not these: confirmed the slow way
+    ]
+    payloads = [b'{"a":0.5}', '{"a":"é"}'.encode(), b'"text"', b'{"a":9007199254740992}']
+    payloads.append(b'{"b":1,"a":2}')
+    answers: list[bool | None] = []
+    for value, payload in zip(left, payloads, strict=True):
+        try:
+            answers.append(is_canonical(value, payload))
+        except ValueError:
+            answers.append(None)
+    assert answers == [True, True, True, None, False]
+    assert slow == left
+
+
+def test_a_bare_number_at_the_start_of_the_text_counts() -> None:
+    """The text's start counts as a mark before a value, so a bare float is seen too."""
+    for text in (b"0.5", b"-1.25", b"1e+16", b"5e-324", b"12.0"):
+        assert _may_hold_float(text), text
+    for text in (b"15", b"-3", b'"0.5"', b'"1e5"'):
+        assert not _may_hold_float(text), text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "text",
+        True,
+        False,
+        None,
+        0,
+        SAFE,
+        -SAFE,
+        ["a", 1, None],
+        ("a", (2, "b")),
+        {"a": 1, "b": {"c": [True]}},
+        {"é": 1, "\uffff": 2, "\u2028": "x"},  # keys in the BMP, the last one included
+    ],
+)
+def test_values_without_floats_or_keys_beyond_the_bmp_never_reach_rfc8785(
+    value: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every event ShowClear writes is one of these: orjson writes its bytes, rfc8785 (many
+    times slower) is never asked."""
+    wanted = bytes(rfc8785.dumps(value))
+
+    def refused(_: Any) -> bytes:
+        raise AssertionError("rfc8785 asked for a value orjson writes the same")
+
+    monkeypatch.setattr(rfc8785, "dumps", refused)
+    assert canonical_bytes(value) == wanted

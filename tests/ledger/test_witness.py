@@ -13,12 +13,13 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from showclear.ledger import divergence, tiles
+from showclear.ledger import divergence, tiles, witness
 from showclear.ledger.canonical import canonical_bytes, envelope, leaf_hash
 from showclear.ledger.checkpoint import Checkpoint
 from showclear.ledger.cosignature import Cosigner, cosign_checkpoint, open_cosignatures
@@ -36,13 +37,16 @@ from showclear.ledger.note import (
     NoteSigner,
     cosign_note,
     open_checkpoint,
+    open_note,
     parse_note,
     sign_checkpoint,
 )
 from showclear.ledger.proof import consistency_proof
 from showclear.ledger.tiles import StoredTree, extend_tiles
+from showclear.ledger.verify import verify_consistency
 from showclear.ledger.witness import (
     Accepted,
+    CheckedRange,
     CosignatureRefused,
     Investigate,
     Push,
@@ -173,7 +177,7 @@ class Studio:
 
 def refused(outcome: object, reason: str) -> Refused:
     assert isinstance(outcome, Refused), outcome
-    assert outcome.reason == reason, outcome
+    assert (outcome.production, outcome.reason) == (PRODUCTION, reason), outcome
     assert outcome.message.startswith(f"production {PRODUCTION!r}: ")
     return outcome
 
@@ -253,6 +257,12 @@ def test_duplicate_and_overlapping_pushes_change_nothing() -> None:
     # An older checkpoint of the same history: a duplicate, no new co-signature.
     older = studio.receive(node.push(3, 10, accepted=30), node)
     assert isinstance(older, Accepted) and older.duplicate and older.note is None
+    assert (older.production, older.tree_size, older.events, older.checked) == (
+        PRODUCTION,
+        10,
+        (),
+        None,
+    )
     assert studio.accepted == 30
 
 
@@ -315,7 +325,10 @@ def test_tampered_event_is_refused_with_its_position() -> None:
     loose = list(push.events)
     loose[0] = (21, push.events[0][1].replace(b'"actor":', b'"actor": ', 1))
     message = refused(studio.receive(replace(push, events=loose), node), "malformed-event").message
-    assert "event 21 is not in canonical form" in message
+    assert message == (
+        f"production {PRODUCTION!r}: pushed event 21 is not in canonical form (RFC 8785); "
+        "nothing was stored. Run `showclear verify` on the node"
+    )
     wrong_seq = list(push.events)
     wrong_seq[0] = (21, payload(22))
     refused(studio.receive(replace(push, events=wrong_seq), node), "malformed-event")
@@ -480,16 +493,26 @@ def test_node_refuses_a_cosignature_that_is_not_the_studios_over_its_checkpoint(
             check_cosigned(sent, returned, vkey, skey, not_after=not_after)
         return str(raised.value)
 
-    assert check(sent).startswith("the answer carries no co-signature by studio.example/witness")
-    other_studio = Cosigner("studio.example/witness", Ed25519PrivateKey.generate())
-    assert "no co-signature" in check(cosign_checkpoint(sent, other_studio, NOW))
-    assert "another checkpoint" in check(
-        cosign_checkpoint(node.checkpoint(11), studio.cosigner, NOW)
+    none = (
+        f"the answer carries no co-signature by studio.example/witness+{skey.key_id.hex()}, "
+        "the studio this node trusts"
     )
-    assert "clocks" in check(good, not_after=NOW - 1)
+    assert check(sent) == none
+    other_studio = Cosigner("studio.example/witness", Ed25519PrivateKey.generate())
+    assert check(cosign_checkpoint(sent, other_studio, NOW)) == none
+    assert check(cosign_checkpoint(node.checkpoint(11), studio.cosigner, NOW)) == (
+        "the studio co-signed another checkpoint than the one sent"
+    )
+    late = _raised(lambda: open_cosignatures(good, skey, not_after=NOW - 1))
+    assert "clocks" in late
+    assert check(good, not_after=NOW - 1) == f"the studio's co-signature does not verify: {late}"
     body, sigs = parse_note(good)
     stripped = body + "\n" + sigs[1].line()  # the node's own signature removed
-    assert "this node's signature" in check(stripped)
+    unsigned = _raised(lambda: open_note(stripped, vkey))
+    assert (
+        check(stripped) == f"the studio's answer does not carry this node's signature: {unsigned}"
+    )
+    assert check_cosigned(sent, good, vkey, skey, not_after=NOW)[0] == good  # at the limit
     cosig = bytearray(base64.b64decode(sigs[1].line().split()[-1]))
     cosig[-1] ^= 1
     tampered = body + "\n" + sigs[0].line() + sigs[1].line().rsplit(" ", 1)[0] + " "
@@ -560,3 +583,413 @@ def test_descent_on_a_long_log_takes_at_most_three_small_rounds() -> None:
         Probe(2**40, 0, 2**40, 0)
     with pytest.raises(EvidenceError, match="whole numbers"):
         Probe.from_json({"size": 10, "start": 5, "end": True, "height": 0})
+
+
+# -- every refusal in its words; the whole-push reading ------------------------------------------
+
+
+def _raised(call: Callable[[], object]) -> str:
+    """The message of the NoteError, ProofError or JSONDecodeError `call` raises."""
+    with pytest.raises(Exception) as caught:
+        call()
+    return str(caught.value)
+
+
+def test_every_refusal_of_a_push_says_what_is_wrong_and_what_to_do_in_full() -> None:
+    node, studio = Node().write(10), Studio()
+    studio.sync(node)
+    node.write(10)
+    full = node.push(11, accepted=10)
+    p = f"production {PRODUCTION!r}: "
+
+    def answer(push: Push, reason: str) -> Refused:
+        outcome = refused(studio.receive(push, node), reason)
+        return outcome
+
+    gap = answer(node.push(13, accepted=10), "gap")
+    assert gap.message == (
+        p
+        + "the studio holds events 1 to 10; this push starts at event 13. Push from event 11 first"
+    )
+    assert (gap.resume_from, gap.first_diverging) == (11, None)
+    carried = "Push every event after the studio's 10"
+    for events, shown, cut in (
+        (full.events[:-3], "11 to 17", 18),  # cut short: the first missing is named
+        ([*full.events[:4], *full.events[5:]], "11 to 20", None),  # a hole
+        ([], "no events", None),
+        ([(0, payload(1)), *node.push(1, accepted=10).events], "0 to 20", None),
+        ([*full.events, (21, payload(21))], "11 to 21", None),  # past the checkpoint
+    ):
+        outcome = answer(replace(full, events=events), "range")
+        assert outcome.message == (
+            p + "the push must carry events without a gap up to the checkpoint's 20; it carries "
+            f"{shown}. {carried}"
+        )
+        assert (outcome.resume_from, outcome.first_diverging) == (11, cut)
+    short = full.events[2][1][:-9]
+    not_json = _raised(lambda: orjson.loads(short))
+    events = [*full.events[:2], (13, short), *full.events[3:]]
+    assert answer(replace(full, events=events), "malformed-event").message == (
+        p + f"pushed event 13 is not JSON ({not_json}); nothing was stored. Run "
+        "`showclear verify` on the node"
+    )
+    body, (sig,) = parse_note(full.checkpoint)
+    flipped = bytearray(sig.signature)
+    flipped[5] ^= 1
+    forged = body + "\n" + replace(sig, signature=bytes(flipped)).line()
+    key = f"{node.origin}+{node.signer.key_id.hex()}"
+    assert answer(replace(full, checkpoint=forged), "bad-signature").message == (
+        p + f"the checkpoint's signature by {key} does not verify: it was altered after "
+        "signing, or forged. Nothing was stored; run `showclear verify` on the node"
+    )
+    impostor = Node(node.origin, Ed25519PrivateKey.generate(), list(node.payloads))
+    foreign = impostor.checkpoint()
+    unknown = _raised(lambda: open_checkpoint(foreign, node.signer.verifier))
+    assert answer(replace(full, checkpoint=foreign), "unknown-key").message == (
+        p + f"the checkpoint is not signed by {key}, the node enrolled to write this production "
+        f"({unknown}). Push from the node that holds the production, or move the writer first"
+    )
+    malformed = _raised(lambda: open_checkpoint("not a note", node.signer.verifier))
+    assert answer(replace(full, checkpoint="not a note"), "malformed").message == (
+        p + f"the checkpoint is not a signed checkpoint: {malformed}"
+    )
+    other = Checkpoint(f"{node.origin}/elsewhere", 20, node.tree().root())
+    wrong = replace(full, checkpoint=sign_checkpoint(other, node.signer))
+    assert answer(wrong, "wrong-origin").message == (
+        p + f"the checkpoint is for '{node.origin}/elsewhere', not '{node.origin}/{PRODUCTION}': "
+        "push each production with its own checkpoint"
+    )
+    zero = Checkpoint(f"{node.origin}/{PRODUCTION}", 0, node.tree().root())
+    empty = replace(full, events=[], checkpoint=sign_checkpoint(zero, node.signer))
+    assert answer(empty, "malformed").message == (
+        p + "a checkpoint of 0 events must have the empty root"
+    )
+    changed = list(node.push(5, accepted=10).events)
+    changed[3] = (8, payload(8, "altered"))
+    tampered = answer(replace(node.push(5, accepted=10), events=changed), "tampered")
+    assert tampered.message == (
+        p + "pushed event 8 differs from the event 8 the studio holds and the node signed; "
+        "nothing was stored. Run `showclear verify` on the node"
+    )
+    assert (tampered.first_diverging, tampered.resume_from) == (8, None)
+    proof = list(full.consistency[:-1])
+    why = _raised(
+        lambda: verify_consistency(10, 20, studio.accepted_root, node.tree().root(), proof)
+    )
+    assert answer(replace(full, consistency=proof), "bad-consistency-proof").message == (
+        p + f"the consistency proof from the studio's 10 events to 20 does not verify ({why}), "
+        "although the events do; nothing was stored. Push again; if it keeps failing, the "
+        "node's ledger code is at fault"
+    )
+    assert studio.accepted == 10
+
+
+def test_a_diverging_history_is_named_in_full() -> None:
+    node, studio = Node().write(30), Studio()
+    studio.sync(node)
+    forked = node.fork(12, length=40)
+    p = f"production {PRODUCTION!r}: "
+    fork = diverging(studio, forked, forked.push(31, accepted=30))
+    assert fork.message == (
+        p + "the node's signed history differs from the one the studio accepted, first at event "
+        "12 (the studio accepted 30 events). The set's record was rewritten or forked; nothing "
+        "of this push was stored. Compare the node's event 12 with the studio's before the set "
+        "goes on"
+    )
+    assert (fork.production, fork.reason, fork.first_diverging) == (PRODUCTION, "forked", 12)
+    assert fork.resume_from is None
+    at_edge = diverging(
+        studio, node.fork(30, length=40), node.fork(30, length=40).push(31, accepted=30)
+    )
+    assert (at_edge.reason, at_edge.first_diverging) == ("forked", 30)
+    node.write(10)
+    push = node.push(31, accepted=30)
+    events = list(push.events)
+    events[0] = (31, payload(31, "altered"))
+    tampered = diverging(studio, node, replace(push, events=events))
+    assert tampered.message == (
+        p + "pushed event 31 is not the event the node signed (its checkpoint of 40 events says "
+        "otherwise); nothing of this push was stored. Run `showclear verify` on the node, then "
+        "push again"
+    )
+    assert (tampered.production, tampered.reason, tampered.first_diverging) == (
+        PRODUCTION,
+        "tampered",
+        31,
+    )
+    for descent in ("descent", "leaves_only"):  # each names the event by itself
+        fresh = studio.receive(replace(push, events=events), node)
+        assert isinstance(fresh, Investigate) and fresh.descent.root == node.tree().root()
+        assert find_divergence(getattr(fresh, descent), node.ask(40)) == 30
+    outcome = studio.receive(forked.push(31, accepted=30), forked)
+    assert isinstance(outcome, Investigate)
+    assert (outcome.production, outcome.accepted_size, outcome.checkpoint.size) == (
+        PRODUCTION,
+        30,
+        40,
+    )
+    lied = settle(outcome, lambda probe: ProbeAnswer((), ()))
+    assert lied.message.startswith(
+        p + "the node's signed checkpoint does not match the events it pushed, and its answer "
+        "when asked where they part is not its signed history ("
+    )
+    assert lied.message.endswith("); nothing was stored. Run `showclear verify` on the node")
+    assert (lied.production, lied.reason) == (PRODUCTION, "bad-evidence")
+    assert (lied.first_diverging, lied.resume_from) == (None, None)
+
+
+def test_the_studio_refuses_to_judge_with_a_damaged_or_short_store() -> None:
+    node, studio = Node().write(20), Studio()
+    studio.sync(node)
+    damaged = Studio(MemoryTiles(), studio.accepted_root, studio.cosigner)
+    damaged.tiles.leaves[PRODUCTION] = list(studio.tiles.leaves[PRODUCTION])
+    damaged.tiles.leaves[PRODUCTION][4] = b"\x01" * 32
+    with pytest.raises(StudioStateError) as caught:
+        damaged.receive(node.push(21, accepted=20), node)
+    assert str(caught.value) == (
+        f"production {PRODUCTION!r}: the studio's stored events no longer give the root it "
+        "accepted at 20 events; run `showclear verify` on the studio's store"
+    )
+    short = StudioLedger(PRODUCTION, 21, studio.accepted_root, studio.tiles)
+    with pytest.raises(StudioStateError, match="no longer give the root it accepted at 21"):
+        check_push(short, node.push(1, accepted=20), node.signer.verifier, studio.cosigner, NOW)
+    elsewhere = replace(node.push(1, accepted=20), production="other")
+    with pytest.raises(ValueError) as wrong:
+        check_push(studio.ledger(), elsewhere, node.signer.verifier, studio.cosigner, NOW)
+    assert str(wrong.value) == f"push for 'other' judged against {PRODUCTION!r}"
+
+
+def _envelope_of(number: int, changes: dict[str, object]) -> bytes:
+    fields: dict[str, object] = envelope(
+        PRODUCTION, number, "note_added", 1, "armorer:ana", "2024-05-01T06:00:00+02:00", {}
+    )
+    fields.update(changes)
+    for name in [k for k, v in changes.items() if v is _GONE]:
+        del fields[name]
+    return canonical_bytes(fields)
+
+
+_GONE = object()
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"production": "other"}, f"names production 'other', not {PRODUCTION!r}"),
+        ({"seq": 22}, "says it is event 22"),
+        ({"seq": True}, "says it is event True"),
+        ({"seq": "21"}, "says it is event '21'"),
+        ({"type": 7}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"v": True}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"v": "1"}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        (
+            {"actor": None},
+            "has a field of the wrong type (type, actor and at are text, v a number)",
+        ),
+        ({"at": 5}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"data": [1]}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"data": "x"}, "has a field of the wrong type (type, actor and at are text, v a number)"),
+        ({"v": _GONE}, "is not an event envelope (keys production, seq, type, v, actor, at, data)"),
+        ({"w": 1}, "is not an event envelope (keys production, seq, type, v, actor, at, data)"),
+        (
+            {"v": _GONE, "w": 1},  # seven keys, one of them not the envelope's
+            "is not an event envelope (keys production, seq, type, v, actor, at, data)",
+        ),
+        # What the studio's database cannot hold besides the bytes (a NUL in text, a version
+        # beyond a 4-byte integer): refused at the event, not by the database later.
+        ({"type": "note\x00added"}, "holds a NUL character in its type, actor or time"),
+        ({"actor": "armorer:\x00"}, "holds a NUL character in its type, actor or time"),
+        ({"at": "\x002024-05-01"}, "holds a NUL character in its type, actor or time"),
+        ({"v": 0}, "has version 0, where an event's version runs 1 to 2147483647"),
+        ({"v": 2**31}, "has version 2147483648, where an event's version runs 1 to 2147483647"),
+    ],
+)
+def test_each_field_of_a_canonical_envelope_is_checked(
+    changes: dict[str, object], words: str
+) -> None:
+    """Canonical bytes that are not this production's event 21 as the envelope has it: the
+    whole-push reading leaves them to the event-by-event one, which names the fault."""
+    node, studio = Node().write(20), Studio()
+    studio.sync(node)
+    node.write(3)
+    push = node.push(21, accepted=20)
+    for position in (0, 2):  # the first event, and one after two good ones
+        events = list(push.events)
+        seq = events[position][0]
+        events[position] = (seq, _envelope_of(seq, changes))
+        outcome = refused(studio.receive(replace(push, events=events), node), "malformed-event")
+        assert outcome.message == (
+            f"production {PRODUCTION!r}: pushed event {seq} {words}; nothing was stored. Run "
+            "`showclear verify` on the node"
+        )
+    assert studio.accepted == 20
+
+
+def test_a_nul_in_data_and_the_largest_version_are_accepted_as_sent() -> None:
+    node, studio = Node().write(20), Studio()
+    studio.sync(node)
+    node.payloads += [
+        _envelope_of(21, {"data": {"t": "serial a\x00b"}}),
+        _envelope_of(22, {"v": 2**31 - 1}),
+    ]
+    outcome = studio.receive(node.push(21, accepted=20), node)
+    assert isinstance(outcome, Accepted), outcome
+    assert [e.payload for e in outcome.events] == node.payloads[20:]
+    assert [(e.data, e.version) for e in outcome.events] == [
+        ({"t": "serial a\x00b"}, 1),
+        ({}, 2**31 - 1),
+    ]
+
+
+def test_a_plain_push_is_read_whole_and_only_a_faulty_one_event_by_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole-push reading (one parse per event, one canonical check for all) decides every
+    push of canonical envelopes alone; the event-by-event reading is only for the faulty."""
+    node, studio = Node().write(20), Studio()
+    studio.sync(node)
+    node.write(300)
+    slow: list[int] = []
+    real = witness._parse_event
+
+    def one_by_one(production: str, seq: int, payload: bytes) -> object:
+        slow.append(seq)
+        return real(production, seq, payload)
+
+    monkeypatch.setattr(witness, "_parse_event", one_by_one)
+    push = node.push(5, accepted=20)  # overlapping what the studio holds
+    outcome = studio.receive(push, node)
+    assert isinstance(outcome, Accepted) and len(outcome.events) == 300
+    assert outcome.events[0] == witness.PushedEvent(
+        21,
+        node.payloads[20],
+        leaf_hash(node.payloads[20]),
+        "note_added",
+        1,
+        "armorer:ana",
+        "2024-05-01T06:00:21+02:00",
+        {"i": 21, "note": "event 21"},
+    )
+    assert slow == []
+    at = "2024-05-01T07:00:00+02:00"
+    for seq, data in ((321, {"x": 1}), (322, {"x": 0.5})):  # a float: not conclusive whole
+        node.payloads.append(
+            canonical_bytes(envelope(PRODUCTION, seq, "note_added", 1, "armorer:ana", at, data))
+        )
+    outcome = studio.receive(node.push(321, accepted=320), node)
+    assert isinstance(outcome, Accepted) and [e.data for e in outcome.events] == [
+        {"x": 1},
+        {"x": 0.5},
+    ]
+    assert [(e.payload, e.leaf_hash) for e in outcome.events] == [
+        (p, leaf_hash(p)) for p in node.payloads[320:]
+    ]
+    assert slow == [321, 322]
+
+
+def test_an_empty_tree_is_cosigned_and_an_altered_last_held_event_is_named() -> None:
+    node, studio = Node(), Studio()
+    empty = studio.receive(node.push(1, accepted=0), node)  # no events, the empty root
+    assert isinstance(empty, Accepted) and empty.tree_size == 0 and empty.duplicate
+    assert empty.note is not None and empty.events == () and empty.checked is None
+    node.write(20)
+    studio.sync(node)
+    for altered in (20, 5):  # the last event the studio holds, and the first pushed
+        push = node.push(5, accepted=20)
+        events = list(push.events)
+        events[altered - 5] = (altered, payload(altered, "altered"))
+        outcome = refused(studio.receive(replace(push, events=events), node), "tampered")
+        assert outcome.first_diverging == altered
+    assert studio.accepted == 20
+
+
+def test_a_studio_store_that_lost_leaves_under_its_tiles_judges_nothing() -> None:
+    """The stored tiles still give the accepted root, but the leaves a push overlaps are gone:
+    the studio cannot compare them, and says so rather than blame the node."""
+    node, studio = Node().write(512), Studio()
+    studio.sync(node)
+    extend_tiles(studio.tiles, PRODUCTION, 512)
+    ledger = studio.ledger()
+    del studio.tiles.leaves[PRODUCTION][300:]
+    with pytest.raises(StudioStateError) as caught:
+        check_push(ledger, node.push(290, accepted=512), node.signer.verifier, studio.cosigner, NOW)
+    assert str(caught.value) == f"production {PRODUCTION!r}: the studio holds fewer than 512 events"
+
+
+def test_a_checked_range_is_made_by_check_push_alone_and_holds_its_whole_range() -> None:
+    node, studio = Node().write(300), Studio()
+    outcome = studio.sync(node)
+    checked = outcome.checked
+    assert checked is not None and checked.events == outcome.events
+    assert outcome.production == PRODUCTION and outcome.tree_size == 300
+    assert checked.tiles == (tiles.missing_tiles(studio.tiles, PRODUCTION, 300)[0],)
+    assert checked.tiles[0][:2] == (1, 0)
+    node.write(10)
+    outcome = studio.sync(node)
+    checked = outcome.checked
+    assert checked is not None and checked.tiles == ()  # no tile completed
+    assert (checked.production, checked.after, checked.tree_size) == (PRODUCTION, 300, 310)
+    assert checked.root_hash == node.tree().root() and checked.note == outcome.note
+    fields = (PRODUCTION, 300, checked.events, 310, checked.root_hash, "note", ())
+    with pytest.raises(TypeError, match=r"^a CheckedRange is made by check_push only$"):
+        CheckedRange(*fields, object())
+    with pytest.raises(ValueError):  # the seal cannot be carried over
+        replace(checked, after=1)
+    words = r"^a checked range holds the events after `after` up to its tree$"
+    seal = witness._SEAL
+    for after, events, size in ((0, (), 0), (301, checked.events, 310), (300, checked.events, 309)):
+        with pytest.raises(ValueError, match=words):
+            CheckedRange(PRODUCTION, after, events, size, checked.root_hash, "note", (), seal)
+    assert CheckedRange(PRODUCTION, 301, checked.events[1:], 310, b"", "n", (), seal).after == 301
+
+
+def test_a_canonical_json_value_that_is_no_object_is_no_envelope() -> None:
+    node, studio = Node().write(20), Studio()
+    push = node.push(1, accepted=0)
+    for bytes_ in (b"[1]", b'"text"', b"7", b"null"):
+        events = [*push.events[:3], (4, bytes_), *push.events[4:]]
+        outcome = refused(studio.receive(replace(push, events=events), node), "malformed-event")
+        assert outcome.message == (
+            f"production {PRODUCTION!r}: pushed event 4 is not an event envelope (keys "
+            "production, seq, type, v, actor, at, data); nothing was stored. Run `showclear "
+            "verify` on the node"
+        )
+
+
+@pytest.mark.parametrize("held", [301, 303, 511])
+def test_an_event_tampered_past_an_uneven_accepted_size_is_named(held: int) -> None:
+    """Sizes of 256 and more are probed by subtrees of two leaves or more, and one of them
+    holds both the studio's last leaf and the first pushed one: the candidate hashes it from
+    both sides."""
+    node, studio = Node().write(held), Studio()
+    studio.sync(node)
+    node.write(40)
+    for altered in (held + 1, held + 9, held + 40):
+        push = node.push(held + 1, accepted=held)
+        events = list(push.events)
+        events[altered - held - 1] = (altered, payload(altered, "altered"))
+        outcome = diverging(studio, node, replace(push, events=events))
+        assert (outcome.reason, outcome.first_diverging) == ("tampered", altered)
+    forked = node.fork(held - 1, length=held + 40)
+    outcome = diverging(studio, forked, forked.push(held + 1, accepted=held))
+    assert (outcome.reason, outcome.first_diverging) == ("forked", held - 1)
+
+
+def test_a_push_that_overlaps_nothing_reads_no_held_leaves_for_it() -> None:
+    """The byte-for-byte comparison asks the store only for the leaves a push overlaps."""
+    asked: list[tuple[int, int]] = []
+
+    class Counting(MemoryTiles):
+        def leaf_hashes(self, production: str, start: int, end: int) -> list[bytes]:
+            asked.append((start, end))
+            return super().leaf_hashes(production, start, end)
+
+    node, studio = Node().write(20), Studio(Counting())
+    studio.sync(node)
+    node.write(5)
+    asked.clear()
+    assert isinstance(studio.receive(node.push(21, accepted=20), node), Accepted)
+    assert asked == [(0, 20)]  # the accepted root's check, and nothing for the comparison
+    asked.clear()
+    assert isinstance(studio.receive(node.push(24, accepted=25), node), Accepted)
+    assert asked == [(0, 25), (23, 25)]  # the two events it overlaps

@@ -115,7 +115,7 @@ class WithLeaves:
         if start >= first:
             return list(self._leaves[start - first : end - first])
         stored = self._store.leaf_hashes(production, start, min(end, first))
-        if end <= first or len(stored) < first - start:
+        if len(stored) < first - start:  # the range ends before `first`, or the store does
             return stored
         return stored + list(self._leaves[: end - first])
 
@@ -216,7 +216,7 @@ class StoredTree:
         # aligned to each smaller power of two as it advances (as MerkleTree.range_hash).
         peaks: list[bytes] = []
         width = end - start
-        for height in range(width.bit_length() - 1, -1, -1):
+        for height in reversed(range(width.bit_length())):
             if width >> height & 1:
                 peaks.append(self.node(height, start >> height))
                 start += 1 << height
@@ -277,26 +277,21 @@ def _completed_tiles(tree: StoredTree, leaves: Sequence[bytes]) -> list[TileRow]
     rows: list[TileRow] = []
     level, first, new = 0, tree.size, list(leaves)  # `new`: level's hashes from index `first`
     while True:
-        start = first & ~(TILE_WIDTH - 1)
-        hashes = tree.edge(level) + new
+        hashes = tree.edge(level) + new  # from the start of the tile that holds `first`
         whole = len(hashes) >> TILE_HEIGHT
         if not whole:
             return rows
         new = [
             _subtree_root(hashes[i << TILE_HEIGHT : (i + 1) << TILE_HEIGHT]) for i in range(whole)
         ]
-        level, first = level + 1, start >> TILE_HEIGHT
+        level, first = level + 1, first >> TILE_HEIGHT  # that tile's index one level up
         rows.extend((level, first + i, h) for i, h in enumerate(new))
 
 
 def full_tile_counts(size: int) -> dict[int, int]:
     """`TileStore.tile_counts` of a store that holds every tile hash of `size` leaves."""
-    counts = {}
-    level = 1
-    while count := size >> (TILE_HEIGHT * level):
-        counts[level] = count
-        level += 1
-    return counts
+    top = (size.bit_length() - 1) // TILE_HEIGHT  # the highest level with a complete tile
+    return {level: size >> (TILE_HEIGHT * level) for level in range(1, top + 1)}
 
 
 def missing_tiles(store: TileStore, production: str, size: int) -> list[TileRow]:
@@ -339,7 +334,7 @@ def _below(
         got = store.leaf_hashes(production, start, end)
     else:
         got = store.tile_hashes(production, level, start, end)
-    if fresh is not None and len(got) < end - start:
+    if fresh is not None:  # the rest, if any, from the hashes computed just now
         first, hashes = fresh
         have = start + len(got)
         if have >= first:  # else a gap in the stored hashes: refused below

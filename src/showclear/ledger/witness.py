@@ -234,20 +234,13 @@ class _Candidate:
     """The tree the studio would hold after accepting: its own first A leaves, then the
     pushed leaves past A (or only its first N leaves, when N <= A)."""
 
-    def __init__(
-        self,
-        held: TileReader,
-        ledger: StudioLedger,
-        size: int,
-        pushed: Sequence[bytes],
-        accepted_tree: StoredTree | None = None,  # `held`'s tree of the accepted size, read
-    ) -> None:
+    def __init__(self, studio: StoredTree, size: int, pushed: Sequence[bytes]) -> None:
+        """`studio`: the studio's tree of the accepted size A (it answers for any smaller one
+        too); `pushed`: the leaf hashes of leaves A .. `size` - 1."""
         self.size = size
-        self.held = min(ledger.accepted_size, size)
-        if accepted_tree is None or accepted_tree.size != self.held:
-            accepted_tree = StoredTree(held, ledger.production, self.held)
-        self._studio = accepted_tree
-        self._pushed = pushed  # leaf hashes of leaves held .. size - 1
+        self.held = min(studio.size, size)
+        self._studio = studio
+        self._pushed = pushed
 
     def perfect(self, at: int, height: int) -> bytes:
         """MTH of the perfect subtree of leaves [at, at + 2**height)."""
@@ -259,15 +252,9 @@ class _Candidate:
         half = height - 1
         return node_hash(self.perfect(at, half), self.perfect(at + (1 << half), half))
 
-    def root(self) -> bytes:
-        if self.size <= self.held:
-            return self._studio.root(self.size)
-        tree = self._studio.compact()
-        tree.extend(self._pushed)
-        return tree.root()
-
     def root_and_tiles(self) -> tuple[bytes, list[TileRow]]:
-        """`root()`, and the tile hashes the pushed leaves complete (hashed once for both)."""
+        """The candidate's root, and the tile hashes the pushed leaves complete (hashed once
+        for both)."""
         if self.size <= self.held:
             return self._studio.root(self.size), []
         return grow(self._studio, self._pushed)
@@ -444,13 +431,14 @@ _SORTED_KEYS = tuple(sorted(ENVELOPE_KEYS))
 def _parse_plain(production: str, rows: Sequence[tuple[int, bytes]]) -> list[PushedEvent] | None:
     """Every pushed event, checked as `_parse_event` checks it but canonical form tested for
     the whole push at once (`all_canonical`); None when any event needs a closer look."""
-    payloads = [bytes(payload) for _, payload in rows]
-    if any(_ESCAPED_NUL in payload for payload in payloads):
-        return None  # a NUL in its data is fine; `_envelope_fields` looks where it is not
+    payloads: list[bytes] = []
     values = []
     checked: list[tuple[int, bytes, _Fields]] = []
     loads = orjson.loads
-    for (seq, _), payload in zip(rows, payloads, strict=True):
+    for seq, sent in rows:
+        payload = bytes(sent)
+        if _ESCAPED_NUL in payload:
+            return None  # a NUL in its data is fine; `_envelope_fields` looks where it is not
         try:
             value = loads(payload)
         except orjson.JSONDecodeError:
@@ -458,6 +446,7 @@ def _parse_plain(production: str, rows: Sequence[tuple[int, bytes]]) -> list[Pus
         fields = _plain_fields(production, seq, value)
         if fields is None:
             return None
+        payloads.append(payload)
         values.append(value)
         checked.append((seq, payload, fields))
     if not all_canonical(values, payloads):
@@ -487,10 +476,10 @@ def _parse_events(production: str, push: Push) -> list[PushedEvent] | Refused:
     return events
 
 
-def _held(ledger: StudioLedger) -> tuple[TileReader, StoredTree]:
-    """The studio's stored tree of the production if it gives the accepted root; else its
-    leaves alone, if they do (damaged tiles: slower, still right); else StudioStateError.
-    With the tree of the accepted size read from it (its hashes kept for the candidate)."""
+def _held(ledger: StudioLedger) -> StoredTree:
+    """The studio's stored tree of the accepted size if it gives the accepted root; else the
+    tree of its leaves alone, if they do (damaged tiles: slower, still right); else
+    StudioStateError. The hashes read for the check are kept for the candidate."""
     for reader in (ledger.tree, LeavesOnly(ledger.tree)):
         tree = StoredTree(reader, ledger.production, ledger.accepted_size)
         try:
@@ -498,7 +487,7 @@ def _held(ledger: StudioLedger) -> tuple[TileReader, StoredTree]:
         except ValueError:
             continue  # fewer events stored than accepted
         if root == ledger.accepted_root:
-            return reader, tree
+            return tree
     raise StudioStateError(
         f"production {ledger.production!r}: the studio's stored events no longer give the root "
         f"it accepted at {ledger.accepted_size} events; run `showclear verify` on the studio's "
@@ -523,7 +512,7 @@ def check_push(
     if production != ledger.production:
         raise ValueError(f"push for {production!r} judged against {ledger.production!r}")
     accepted = ledger.accepted_size
-    held, accepted_tree = _held(ledger)
+    accepted_tree = _held(ledger)
 
     opened = _open_checkpoint(push, node_key)
     if isinstance(opened, Refused):
@@ -562,25 +551,21 @@ def check_push(
     # Idempotency: what the studio already holds must come back byte for byte.
     overlap_end = min(size, accepted)
     overlap = [e.leaf_hash for e in events if e.seq <= overlap_end]
-    if overlap:
-        held_leaves = ledger.tree.leaf_hashes(production, first - 1, overlap_end)
-        if len(held_leaves) != len(overlap):
-            raise StudioStateError(
-                f"production {production!r}: the studio holds fewer than {accepted} events"
-            )
-        pairs = enumerate(zip(overlap, held_leaves, strict=True))
-        changed = [first + i for i, (ours, theirs) in pairs if ours != theirs]
-    else:
-        changed = []
+    held_leaves = ledger.tree.leaf_hashes(production, first - 1, overlap_end) if overlap else []
+    if len(held_leaves) != len(overlap):
+        raise StudioStateError(
+            f"production {production!r}: the studio holds fewer than {accepted} events"
+        )
+    changed = [first + i for i, ours in enumerate(overlap) if ours != held_leaves[i]]
 
     new = [e for e in events if e.seq > accepted]
     pushed = [e.leaf_hash for e in new]
-    candidate = _Candidate(held, ledger, size, pushed, accepted_tree)
+    candidate = _Candidate(accepted_tree, size, pushed)
     root, tiles = candidate.root_and_tiles()
     if root != checkpoint.root_hash:
         descent = Descent(candidate, size, checkpoint.root_hash)
-        recomputed = _Candidate(LeavesOnly(ledger.tree), ledger, size, pushed)
-        leaves_only = Descent(recomputed, size, checkpoint.root_hash)
+        recomputed = StoredTree(LeavesOnly(ledger.tree), production, accepted)
+        leaves_only = Descent(_Candidate(recomputed, size, pushed), size, checkpoint.root_hash)
         return Investigate(production, checkpoint, accepted, descent, leaves_only)
     if changed:
         # The node signed the studio's history, yet pushed other bytes for an event of it.
@@ -610,8 +595,8 @@ def check_push(
     body, signatures = parse_note(push.checkpoint)
     mine = [s for s in signatures if (s.name, s.key_id) == (node_key.name, node_key.key_id)]
     note = cosign_checkpoint(body + "\n" + mine[0].line(), cosigner, timestamp)
-    _, signatures = parse_note(note)
-    cosignature = Cosignature.from_note_signature(signatures[-1])  # the line just added
+    _, (_, added) = parse_note(note)  # the node's line, then the studio's
+    cosignature = Cosignature.from_note_signature(added)
     stored = tuple(new)
     checked = (
         CheckedRange(
