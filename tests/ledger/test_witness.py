@@ -825,11 +825,8 @@ def test_each_field_of_a_canonical_envelope_is_checked(
     assert studio.accepted == 20
 
 
-def test_the_largest_version_and_a_nul_in_data_are_accepted_as_sent(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    node, studio = Node().write(20), Studio()
-    studio.sync(node)
+def _events_read_one_by_one(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The seq of each event the witness reads the slower way, event by event, from now on."""
     slow: list[int] = []
     real = witness._parse_event
 
@@ -838,6 +835,15 @@ def test_the_largest_version_and_a_nul_in_data_are_accepted_as_sent(
         return real(production, seq, payload)
 
     monkeypatch.setattr(witness, "_parse_event", one_by_one)
+    return slow
+
+
+def test_the_largest_version_and_a_nul_in_data_are_accepted_as_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    node, studio = Node().write(20), Studio()
+    studio.sync(node)
+    slow = _events_read_one_by_one(monkeypatch)
     node.payloads.append(_envelope_of(21, {"v": 2**31 - 1}))
     largest = studio.receive(node.push(21, accepted=20), node)
     assert isinstance(largest, Accepted) and largest.events[0].version == 2**31 - 1
@@ -859,14 +865,7 @@ def test_a_plain_push_is_read_whole_and_only_a_faulty_one_event_by_event(
     node, studio = Node().write(20), Studio()
     studio.sync(node)
     node.write(300)
-    slow: list[int] = []
-    real = witness._parse_event
-
-    def one_by_one(production: str, seq: int, payload: bytes) -> object:
-        slow.append(seq)
-        return real(production, seq, payload)
-
-    monkeypatch.setattr(witness, "_parse_event", one_by_one)
+    slow = _events_read_one_by_one(monkeypatch)
     push = node.push(5, accepted=20)  # overlapping what the studio holds
     outcome = studio.receive(push, node)
     assert isinstance(outcome, Accepted) and len(outcome.events) == 300
